@@ -1,0 +1,210 @@
+"""SpiffWorkflow, adapted: the parser for bpmn-js files, our task specs, and the FEEL script engine.
+
+- User tasks name their form (`camunda:formKey`) and candidate roles (`camunda:candidateGroups`).
+- Business-rule tasks call a decision of the pack (`camunda:decisionRef`) through our own DMN
+  evaluator; every output is written into the case data, nulls included, so nothing stale survives.
+- Every expression (gateway conditions, timers, message correlations) is FEEL. There is no Python
+  `eval`/`exec` path: the script engine below is not SpiffWorkflow's PythonScriptEngine, and script
+  and service tasks are refused.
+- Timers take the current time from an injected clock, not from the system.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.specs.defaults import NoneTask, UserTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.bpmn.util import PendingBpmnEvent
+
+from .feel import FeelError, compile_expression
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+DEADLINE_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def camunda(node, attribute: str) -> str | None:
+    return node.get(f"{{{CAMUNDA_NS}}}{attribute}")
+
+
+def due_instant(due: date) -> datetime:
+    """A deadline passes when its due day has ended: 00:00 of the next day, Asia/Shanghai, as UTC."""
+    return datetime.combine(due + timedelta(days=1), time(0), DEADLINE_ZONE).astimezone(timezone.utc)
+
+
+class FormTask(UserTask):
+    """A user task that names its form and the roles that may work it."""
+
+    def __init__(self, wf_spec, name, form_id: str = "", roles: tuple[str, ...] = (), **kwargs):
+        super().__init__(wf_spec, name, **kwargs)
+        self.form_id = form_id
+        self.roles = roles
+
+
+class DecisionTask(BpmnSpecMixin):
+    """A business-rule task: evaluate one decision of the pack on the case data."""
+
+    def __init__(self, wf_spec, name, decision_id: str = "", **kwargs):
+        super().__init__(wf_spec, name, **kwargs)
+        self.decision_id = decision_id
+
+    def _run_hook(self, my_task):
+        outputs = my_task.workflow.script_engine.decide(my_task, self.decision_id)
+        my_task.data.update(outputs)
+        return True
+
+
+class DeadlineTimer(TimeDateEventDefinition):
+    """A timeDate timer whose FEEL expression gives a due date (usually `deadline(rule, trigger)`).
+
+    The due instant is fixed when the timer starts waiting and kept in the case state, with the
+    deadline's explanation; whether it has fired is judged against the engine's clock.
+    """
+
+    def has_fired(self, my_task):
+        due = my_task._get_internal_data("event_value")
+        if due is None:
+            value, explained = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+            due = value.isoformat()
+            my_task._set_internal_data(event_value=due)
+            if explained is not None:
+                my_task._set_internal_data(deadline=explained)
+        if datetime.fromisoformat(due) <= my_task.workflow.script_engine.now():
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+    def details(self, my_task):
+        return PendingBpmnEvent(self.name, "TimeDateEventDefinition", my_task._get_internal_data("event_value"))
+
+
+class FormTaskParser(TaskParser):
+    def create_task(self):
+        roles = tuple(r.strip() for r in (camunda(self.node, "candidateGroups") or "").split(",") if r.strip())
+        return self.spec_class(self.spec, self.bpmn_id, form_id=camunda(self.node, "formKey") or "",
+                               roles=roles, **self.bpmn_attributes)
+
+
+class DecisionTaskParser(TaskParser):
+    def create_task(self):
+        return self.spec_class(self.spec, self.bpmn_id, decision_id=camunda(self.node, "decisionRef") or "",
+                               **self.bpmn_attributes)
+
+
+class RefusedTaskParser(TaskParser):
+    """Script and service tasks would run code; a pack may not contain them."""
+
+    def create_task(self):
+        self.raise_validation_exception(
+            f"{self.node.tag.split('}')[-1]} is not allowed: rule packs cannot run code")
+
+
+class PackParser(BpmnParser):
+    """Reads the BPMN files bpmn-js saves with the Camunda moddle."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("userTask"): (FormTaskParser, FormTask),
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
+        full_tag("scriptTask"): (RefusedTaskParser, NoneTask),
+        full_tag("serviceTask"): (RefusedTaskParser, NoneTask),
+    }
+
+    def specs(self, process_id: str):
+        """The process spec and its subprocess specs, with timers bound to the engine's clock."""
+        spec = self.get_spec(process_id)
+        subprocesses = self.get_subprocess_specs(process_id)
+        for process in [spec, *subprocesses.values()]:
+            for task_spec in process.task_specs.values():
+                definition = getattr(task_spec, "event_definition", None)
+                if type(definition) is TimeDateEventDefinition:
+                    task_spec.event_definition = DeadlineTimer(
+                        definition.name, definition.expression, description=definition.description)
+        return spec, subprocesses
+
+
+class FeelEnvironment:
+    """What SpiffWorkflow calls an environment: FEEL only; scripts are refused."""
+
+    def __init__(self, functions: Mapping[str, Callable]):
+        self.functions = functions
+
+    def evaluate(self, expression, context, external_context=None):
+        if external_context:
+            context = {**external_context, **context}
+        return compile_expression(expression).evaluate(context, self.functions)
+
+    def execute(self, script, context, external_context=None):
+        raise FeelError("scripts are not allowed in rule packs")
+
+    def call_service(self, context, **kwargs):
+        raise FeelError("service calls are not allowed in rule packs")
+
+
+class FeelScriptEngine:
+    """The engine's only script engine: FEEL expressions, decisions and deadlines of one pack.
+
+    `decide(decision_id, data)` and `deadline(rule, trigger)` are the pack's; `clock()` returns the
+    current instant (timezone-aware). It is attached to every workflow on start and on every load.
+    """
+
+    def __init__(self, decide: Callable[[str, Mapping], dict], deadline: Callable[[str, date], Any],
+                 clock: Callable[[], datetime]):
+        self._decide = decide
+        self._deadline = deadline
+        self.clock = clock
+        self.environment = FeelEnvironment({"deadline": self._deadline_date})
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _deadline_date(self, rule, trigger):
+        return self._deadline(rule, trigger).due
+
+    def validate(self, expression):
+        compile_expression(expression)
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except FeelError as exc:
+            raise WorkflowTaskException(f"FEEL: {exc}", task=task, exception=exc) from exc
+
+    def evaluate_timer(self, task, expression) -> tuple[datetime, dict | None]:
+        """A timer's due instant, and the deadline it came from, explained (None for a plain date)."""
+        explained: list = []
+
+        def recording_deadline(rule, trigger):
+            result = self._deadline(rule, trigger)
+            explained.append(result)
+            return result.due
+
+        try:
+            value = compile_expression(expression).evaluate(task.data, {"deadline": recording_deadline})
+        except FeelError as exc:
+            raise WorkflowTaskException(f"FEEL: {exc}", task=task, exception=exc) from exc
+        if isinstance(value, datetime):
+            instant = value if value.tzinfo else value.replace(tzinfo=DEADLINE_ZONE)
+        elif isinstance(value, date):
+            instant = due_instant(value)
+        else:
+            raise WorkflowTaskException(f"timer expression '{expression}' did not give a date: {value!r}", task=task)
+        return instant.astimezone(timezone.utc), (explained[-1].to_dict() if explained else None)
+
+    def decide(self, task, decision_id: str) -> dict:
+        try:
+            return self._decide(decision_id, task.data)
+        except WorkflowTaskException:
+            raise
+        except Exception as exc:  # a decision error is reported on the task that called it
+            raise WorkflowTaskException(f"decision '{decision_id}': {exc}", task=task, exception=exc) from exc
+
+    def execute(self, task, script, external_context=None):
+        raise WorkflowTaskException("scripts are not allowed in rule packs", task=task)
+
+    def call_service(self, task, **kwargs):
+        raise WorkflowTaskException("service calls are not allowed in rule packs", task=task)

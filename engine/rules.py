@@ -1,0 +1,71 @@
+"""The engine's front door for callers that think in pack names: compile (cached by version),
+decide, count a deadline, check every pack.
+
+The compiled pack is cached by (packs folder, pack name, pack version, calendar version): editing
+any file of a pack makes a new version and so a fresh compile; running cases keep theirs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+from .calendars import Calendars
+from .deadlines import Deadline
+from .errors import Problem
+from .packs import DEFAULT_ROOT, content_hash, load_pack, read_index
+from .specs import CompiledPack, check_pack, compile_pack
+
+_CACHE: dict[tuple, CompiledPack] = {}
+_CALENDARS: dict[tuple, Calendars] = {}
+
+
+def calendars_for(root: Path | str = DEFAULT_ROOT) -> Calendars:
+    """The holiday tables of a packs folder (its `calendars/`, else the shipped ones)."""
+    folder = Path(root) / "calendars"
+    if not folder.is_dir():
+        folder = DEFAULT_ROOT / "calendars"
+    files = {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))}
+    key = (str(folder), content_hash(files))
+    if key not in _CALENDARS:
+        _CALENDARS[key] = Calendars.from_dir(folder)
+    return _CALENDARS[key]
+
+
+def compiled(pack: str, root: Path | str = DEFAULT_ROOT) -> CompiledPack:
+    """The compiled pack, parsed once per version."""
+    loaded = load_pack(pack, root)
+    calendars = calendars_for(root)
+    key = (str(Path(root).resolve()), pack, loaded.version, id(calendars))
+    if key not in _CACHE:
+        _CACHE[key] = compile_pack(loaded, calendars)
+    return _CACHE[key]
+
+
+def decide(pack: str, decision_id: str, inputs: Mapping[str, Any], root: Path | str = DEFAULT_ROOT) -> dict[str, Any]:
+    """The outputs of one decision of a pack."""
+    return compiled(pack, root).decide(decision_id, inputs)
+
+
+def deadline(pack: str, rule: str, start: date | str, root: Path | str = DEFAULT_ROOT) -> Deadline:
+    """A deadline rule of a pack counted from a trigger date."""
+    return compiled(pack, root).deadline(rule, start)
+
+
+def check_all(root: Path | str = DEFAULT_ROOT) -> dict[str, list[Problem]]:
+    """Every problem of every pack of a packs folder."""
+    from .errors import PackError
+
+    try:
+        names = list(read_index(root))
+    except PackError as exc:
+        return {"packs.toml": exc.problems}
+    calendars = calendars_for(root)
+    results: dict[str, list[Problem]] = {}
+    for name in names:
+        try:
+            results[name] = check_pack(load_pack(name, root), calendars)
+        except PackError as exc:
+            results[name] = exc.problems
+    return results

@@ -1,0 +1,243 @@
+"""The workflow runner: start a case, list its ready tasks, complete one with validated data,
+deliver events, fire due timers, save and restore its state.
+
+The runner is a plain-Python facade over SpiffWorkflow whose collaborators are passed in: the
+compiled pack (decisions, forms, calendar, parsed processes), the clock and the serializer. It
+returns plain data and raises engine errors; it knows nothing of HTTP or databases.
+
+When a call raises, the in-memory case may be half-changed: the caller discards it and reloads
+the stored state (the application rolls its transaction back), so nothing half-done is ever saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from .bpmn import DeadlineTimer, FeelScriptEngine, FormTask
+from .errors import ClueflowError, ValidationError
+from .serialization import StateSerializer
+from .specs import CompiledPack
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FixedClock:
+    """A clock for tests and simulations: it shows the time it is set to."""
+
+    def __init__(self, now: datetime):
+        self.now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        from datetime import timedelta
+
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+
+class TaskNotReady(ClueflowError):
+    """The task does not exist in this case or is no longer waiting (someone completed it)."""
+
+
+class RunError(ClueflowError):
+    """The process could not go on (a failing expression, decision or deadline); nothing was saved."""
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A ready user task, as the application lists it."""
+
+    id: str
+    element_id: str
+    name: str
+    form_id: str
+    roles: tuple[str, ...]
+    process_id: str
+
+
+@dataclass
+class Case:
+    """One running process instance of one pack version."""
+
+    workflow: BpmnWorkflow
+    pack: CompiledPack
+    process_id: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def completed(self) -> bool:
+        return self.workflow.completed
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The case data: the process's data when finished, else that of the latest step."""
+        workflow = self.workflow
+        if workflow.completed:
+            return workflow.data
+        task = workflow.last_task or workflow.task_tree
+        return task.data
+
+    def reached(self) -> list[str]:
+        """The ids of every element the case has passed through (completed tasks), in order."""
+        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)]
+        done.sort(key=lambda t: t.last_state_change)
+        return [t.task_spec.bpmn_id for t in done if t.task_spec.bpmn_id]
+
+
+class Runner:
+    """Runs the processes of one compiled pack."""
+
+    def __init__(self, pack: CompiledPack, clock: Callable[[], datetime] = system_clock,
+                 serializer: StateSerializer | None = None):
+        self.pack = pack
+        self.clock = clock
+        self.serializer = serializer or StateSerializer()
+        self.script_engine = FeelScriptEngine(pack.decide, pack.deadline, clock)
+
+    # -- cases ---------------------------------------------------------------------------------
+    def start(self, process_id: str, data: Mapping[str, Any] | None = None) -> Case:
+        """Start a case of one of the pack's processes and run it to its first wait."""
+        spec, subprocesses = self.pack.process(process_id)
+        workflow = BpmnWorkflow(spec, subprocesses, script_engine=self.script_engine)
+        if data:
+            workflow.task_tree.data.update(data)
+        case = Case(workflow, self.pack, process_id)
+        self._advance(case)
+        return case
+
+    def save(self, case: Case) -> dict[str, Any]:
+        """The case's state as a JSON-safe dict (no spec: the pack version supplies it)."""
+        state = self.serializer.to_dict(case.workflow)
+        state["process_id"] = case.process_id
+        state["pack_version"] = self.pack.version
+        return state
+
+    def restore(self, state: dict[str, Any]) -> Case:
+        """Rebuild a saved case on this pack version, with the safe script engine attached."""
+        state = dict(state)
+        process_id = state.pop("process_id")
+        version = state.pop("pack_version", None)
+        if version != self.pack.version:
+            raise ClueflowError(f"case belongs to pack version {version}, not {self.pack.version}")
+        spec, subprocesses = self.pack.process(process_id)
+        workflow = self.serializer.from_dict(state, spec, subprocesses, self.script_engine)
+        return Case(workflow, self.pack, process_id)
+
+    # -- tasks ---------------------------------------------------------------------------------
+    def ready_tasks(self, case: Case) -> list[TaskInfo]:
+        """The user tasks waiting for a person, in a stable order."""
+        tasks = case.workflow.get_tasks(state=TaskState.READY, manual=True)
+        return [self._info(t) for t in tasks]
+
+    def task(self, case: Case, task_id: str) -> TaskInfo:
+        return self._info(self._ready_task(case, task_id))
+
+    def complete(self, case: Case, task_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Complete a ready user task with data validated against its form; returns the clean data.
+
+        Raises ValidationError (per field) before anything changes, TaskNotReady when the task is
+        not waiting, RunError when the process fails after the task (discard the case then).
+        """
+        task = self._ready_task(case, task_id)
+        form_id = getattr(task.task_spec, "form_id", "")
+        form = self.pack.forms.get(form_id)
+        if form is None:
+            raise ClueflowError(f"task '{task.task_spec.bpmn_id}' names form '{form_id}', which the pack lacks")
+        clean = form.validate(data)
+        task.set_data(**clean)
+        try:
+            task.run()
+        except WorkflowException as exc:
+            raise RunError(str(exc)) from exc
+        self._advance(case)
+        return clean
+
+    def send(self, case: Case, message: str, payload: Mapping[str, Any] | None = None) -> None:
+        """Deliver a message (e.g. `withdrawal`) to the case; an error if nothing waits for it."""
+        event = BpmnEvent(MessageEventDefinition(message), dict(payload or {}))
+        try:
+            case.workflow.send_event(event)
+        except WorkflowException as exc:
+            raise ClueflowError(f"the case is not waiting for '{message}'") from exc
+        self._advance(case)
+
+    # -- timers --------------------------------------------------------------------------------
+    def fire_timers(self, case: Case) -> list[str]:
+        """Fire the timers due by the clock; returns the ids of the timer elements that fired."""
+        due = [t for t in self._waiting_timers(case) if self._due(t) <= self.clock()]
+        if not due:
+            return []
+        self._advance(case)
+        return [t.task_spec.bpmn_id for t in due if t.state != TaskState.WAITING]
+
+    def next_timer(self, case: Case) -> datetime | None:
+        """The earliest instant a timer of the case falls due (None when none waits)."""
+        instants = [self._due(t) for t in self._waiting_timers(case)]
+        return min(instants) if instants else None
+
+    def deadlines(self, case: Case) -> list[dict[str, Any]]:
+        """The pending deadlines of the case, each explained (rule, article, unit, trigger, due, calendar)."""
+        rows = []
+        for task in self._waiting_timers(case):
+            explained = task._get_internal_data("deadline")
+            rows.append({
+                "element_id": task.task_spec.bpmn_id,
+                "name": task.task_spec.bpmn_name or "",
+                "fires_at": task._get_internal_data("event_value"),
+                **(explained or {}),
+            })
+        rows.sort(key=lambda r: r.get("fires_at") or "")
+        return rows
+
+    # -- internals -----------------------------------------------------------------------------
+    def _advance(self, case: Case) -> None:
+        try:
+            case.workflow.do_engine_steps()
+        except WorkflowException as exc:
+            raise RunError(str(exc)) from exc
+
+    def _ready_task(self, case: Case, task_id: str):
+        try:
+            task = case.workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, WorkflowException):
+            task = None
+        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, FormTask):
+            raise TaskNotReady("this task is no longer waiting: it was completed or withdrawn")
+        return task
+
+    def _waiting_timers(self, case: Case) -> list:
+        return [t for t in case.workflow.event_manager.tasks.values()
+                if isinstance(getattr(t.task_spec, "event_definition", None), DeadlineTimer)
+                and t.state == TaskState.WAITING and t._get_internal_data("event_value")]
+
+    @staticmethod
+    def _due(task) -> datetime:
+        return datetime.fromisoformat(task._get_internal_data("event_value"))
+
+    @staticmethod
+    def _info(task) -> TaskInfo:
+        spec = task.task_spec
+        return TaskInfo(
+            id=str(task.id),
+            element_id=spec.bpmn_id,
+            name=spec.bpmn_name or spec.bpmn_id,
+            form_id=getattr(spec, "form_id", ""),
+            roles=tuple(getattr(spec, "roles", ())),
+            process_id=task.workflow.spec.name,
+        )
+
+
+__all__ = ["Runner", "Case", "TaskInfo", "FixedClock", "system_clock", "TaskNotReady", "RunError",
+           "ValidationError"]

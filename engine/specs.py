@@ -1,0 +1,317 @@
+"""Compile and check a pack: its decisions, forms and processes, and the references between them.
+
+`check_pack` collects every problem it finds (pack, file, element, rule, column) instead of
+stopping at the first, so that a policy editor sees all of them at once; `compile_pack` refuses a
+pack with errors and returns the parsed, ready-to-run pack otherwise. Parsed packs are cached by
+version by the caller (`engine.rules`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from .bpmn import CAMUNDA_NS, PackParser
+from .calendars import Calendars
+from .deadlines import Deadline, UnknownDeadlineRule, compute_deadline
+from .decisions import DecisionModel
+from .errors import ClueflowError, PackError, Problem
+from .feel import FeelError, compile_expression
+from .forms import Form, load_form
+from .packs import Pack
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+ROLES = frozenset({"registrar", "case_officer", "division_head", "bureau_head", "policy_editor", "auditor",
+                   "administrator"})
+
+# RULES.md §C: the decisions every pack exposes, with the outputs processes and the API rely on.
+CONTRACT: dict[str, tuple[str, ...]] = {
+    "triage": ("handle_as_report", "redirect_to"),
+    "acceptance": ("accepted", "ground", "reason"),
+    "reward_eligibility": ("eligible", "ground", "reason"),
+    "reward_amount": ("rate", "amount", "floor_applied", "cap_applied"),
+    "reward_approval": ("collective_deliberation",),
+    "supervisor_eligibility": ("eligible", "ground"),
+    "deadline_rules": ("count", "unit", "roll_forward"),
+}
+DEADLINE_RULES = ("acceptance_opinion", "non_acceptance_notice", "filing_notice", "transfer",
+                  "jurisdiction_dispute", "investigation", "investigation_extended",
+                  "investigation_extended_major", "claim_notice", "claim_window", "archive")
+FORBIDDEN_TASKS = ("scriptTask", "serviceTask", "sendTask", "receiveTask")
+DEADLINE_CALL = re.compile(r'deadline\s*\(\s*"([^"]*)"')
+
+
+def _tag(node) -> str:
+    return node.tag.rsplit("}", 1)[-1]
+
+
+@dataclass
+class CompiledPack:
+    """A pack ready to run: decisions, forms, calendar and parsed processes of one version."""
+
+    pack: Pack
+    decisions: DecisionModel
+    forms: dict[str, Form]
+    calendars: Calendars
+    processes: dict[str, tuple[Any, dict]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.pack.name
+
+    @property
+    def version(self) -> str:
+        return self.pack.version
+
+    @property
+    def region(self) -> str:
+        return self.pack.info.calendar
+
+    def decide(self, decision_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The outputs of one decision of this pack."""
+        return self.decisions.evaluate(decision_id, inputs)
+
+    def deadline(self, rule: str, trigger: date | str) -> Deadline:
+        """A deadline rule of this pack counted from a trigger date on the pack's calendar."""
+        return compute_deadline(self.decide, self.calendars, self.region, rule, trigger)
+
+    def process(self, process_id: str) -> tuple[Any, dict]:
+        try:
+            return self.processes[process_id]
+        except KeyError:
+            raise ClueflowError(f"pack '{self.name}' has no process '{process_id}'") from None
+
+
+def compile_pack(pack: Pack, calendars: Calendars) -> CompiledPack:
+    """Parse everything; raise PackError with every error found, keep warnings on the result."""
+    problems, compiled = _build(pack, calendars)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or compiled is None:
+        raise PackError(errors)
+    compiled.warnings = [p for p in problems if p.severity != "error"]
+    return compiled
+
+
+def check_pack(pack: Pack, calendars: Calendars) -> list[Problem]:
+    """Every problem of a pack, errors and warnings."""
+    return _build(pack, calendars)[0]
+
+
+def _build(pack: Pack, calendars: Calendars) -> tuple[list[Problem], CompiledPack | None]:
+    problems: list[Problem] = []
+    name = pack.name
+
+    dmn_files = {p: d for p, d in pack.files.items() if p.startswith("dmn/")}
+    decisions = None
+    try:
+        decisions = DecisionModel.from_files(dmn_files, pack=name)
+        problems.extend(decisions.validate())
+    except PackError as exc:
+        problems.extend(exc.problems)
+
+    forms: dict[str, Form] = {}
+    for form_id in pack.names("forms"):
+        path = f"forms/{form_id}.form"
+        try:
+            definition = json.loads(pack.files[path].decode("utf-8"))
+            forms[form_id] = load_form(definition, form_id)
+        except (ValueError, UnicodeDecodeError) as exc:
+            problems.append(Problem(f"not valid JSON: {exc}", pack=name, file=path))
+        except PackError as exc:
+            problems.extend(_in_file(exc.problems, name, path))
+        except ClueflowError as exc:
+            problems.append(Problem(str(exc), pack=name, file=path))
+
+    if decisions is not None:
+        problems.extend(_check_contract(decisions, pack, calendars))
+
+    known_names = _known_names(decisions, forms)
+    deadline_rules = _deadline_rules(decisions)
+    parser = PackParser()
+    bpmn_ok = True
+    for process_id in pack.names("bpmn"):
+        path = f"bpmn/{process_id}.bpmn"
+        found = _check_bpmn(pack, path, process_id, decisions, forms, known_names, deadline_rules)
+        problems.extend(found)
+        if any(p.severity == "error" for p in found):
+            bpmn_ok = False
+            continue
+        try:
+            parser.add_bpmn_str(pack.files[path], filename=path)
+        except ValidationException as exc:
+            bpmn_ok = False
+            problems.append(Problem(str(exc).splitlines()[0], pack=name, file=path, element=exc.id or ""))
+        except ET.ParseError as exc:
+            bpmn_ok = False
+            problems.append(Problem(f"not well-formed XML: {exc}", pack=name, file=path))
+
+    if decisions is None or any(p.severity == "error" for p in problems):
+        return problems, None
+    compiled = CompiledPack(pack=pack, decisions=decisions, forms=forms, calendars=calendars)
+    if bpmn_ok:
+        for process_id in pack.names("bpmn"):
+            try:
+                compiled.processes[process_id] = parser.specs(process_id)
+            except ValidationException as exc:
+                problems.append(Problem(str(exc).splitlines()[0], pack=name, file=f"bpmn/{process_id}.bpmn",
+                                        element=exc.id or ""))
+            except RecursionError:
+                problems.append(Problem("the process is too long to parse (chain of several hundred elements)",
+                                        pack=name, file=f"bpmn/{process_id}.bpmn"))
+    return problems, compiled
+
+
+def _in_file(problems: list[Problem], pack: str, path: str) -> list[Problem]:
+    return [Problem(p.message, pack=pack, file=p.file or path, element=p.element, rule=p.rule,
+                    column=p.column, severity=p.severity) for p in problems]
+
+
+def _decision_outputs(decision) -> list[str]:
+    if decision.kind == "literal":
+        return [decision.variable]
+    return [o.name for o in decision.outputs]
+
+
+def _check_contract(decisions: DecisionModel, pack: Pack, calendars: Calendars) -> list[Problem]:
+    problems = []
+    ids = set(decisions.ids())
+    for decision_id, outputs in CONTRACT.items():
+        path = f"dmn/{decision_id}.dmn"
+        if decision_id not in ids:
+            problems.append(Problem(f"the pack lacks decision '{decision_id}' (decision contract)",
+                                    pack=pack.name, file=path))
+            continue
+        missing = [o for o in outputs if o not in _decision_outputs(decisions.get(decision_id))]
+        if missing:
+            problems.append(Problem(f"decision '{decision_id}' lacks outputs {', '.join(missing)} (decision contract)",
+                                    pack=pack.name, file=path, element=decision_id))
+    if "deadline_rules" in ids:
+        for rule in DEADLINE_RULES:
+            try:
+                row = decisions.evaluate("deadline_rules", {"rule": rule})
+            except ClueflowError as exc:
+                problems.append(Problem(str(exc), pack=pack.name, file="dmn/deadline_rules.dmn", element=rule))
+                continue
+            if row.get("count") is None:
+                problems.append(Problem(f"deadline rule '{rule}' is missing (decision contract)",
+                                        pack=pack.name, file="dmn/deadline_rules.dmn"))
+    return problems
+
+
+def _known_names(decisions: DecisionModel | None, forms: Mapping[str, Form]) -> set[str]:
+    names: set[str] = set()
+    for form in forms.values():
+        names.update(form.fields)
+    if decisions is not None:
+        for decision_id in decisions.ids():
+            names.add(decision_id)
+            names.update(_decision_outputs(decisions.get(decision_id)))
+    return names
+
+
+def _deadline_rules(decisions: DecisionModel | None):
+    def known(rule: str) -> bool:
+        if decisions is None or "deadline_rules" not in decisions.ids():
+            return False
+        try:
+            return decisions.evaluate("deadline_rules", {"rule": rule}).get("count") is not None
+        except ClueflowError:
+            return False
+    return known
+
+
+def _check_bpmn(pack: Pack, path: str, process_id: str, decisions, forms, known_names, deadline_rule_known) -> list[Problem]:
+    name = pack.name
+    problems: list[Problem] = []
+
+    def add(message, element="", severity="error"):
+        problems.append(Problem(message, pack=name, file=path, element=element, severity=severity))
+
+    data = pack.files[path]
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        add("DOCTYPE and entity declarations are not allowed")
+        return problems
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        add(f"not well-formed XML: {exc}")
+        return problems
+    processes = [p for p in root.iter(f"{{{BPMN_NS}}}process")]
+    if process_id not in {p.get("id") for p in processes}:
+        add(f"the file must define the process '{process_id}' (the file name is the process id)")
+    if root.find(f".//{{{BPMNDI_NS}}}BPMNDiagram") is None:
+        add("the diagram has no layout (BPMNDiagram): the viewer cannot draw it", severity="warning")
+
+    for node in root.iter():
+        tag, element = _tag(node), node.get("id", "")
+        if tag in FORBIDDEN_TASKS:
+            add(f"{tag} is not allowed: rule packs cannot run code or call services", element)
+        elif tag == "userTask":
+            form_id = node.get(f"{{{CAMUNDA_NS}}}formKey")
+            if not form_id:
+                add("user task names no form (camunda:formKey)", element)
+            elif form_id not in forms:
+                add(f"user task names form '{form_id}', which the pack lacks", element)
+            roles = [r.strip() for r in (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",") if r.strip()]
+            if not roles:
+                add("user task names no candidate roles (camunda:candidateGroups)", element)
+            for role in roles:
+                if role not in ROLES:
+                    add(f"unknown role '{role}'; known: {', '.join(sorted(ROLES))}", element)
+        elif tag == "businessRuleTask":
+            ref = node.get(f"{{{CAMUNDA_NS}}}decisionRef")
+            if not ref:
+                add("business-rule task names no decision (camunda:decisionRef)", element)
+            elif decisions is not None and ref not in decisions.ids():
+                add(f"business-rule task calls decision '{ref}', which the pack lacks", element)
+        elif tag == "sequenceFlow":
+            condition = node.find(f"{{{BPMN_NS}}}conditionExpression")
+            if condition is not None and (condition.text or "").strip():
+                problems.extend(_check_expression(condition.text, name, path, element, known_names))
+        elif tag == "timerEventDefinition":
+            owner = _owner_id(root, node)
+            if node.find(f"{{{BPMN_NS}}}timeDuration") is not None or node.find(f"{{{BPMN_NS}}}timeCycle") is not None:
+                add("timers must use timeDate with deadline(\"rule\", trigger_date)", owner)
+            date_node = node.find(f"{{{BPMN_NS}}}timeDate")
+            text = (date_node.text or "").strip() if date_node is not None else ""
+            if not text:
+                add("timer has no deadline rule (timeDate)", owner)
+                continue
+            problems.extend(_check_expression(text, name, path, owner, known_names))
+            rules = DEADLINE_CALL.findall(text)
+            if not rules:
+                add("timer does not call deadline(\"rule\", trigger_date)", owner, severity="warning")
+            for rule in rules:
+                if not deadline_rule_known(rule):
+                    add(f"timer uses deadline rule '{rule}', which deadline_rules lacks", owner)
+    return problems
+
+
+def _owner_id(root, definition) -> str:
+    for parent in root.iter():
+        if definition in list(parent):
+            return parent.get("id", "")
+    return ""
+
+
+def _check_expression(text: str, pack: str, path: str, element: str, known_names: set[str]) -> list[Problem]:
+    try:
+        expression = compile_expression(text)
+    except FeelError as exc:
+        return [Problem(f"FEEL: {exc}", pack=pack, file=path, element=element)]
+    unknown = sorted(expression.names - known_names)
+    if unknown:
+        return [Problem(f"variables not set by any form or decision of the pack: {', '.join(unknown)}",
+                        pack=pack, file=path, element=element, severity="warning")]
+    return []
+
+
+__all__ = ["CompiledPack", "compile_pack", "check_pack", "CONTRACT", "ROLES", "UnknownDeadlineRule"]

@@ -1,0 +1,126 @@
+"""The `clueflow` command: test rules from the shell, check packs, serve the application."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from engine import rules
+from engine.errors import ClueflowError
+from engine.packs import DEFAULT_ROOT
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _print(obj) -> None:
+    click.echo(json.dumps(_jsonable(obj), ensure_ascii=False))
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+packs_option = click.option("--packs", "packs_root", type=click.Path(file_okay=False, path_type=Path),
+                            default=DEFAULT_ROOT, show_default=False,
+                            help="A folder with packs.toml, bpmn/, dmn/, forms/ (default: the shipped packs).")
+
+
+@click.group()
+def main():
+    """Clueflow: rules-as-workflows for medical-insurance fund reports and rewards."""
+
+
+@main.command()
+@click.argument("pack")
+@click.argument("decision")
+@click.option("--input", "input_json", required=True, help="The decision's inputs as one JSON object.")
+@packs_option
+def decide(pack, decision, input_json, packs_root):
+    """Print a decision's outputs as one JSON object."""
+    try:
+        inputs = json.loads(input_json, parse_float=Decimal)
+    except ValueError as exc:
+        _fail(f"--input is not valid JSON: {exc}")
+    if not isinstance(inputs, dict):
+        _fail("--input must be a JSON object")
+    try:
+        _print(rules.decide(pack, decision, inputs, packs_root))
+    except ClueflowError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("pack")
+@click.argument("rule")
+@click.option("--from", "start", required=True, help="The trigger date, YYYY-MM-DD.")
+@click.option("--explain", is_flag=True, help="Also print how the due date was counted.")
+@packs_option
+def deadline(pack, rule, start, explain, packs_root):
+    """Print a deadline: due date, provisional flag, rule, count, unit, calendar."""
+    try:
+        start_date = date.fromisoformat(start)
+    except ValueError:
+        _fail(f"--from must be a date YYYY-MM-DD, got '{start}'")
+    try:
+        result = rules.deadline(pack, rule, start_date, packs_root)
+    except ClueflowError as exc:
+        _fail(str(exc))
+    out = {"due": result.due, "provisional": result.provisional, "rule": result.rule, "count": result.count,
+           "unit": result.unit, "calendar": result.calendar, "basis": result.basis, "trigger": result.trigger,
+           "roll_forward": result.roll_forward}
+    if result.warnings:
+        out["warnings"] = list(result.warnings)
+    if explain:
+        out["explanation"] = list(result.explanation)
+    _print(out)
+
+
+@main.command("check-packs")
+@packs_option
+def check_packs(packs_root):
+    """Validate every pack; exit non-zero naming pack, file, element, rule and column of each error."""
+    results = rules.check_all(packs_root)
+    errors = 0
+    for pack, problems in results.items():
+        for problem in problems:
+            if problem.severity == "error":
+                errors += 1
+            click.echo(f"{problem.severity}: {problem}", err=problem.severity == "error")
+        if not any(p.severity == "error" for p in problems):
+            click.echo(f"ok: {pack}")
+    if errors:
+        click.echo(f"{errors} error(s)", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True)
+def run(host, port, debug):
+    """Serve the web application."""
+    from webapp import create_app
+
+    app = create_app()
+    click.echo(f"Clueflow at http://{host}:{port}/")
+    app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
