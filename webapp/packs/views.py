@@ -1,0 +1,55 @@
+"""Routes of the packs blueprint: thin — read through the catalogue, render or answer 404."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, abort, current_app, render_template
+
+from engine.errors import PackError
+
+from . import bp
+from .catalogue import KIND_LABELS, find_pack, raw_file, summarise
+from .catalogue import all_packs as list_packs
+
+
+def _root() -> str:
+    return current_app.config["CLUEFLOW_PACKS_ROOT"]
+
+
+def _viewer_built() -> bool:
+    return (Path(current_app.static_folder) / "dist" / "viewer.js").is_file()
+
+
+@bp.get("/", endpoint="home")
+@bp.get("/packs/", endpoint="index")
+def index():
+    return render_template("packs/index.html", packs=list_packs(_root()), kind_labels=KIND_LABELS)
+
+
+@bp.get("/packs/<pack>")
+def pack(pack: str):
+    found = find_pack(_root(), pack)
+    if found is None:
+        abort(404, description=f"没有名为“{pack}”的规则包。")
+    return render_template(
+        "packs/pack.html", pack=summarise(found), kind_labels=KIND_LABELS, viewer_built=_viewer_built()
+    )
+
+
+@bp.get("/packs/<pack>/files/<kind>/<stem>")
+def file(pack: str, kind: str, stem: str):
+    found = raw_file(_root(), pack, kind, stem)
+    if found is None:
+        abort(404, description="没有这个文件：规则包、文件类别或文件名不存在。")
+    content, media_type = found
+    response = Response(content, content_type=f"{media_type}; charset=utf-8")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.app_errorhandler(PackError)
+def pack_error(error: PackError):
+    current_app.logger.error("rule packs cannot be read: %s", error)
+    return render_template("packs/broken.html", problems=error.problems), 500

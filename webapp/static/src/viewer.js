@@ -1,0 +1,167 @@
+// The read-only viewers of the pack page: bpmn-js for processes, dmn-js for decisions, form-js for forms.
+// Each box names the raw file to fetch in a data attribute; the box's status line says what happened.
+
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import DmnViewer from 'dmn-js/lib/Viewer';
+import { Form } from '@bpmn-io/form-js-viewer';
+
+import translateModule from './translate.js';
+import './viewer.css';
+
+const VIEW_LABELS = {
+  drd: '决策关系图（DRD）',
+  decisionTable: '决策表',
+  literalExpression: '字面表达式',
+  boxedExpression: '表达式'
+};
+
+async function fetchText(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/xml, application/json' } });
+  if (!response.ok) {
+    throw new Error(`读取文件失败（HTTP ${response.status}）`);
+  }
+  return response.text();
+}
+
+function setStatus(box, text, state) {
+  const status = box.querySelector('[data-role="status"]');
+  if (status) {
+    status.textContent = text;
+    status.hidden = !text;
+  }
+  box.dataset.state = state;
+}
+
+function failed(box, what, error) {
+  // eslint-disable-next-line no-console
+  console.warn(`${what}: ${error && error.message}`);
+  setStatus(box, `无法显示${what}：${(error && error.message) || error}`, 'error');
+  box.classList.add('has-error');
+}
+
+function button(label, title, onClick) {
+  const el = document.createElement('button');
+  el.type = 'button';
+  el.className = 'tool-button';
+  el.textContent = label;
+  el.title = title;
+  el.addEventListener('click', onClick);
+  return el;
+}
+
+async function showProcess(box) {
+  const canvasEl = box.querySelector('.bpmn-canvas');
+  const viewer = new NavigatedViewer({ container: canvasEl, additionalModules: [ translateModule ] });
+  try {
+    const { warnings } = await viewer.importXML(await fetchText(canvasEl.dataset.bpmnUrl));
+    const canvas = viewer.get('canvas');
+    canvas.zoom('fit-viewport', 'auto');
+    const root = canvas.getRootElement();
+    const name = root && root.businessObject && root.businessObject.name;
+    if (name) {
+      box.querySelector('[data-role="name"]').textContent = name;
+    }
+    const tools = box.querySelector('[data-role="tools"]');
+    tools.append(
+      button('适应', '缩放到整个流程', () => canvas.zoom('fit-viewport', 'auto')),
+      button('＋', '放大', () => canvas.zoom(canvas.zoom() * 1.2)),
+      button('－', '缩小', () => canvas.zoom(canvas.zoom() / 1.2))
+    );
+    setStatus(box, warnings.length ? `已显示，导入时有 ${warnings.length} 条提示（见浏览器控制台）` : '', 'ready');
+    warnings.forEach((w) => console.warn(w.message)); // eslint-disable-line no-console
+  } catch (error) {
+    failed(box, '流程图', error);
+  }
+}
+
+function viewLabel(view) {
+  const kind = VIEW_LABELS[view.type] || view.type;
+  return view.type === 'drd' ? kind : `${kind}：${view.name || view.id}`;
+}
+
+async function showDecision(box) {
+  const container = box.querySelector('.dmn-container');
+  const tabs = box.querySelector('[data-role="tabs"]');
+  const viewer = new DmnViewer({ container, common: { additionalModules: [ translateModule ] } });
+
+  function markActive() {
+    const active = viewer.getActiveView();
+    tabs.querySelectorAll('button').forEach((tab) => {
+      const on = !!active && tab.dataset.viewId === active.element.id && tab.dataset.viewType === active.type;
+      tab.setAttribute('aria-selected', on ? 'true' : 'false');
+      tab.classList.toggle('active', on);
+    });
+    box.dataset.view = active ? active.type : '';
+    if (active && active.type === 'drd') {
+      viewer.getActiveViewer().get('canvas').zoom('fit-viewport', 'auto');
+    }
+  }
+
+  function renderTabs() {
+    tabs.replaceChildren(...viewer.getViews().map((view) => {
+      const tab = document.createElement('button');
+      tab.type = 'button';
+      tab.setAttribute('role', 'tab');
+      tab.dataset.viewId = view.element.id;
+      tab.dataset.viewType = view.type;
+      tab.textContent = viewLabel(view);
+      tab.addEventListener('click', () => {
+        viewer.open(view).catch((error) => failed(box, '决策视图', error));
+      });
+      return tab;
+    }));
+    markActive();
+  }
+
+  viewer.on('views.changed', renderTabs);
+  try {
+    const { warnings } = await viewer.importXML(await fetchText(container.dataset.dmnUrl));
+    const definitions = viewer.getDefinitions();
+    if (definitions && definitions.name) {
+      box.querySelector('[data-role="name"]').textContent = definitions.name;
+    }
+    renderTabs();
+    setStatus(box, warnings.length ? `已显示，导入时有 ${warnings.length} 条提示（见浏览器控制台）` : '', 'ready');
+    warnings.forEach((w) => console.warn(w.message)); // eslint-disable-line no-console
+  } catch (error) {
+    failed(box, '决策', error);
+  }
+}
+
+async function showForm(box) {
+  if (box.dataset.state) {
+    return;
+  }
+  setStatus(box, '正在加载表单…', 'loading');
+  const container = box.querySelector('.form-container');
+  try {
+    const schema = JSON.parse(await fetchText(container.dataset.formUrl));
+    const form = new Form({ container, properties: { readOnly: true } });
+    await form.importSchema(schema);
+    setStatus(box, '', 'ready');
+  } catch (error) {
+    failed(box, '表单', error);
+  }
+}
+
+function start() {
+  document.querySelectorAll('.bpmn-canvas').forEach((el) => showProcess(el.closest('.viewer-box')));
+  document.querySelectorAll('.dmn-container').forEach((el) => showDecision(el.closest('.viewer-box')));
+  document.querySelectorAll('details.form-box').forEach((box) => {
+    box.addEventListener('toggle', () => box.open && showForm(box));
+    if (box.open) {
+      showForm(box);
+    }
+  });
+  // A link to #form-<id> opens that form.
+  const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (target && target.matches('details.form-box')) {
+    target.open = true;
+  }
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', start);
+} else {
+  start();
+}
