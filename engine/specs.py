@@ -90,9 +90,13 @@ class CompiledPack:
             raise ClueflowError(f"pack '{self.name}' has no process '{process_id}'") from None
 
 
-def compile_pack(pack: Pack, calendars: Calendars) -> CompiledPack:
-    """Parse everything; raise PackError with every error found, keep warnings on the result."""
-    problems, compiled = _build(pack, calendars)
+def compile_pack(pack: Pack, calendars: Calendars, contract: bool = True) -> CompiledPack:
+    """Parse everything; raise PackError with every error found, keep warnings on the result.
+
+    `contract=False` skips the decision-contract checks (for packs that are not jurisdictions,
+    such as test and benchmark fixtures).
+    """
+    problems, compiled = _build(pack, calendars, contract)
     errors = [p for p in problems if p.severity == "error"]
     if errors or compiled is None:
         raise PackError(errors)
@@ -100,12 +104,12 @@ def compile_pack(pack: Pack, calendars: Calendars) -> CompiledPack:
     return compiled
 
 
-def check_pack(pack: Pack, calendars: Calendars) -> list[Problem]:
+def check_pack(pack: Pack, calendars: Calendars, contract: bool = True) -> list[Problem]:
     """Every problem of a pack, errors and warnings."""
-    return _build(pack, calendars)[0]
+    return _build(pack, calendars, contract)[0]
 
 
-def _build(pack: Pack, calendars: Calendars) -> tuple[list[Problem], CompiledPack | None]:
+def _build(pack: Pack, calendars: Calendars, contract: bool = True) -> tuple[list[Problem], CompiledPack | None]:
     problems: list[Problem] = []
     name = pack.name
 
@@ -130,7 +134,7 @@ def _build(pack: Pack, calendars: Calendars) -> tuple[list[Problem], CompiledPac
         except ClueflowError as exc:
             problems.append(Problem(str(exc), pack=name, file=path))
 
-    if decisions is not None:
+    if decisions is not None and contract:
         problems.extend(_check_contract(decisions, pack, calendars))
 
     known_names = _known_names(decisions, forms)
