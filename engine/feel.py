@@ -41,7 +41,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from lark import Lark, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from engine.errors import ClueflowError
@@ -179,7 +179,7 @@ def _kind(value) -> str:
     if kind is not None:
         return kind
     for base, name in ((str, "string"), (dict, "context"), (datetime, "date and time"), (date, "date")):
-        if isinstance(value, base):
+        if issubclass(type(value), base):  # never value.__class__: a value is data, not an object to ask
             return name
     return "value of type " + type(value).__name__
 
@@ -189,9 +189,9 @@ def _show(value) -> str:
         return "null"
     if value is True or value is False:
         return "true" if value else "false"
-    if isinstance(value, str):
+    if type(value) is str:
         return '"' + (value if len(value) <= 40 else value[:37] + "...") + '"'
-    if isinstance(value, Decimal):
+    if type(value) is Decimal:
         text = str(value)
         return text if len(text) <= 40 else text[:37] + "..."
     if type(value) is date:
@@ -310,6 +310,8 @@ def _mul(a, b):
 
 def _div(a, b):
     if type(a) is Decimal and type(b) is Decimal:
+        if not b:
+            raise FeelEvaluationError(f"division by zero ({_show(a)} / 0)")
         return _decimal_op(_CTX.divide, a, b, "a division")
     if a is None or b is None:
         return None
@@ -325,7 +327,10 @@ def _pow(a, b):
         raise FeelEvaluationError(
             f"an exponent must be a whole number between -{MAX_EXPONENT} and {MAX_EXPONENT}, not {_show(b)}"
         )
-    return _decimal_op(_CTX.power, a, b, "a power")
+    result = _decimal_op(_CTX.power, a, b, "a power")
+    if not result.is_finite():  # 0 ** -1 is an exact infinity, not a trapped signal
+        raise FeelEvaluationError(f"{_show(a)} ** {_show(b)} has no finite value")
+    return result
 
 
 def _neg(a):
@@ -416,7 +421,7 @@ def _between(value, low, high):
 
 def _member(value, name: str):
     t = type(value)
-    if t is dict or isinstance(value, dict):
+    if t is dict or issubclass(t, dict):
         return _conv(value.get(name))
     if value is None:
         return None
@@ -441,12 +446,13 @@ _DATE_MEMBERS: dict[str, Callable[[date], Decimal]] = {
 
 # -------------------------------------------------------------------------------------- built-ins
 
-_BUILTINS: dict[str, tuple[Callable[..., Any], int, int]] = {}  # name -> (function, min args, max args)
+_BUILTINS: dict[str, tuple[Callable[..., Any], tuple[int, ...]]] = {}  # name -> (function, arities)
+_ANY = -1  # one or more arguments (or one list)
 
 
-def _builtin(name: str, min_args: int, max_args: int | None = None):
+def _builtin(name: str, *arities: int):
     def register(fn):
-        _BUILTINS[name] = (fn, min_args, min_args if max_args is None else max_args)
+        _BUILTINS[name] = (fn, arities)
         return fn
 
     return register
@@ -480,8 +486,6 @@ _DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 @_builtin("date", 1, 3)
 def _b_date(*args):
-    if len(args) == 2:
-        raise FeelEvaluationError("date() takes a string, a date, or year, month and day")
     if any(a is None for a in args):
         return None
     if len(args) == 3:
@@ -534,11 +538,11 @@ def _extreme(fname: str, pick):
     return extreme
 
 
-_builtin("min", 1, -1)(_extreme("min", min))
-_builtin("max", 1, -1)(_extreme("max", max))
+_builtin("min", _ANY)(_extreme("min", min))
+_builtin("max", _ANY)(_extreme("max", max))
 
 
-@_builtin("sum", 1, -1)
+@_builtin("sum", _ANY)
 def _b_sum(*args):
     items = _items("sum", args)
     if not items or any(item is None for item in items):
@@ -549,7 +553,7 @@ def _b_sum(*args):
     return total
 
 
-@_builtin("mean", 1, -1)
+@_builtin("mean", _ANY)
 def _b_mean(*args):
     total = _b_sum(*args)
     if total is None:
@@ -557,7 +561,7 @@ def _b_mean(*args):
     return _decimal_op(_CTX.divide, total, Decimal(len(_items("mean", args))), "mean()")
 
 
-@_builtin("count", 1, -1)
+@_builtin("count", _ANY)
 def _b_count(*args):
     return Decimal(len(_items("count", args)))
 
@@ -800,7 +804,7 @@ def _syntax_error(error: UnexpectedInput, text: str) -> FeelSyntaxError:
             message += f"; expected {_expected(error.expected)}"
     elif isinstance(error, UnexpectedToken | UnexpectedEOF):
         message = "the text ends too early"
-        if getattr(error, "expected", None):
+        if isinstance(error, UnexpectedToken) and error.expected:
             message += f"; expected {_expected(error.expected)}"
         line, column = _end_position(text)
     else:  # pragma: no cover - lark raises only the kinds above
@@ -883,6 +887,15 @@ def _check_nesting(text: str) -> None:
 
 
 _KEYWORDS = frozenset({"and", "or", "not", "if", "then", "else", "between", "in", "true", "false", "null"})
+
+
+def _position(node: Tree | Token) -> tuple[int, int]:
+    if isinstance(node, Token):
+        return node.line or 1, node.column or 1
+    meta = node.meta
+    return (1, 1) if meta.empty else (meta.line, meta.column)
+
+
 _NESTING_NODES = frozenset({"paren", "tuple", "list", "interval", "call", "not_call", "if_expr", "neg"})
 
 
@@ -905,12 +918,10 @@ def _parse(text: str, start: str) -> Tree:
         if node.data in _NESTING_NODES:
             nesting += 1
         if nesting > MAX_NESTING or depth > MAX_TREE_DEPTH:
-            meta = node.meta
             raise FeelSyntaxError(
                 f"the expression is nested too deeply (at most {MAX_NESTING} levels)",
                 text,
-                getattr(meta, "line", 1),
-                getattr(meta, "column", 1),
+                *_position(node),
             )
         stack.extend((child, depth + 1, nesting) for child in node.children if isinstance(child, Tree))
     return tree
@@ -954,10 +965,7 @@ class _Scope:
         self.uses_input = False
 
     def error(self, message: str, node) -> FeelSyntaxError:
-        meta = getattr(node, "meta", None)
-        line = getattr(node, "line", None) or getattr(meta, "line", 1)
-        column = getattr(node, "column", None) or getattr(meta, "column", 1)
-        return FeelSyntaxError(message, self.text, line, column)
+        return FeelSyntaxError(message, self.text, *_position(node))
 
 
 def _compile(node: Tree, scope: _Scope) -> _Code:
@@ -1052,10 +1060,11 @@ def _c_call(node, scope):
     scope.functions.add(name)
     builtin = _BUILTINS.get(name)
     if builtin is not None:
-        impl, low, high = builtin
-        if len(args) < low or (high >= 0 and len(args) > high):
-            wanted = f"{low}" if low == high else f"{low} or more" if high < 0 else f"{low} to {high}"
-            raise scope.error(f"{name}() takes {wanted} arguments, not {len(args)}", name_token)
+        impl, arities = builtin
+        if len(args) not in arities and not (_ANY in arities and args):
+            wanted = "one or more" if _ANY in arities else " or ".join(map(str, arities))
+            noun = "argument" if wanted == "1" else "arguments"
+            raise scope.error(f"{name}() takes {wanted} {noun}, not {len(args)}", name_token)
         if len(arg_fns) == 1:
             (only,) = arg_fns
 
