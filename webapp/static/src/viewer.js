@@ -82,7 +82,15 @@ function viewLabel(view) {
 async function showDecision(box) {
   const container = box.querySelector('.dmn-container');
   const tabs = box.querySelector('[data-role="tabs"]');
-  const viewer = new DmnViewer({ container, common: { additionalModules: [ translateModule ] } });
+  // dmn-js gives each view its own additionalModules (a `common` list would be overwritten).
+  const translated = { additionalModules: [ translateModule ] };
+  const viewer = new DmnViewer({
+    container,
+    drd: translated,
+    decisionTable: translated,
+    literalExpression: translated,
+    boxedExpression: translated
+  });
 
   function markActive() {
     const active = viewer.getActiveView();
@@ -119,6 +127,11 @@ async function showDecision(box) {
     const definitions = viewer.getDefinitions();
     if (definitions && definitions.name) {
       box.querySelector('[data-role="name"]').textContent = definitions.name;
+    }
+    // Open the decision the file exposes (its id is the file stem), not the DRD around it.
+    const exposed = viewer.getViews().find((view) => view.type !== 'drd' && view.element.id === box.dataset.stem);
+    if (exposed) {
+      await viewer.open(exposed);
     }
     renderTabs();
     setStatus(box, warnings.length ? `已显示，导入时有 ${warnings.length} 条提示（见浏览器控制台）` : '', 'ready');

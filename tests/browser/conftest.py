@@ -1,0 +1,98 @@
+"""Browser fixtures: the app served on a free local port, and Debian's chromium driven by Playwright.
+
+The pages need the bundled viewers (webapp/static/dist/), built by `make install`; without them
+the tests fail and say so — a missing bundle is a broken install, not a reason to skip.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from engine.packs import DEFAULT_ROOT
+from webapp import create_app
+
+REPO = Path(__file__).resolve().parents[2]
+VIEWER_BUNDLE = REPO / "webapp" / "static" / "dist" / "viewer.js"
+FIXTURE_PACKS = REPO / "tests" / "webapp" / "fixture_packs"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _require_bundle() -> None:
+    if not VIEWER_BUNDLE.is_file():
+        pytest.fail(
+            f"{VIEWER_BUNDLE.relative_to(REPO)} is missing: the bpmn.io viewers are not built — run make install "
+            "(npm ci --no-audit --no-fund && node build.mjs)",
+            pytrace=False,
+        )
+
+
+class LiveServer:
+    """The app served by werkzeug in a background thread."""
+
+    def __init__(self, packs_root: Path | str):
+        app = create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "CLUEFLOW_PACKS_ROOT": str(packs_root)}
+        )
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def fixture_packs() -> Path:
+    return FIXTURE_PACKS
+
+
+@pytest.fixture(scope="module")
+def shipped_server():
+    """The app over the shipped packs."""
+    _require_bundle()
+    with LiveServer(DEFAULT_ROOT) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def fixture_server():
+    """The app over the tiny pack tree of tests/webapp/fixture_packs."""
+    _require_bundle()
+    with LiveServer(FIXTURE_PACKS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; `page.problems` collects console errors and uncaught exceptions."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
+    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: page.problems.append(f"request failed: {request.url}"))
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
