@@ -105,13 +105,13 @@ def steps(count: int) -> tuple[tuple[float, float], tuple[float, float]]:
     data = {"kind": "report", "amount": 12000, "criminal": False}
 
     runner = Runner(bench_pack(), clock=FixedClock(datetime(2026, 6, 1, tzinfo=timezone.utc)))
-    stored = json.dumps(runner.save(runner.start("bench_process")))
+    stored = runner.save(runner.start("bench_process"))
 
     def our_step():
-        case = runner.restore(json.loads(stored))
+        case = runner.restore(stored)
         task = runner.ready_tasks(case)[0]
         runner.complete(case, task.id, data)
-        return json.dumps(runner.save(case))
+        return runner.save(case)
 
     parser = spiff_parser()
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))

@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefini
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 
+from .errors import ClueflowError
 from .feel import FeelError, compile_expression
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -171,8 +172,8 @@ class FeelScriptEngine:
     def evaluate(self, task, expression, external_context=None):
         try:
             return self.environment.evaluate(expression, task.data, external_context)
-        except FeelError as exc:
-            raise WorkflowTaskException(f"FEEL: {exc}", task=task, exception=exc) from exc
+        except ClueflowError as exc:
+            raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
     def evaluate_timer(self, task, expression) -> tuple[datetime, dict | None]:
         """A timer's due instant, and the deadline it came from, explained (None for a plain date)."""
@@ -185,8 +186,8 @@ class FeelScriptEngine:
 
         try:
             value = compile_expression(expression).evaluate(task.data, {"deadline": recording_deadline})
-        except FeelError as exc:
-            raise WorkflowTaskException(f"FEEL: {exc}", task=task, exception=exc) from exc
+        except ClueflowError as exc:  # FEEL errors, unknown deadline rules, unconfirmed calendar years
+            raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
         if isinstance(value, datetime):
             instant = value if value.tzinfo else value.replace(tzinfo=DEADLINE_ZONE)
         elif isinstance(value, date):

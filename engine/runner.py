@@ -117,17 +117,14 @@ class Runner:
         self._advance(case)
         return case
 
-    def save(self, case: Case) -> dict[str, Any]:
-        """The case's state as a JSON-safe dict (no spec: the pack version supplies it)."""
-        state = self.serializer.to_dict(case.workflow)
-        state["process_id"] = case.process_id
-        state["pack_version"] = self.pack.version
-        return state
+    def save(self, case: Case) -> str:
+        """The case's state as JSON text (no spec: the pack version supplies it on restore)."""
+        return self.serializer.to_json(case.workflow, process_id=case.process_id, pack_version=self.pack.version)
 
-    def restore(self, state: dict[str, Any]) -> Case:
+    def restore(self, stored: str) -> Case:
         """Rebuild a saved case on this pack version, with the safe script engine attached."""
-        state = dict(state)
-        process_id = state.pop("process_id")
+        state = self.serializer.read(stored)
+        process_id = state.pop("process_id", None)
         version = state.pop("pack_version", None)
         if version != self.pack.version:
             raise ClueflowError(f"case belongs to pack version {version}, not {self.pack.version}")
@@ -179,6 +176,10 @@ class Runner:
         due = [t for t in self._waiting_timers(case) if self._due(t) <= self.clock()]
         if not due:
             return []
+        try:
+            case.workflow.refresh_timers()
+        except WorkflowException as exc:
+            raise RunError(str(exc)) from exc
         self._advance(case)
         return [t.task_spec.bpmn_id for t in due if t.state != TaskState.WAITING]
 

@@ -17,6 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
 
 from .errors import ClueflowError
@@ -57,33 +58,45 @@ def _registry():
 
 
 class StateSerializer:
-    """Case state ⇄ JSON-safe dict (and text)."""
+    """Case state ⇄ JSON text. Decimals and dates in the data are encoded with type tags."""
 
     def __init__(self):
         self.registry = _registry()
         self.converter = _StateConverter(BpmnWorkflow, self.registry)  # registers itself
+        self.encoder = create_encoder(self.registry)
 
-    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = self.registry.convert(workflow)
-        dct[FORMAT_KEY] = FORMAT
-        dct["spiff_format"] = SPIFF_FORMAT
-        return dct
+    def to_json(self, workflow: BpmnWorkflow, **extra: Any) -> str:
+        """The state as JSON text, with a format version and any `extra` top-level entries."""
+        self.registry._encoder_mode = True
+        try:
+            dct = self.registry.convert(workflow)
+            dct.update(extra)
+            dct[FORMAT_KEY] = FORMAT
+            dct["spiff_format"] = SPIFF_FORMAT
+            return json.dumps(dct, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
+        finally:
+            self.registry._encoder_mode = False
 
-    def to_json(self, workflow: BpmnWorkflow) -> str:
-        return json.dumps(self.to_dict(workflow), ensure_ascii=False, separators=(",", ":"))
+    @staticmethod
+    def read(text: str) -> dict[str, Any]:
+        """Parse stored text into a fresh dict (restoring consumes it)."""
+        try:
+            state = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise StateError(f"stored case state is not JSON: {exc}") from exc
+        if not isinstance(state, dict):
+            raise StateError("stored case state is not a JSON object")
+        return state
 
     def from_dict(self, state: dict[str, Any], spec, subprocess_specs, script_engine) -> BpmnWorkflow:
         """Rebuild a case on its pack version's specs. The dict is consumed: pass a fresh one."""
         state = upgrade(state)
         try:
             workflow = self.converter.restore_with(state, spec, subprocess_specs)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateError(f"stored case state is damaged: {exc!r}") from exc
         workflow.script_engine = script_engine
         return workflow
-
-    def from_json(self, text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-        return self.from_dict(json.loads(text), spec, subprocess_specs, script_engine)
 
 
 def upgrade(state: dict[str, Any]) -> dict[str, Any]:

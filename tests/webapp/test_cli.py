@@ -1,0 +1,91 @@
+"""The `clueflow` command as an operator uses it: decide, deadline, check-packs."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLUEFLOW = str(Path(sys.executable).parent / "clueflow")
+
+
+def run(*args, timeout=60):
+    return subprocess.run([CLUEFLOW, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def copy_packs(tmp_path: Path) -> Path:
+    root = tmp_path / "packs"
+    root.mkdir()
+    shutil.copy(ROOT / "packs.toml", root / "packs.toml")
+    for folder in ("bpmn", "dmn", "forms", "calendars"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
+def test_decide_prints_one_json_object():
+    result = run("decide", "urumqi", "reward_amount", "--input", json.dumps({
+        "base_amount": 8000, "criminal": False, "evidence_tier": "basic", "reporter_category": "ordinary",
+        "decision_date": "2026-06-01"}))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["amount"] == 500 and out["rate"] == 0.05 and out["floor_applied"] is True
+
+
+def test_decide_rejects_bad_json_and_unknown_packs():
+    assert run("decide", "urumqi", "reward_approval", "--input", "{not json").returncode != 0
+    result = run("decide", "atlantis", "reward_approval", "--input", "{}")
+    assert result.returncode != 0 and "atlantis" in result.stderr
+
+
+def test_deadline_prints_due_date_and_basis():
+    result = run("deadline", "urumqi", "claim_window", "--from", "2025-08-02")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["due"] == "2025-10-09" and out["provisional"] is False
+    assert (out["rule"], out["count"], out["unit"]) == ("claim_window", 60, "days")
+    assert "CN" in out["calendar"]
+
+
+def test_deadline_in_an_unconfirmed_year_fails_naming_it():
+    result = run("deadline", "chongqing", "jurisdiction_dispute", "--from", "2026-12-28")
+    assert result.returncode != 0
+    assert "calendar CN 2027 not confirmed" in result.stderr
+
+
+def test_check_packs_passes_on_the_shipped_packs():
+    result = run("check-packs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for pack in ("national", "chongqing", "urumqi", "heilongjiang", "dali", "sichuan"):
+        assert f"ok: {pack}" in result.stdout
+
+
+@pytest.mark.parametrize("decision", ["acceptance", "reward_approval"])
+def test_check_packs_names_a_hostile_cell_and_runs_nothing(tmp_path, decision):
+    marker = tmp_path / "pwned"
+    root = copy_packs(tmp_path)
+    path = root / "dmn" / "national" / f"{decision}.dmn"
+    text = path.read_text(encoding="utf-8")
+    # Replace the first output cell's text with a Python payload.
+    start = text.index("<outputEntry")
+    cell_start = text.index("<text>", start) + len("<text>")
+    cell_end = text.index("</text>", cell_start)
+    payload = f"__import__('os').system('touch {marker}')"
+    path.write_text(text[:cell_start] + payload + text[cell_end:], encoding="utf-8")
+
+    result = run("check-packs", "--packs", str(root))
+    assert result.returncode != 0
+    assert f"dmn/{decision}.dmn" in result.stderr and "rule 1" in result.stderr
+    run("decide", "national", decision, "--packs", str(root), "--input", "{}")
+    assert not marker.exists()
+
+
+def test_check_packs_names_a_broken_diagram(tmp_path):
+    root = copy_packs(tmp_path)
+    path = root / "bpmn" / "national" / "report_handling.bpmn"
+    path.write_text(path.read_text(encoding="utf-8")[:-200], encoding="utf-8")
+    result = run("check-packs", "--packs", str(root))
+    assert result.returncode != 0
+    assert "bpmn/report_handling.bpmn" in result.stderr and "XML" in result.stderr
