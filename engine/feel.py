@@ -1007,12 +1007,16 @@ def _c_string(node, scope):
     return _constant(body)
 
 
+_PLAIN_TYPES = frozenset({str, bool, type(None), date, dict})  # context values that need no conversion
+
+
 def _c_name(node, scope):
     name = str(node.children[0])
     scope.names.add(name)
 
     def lookup(ctx, fns):
-        return _conv(ctx.get(name))
+        value = ctx.get(name)
+        return value if type(value) in _PLAIN_TYPES else _conv(value)
 
     return _Code(lookup)
 
@@ -1256,40 +1260,41 @@ def _fast_equal(constant):
     t = type(constant)
     if constant is None:
 
-        def is_null(v, _c=None, _f=None):
-            return v is None
+        def is_null(value, context=None, functions=None):
+            return value is None
 
         return is_null
     if t is bool:
         if constant:
 
-            def is_true(v, _c=None, _f=None):
-                return v is True
+            def is_true(value, context=None, functions=None):
+                return value is True
 
             return is_true
 
-        def is_false(v, _c=None, _f=None):
-            return v is False
+        def is_false(value, context=None, functions=None):
+            return value is False
 
         return is_false
     if t is Decimal:
+        twin = _int_twin(constant)
 
-        def equals_number(v, _c=None, _f=None):
-            tv = type(v)
-            if tv is Decimal or tv is int:
+        def equals_number(value, context=None, functions=None):
+            t = type(value)
+            if t is Decimal:
                 try:
-                    return v == constant
-                except decimal.InvalidOperation:
-                    raise FeelEvaluationError("the input is not a number (NaN)") from None
-            if tv is float:
-                return _float_to_decimal(v) == constant
-            return False
+                    return value == constant
+                except decimal.InvalidOperation:  # a signalling NaN
+                    raise FeelEvaluationError(_NOT_A_NUMBER) from None
+            if t is int:
+                return value == twin
+            return t is float and _float_to_decimal(value) == constant
 
         return equals_number
     if t is str or t is date or t is Duration:
 
-        def equals(v, _c=None, _f=None):
-            return type(v) is t and v == constant
+        def equals(value, context=None, functions=None):
+            return value == constant  # another type is never equal (a datetime is not a date)
 
         return equals
     if t is Range:
@@ -1297,70 +1302,57 @@ def _fast_equal(constant):
     if t is list:
         members = [_fast_equal(item) for item in constant]
 
-        def in_list(v, _c=None, _f=None):
-            if type(v) is list:
-                return _same(_conv(v), constant)
+        def in_list(value, context=None, functions=None):
+            if type(value) is list:
+                return _same(_conv(value), constant)
             for member in members:
-                if member(v):
+                if member(value):
                     return True
             return False
 
         return in_list
 
-    def equals_other(v, _c=None, _f=None):
-        return _same(_conv(v), constant)
+    def equals_other(value, context=None, functions=None):
+        return _same(_conv(value), constant)
 
     return equals_other
+
+
+_NOT_A_NUMBER = "the input is not a number (NaN)"
+_ORDER_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _int_twin(number: Decimal):
+    """The int equal to a whole Decimal, so that int inputs compare without conversion."""
+    if -(10**18) < number < 10**18 and number == number.to_integral_value(context=_CTX):
+        return int(number)
+    return number
 
 
 def _fast_compare(symbol: str, constant):
     """``< 5000`` and the like against a constant; another type never matches."""
     if type(constant) not in _ORDERED_TYPES:
         raise FeelEvaluationError(f"'{symbol}' needs a number, string or date, not {_describe(constant)}")
-    op = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[symbol]
+    op = _ORDER_OPS[symbol]
     if type(constant) is Decimal:
+        twin = _int_twin(constant)
 
-        def compare_number(v, _c=None, _f=None):
-            tv = type(v)
-            if tv is float:
-                v, tv = _float_to_decimal(v), Decimal
-            if tv is Decimal or tv is int:
+        def compare_number(value, context=None, functions=None):
+            t = type(value)
+            if t is Decimal:
                 try:
-                    return op(v, constant)
+                    return op(value, constant)
                 except decimal.InvalidOperation:
-                    raise FeelEvaluationError("the input is not a number (NaN)") from None
-            return False
+                    raise FeelEvaluationError(_NOT_A_NUMBER) from None
+            if t is int:
+                return op(value, twin)
+            return t is float and op(_float_to_decimal(value), constant)
 
-        # The four most common shapes without the indirection through op:
-        if symbol == "<":
-
-            def less(v, _c=None, _f=None):
-                tv = type(v)
-                if tv is Decimal or tv is int:
-                    try:
-                        return v < constant
-                    except decimal.InvalidOperation:
-                        raise FeelEvaluationError("the input is not a number (NaN)") from None
-                return compare_number(v) if tv is float else False
-
-            return less
-        if symbol == ">=":
-
-            def at_least(v, _c=None, _f=None):
-                tv = type(v)
-                if tv is Decimal or tv is int:
-                    try:
-                        return v >= constant
-                    except decimal.InvalidOperation:
-                        raise FeelEvaluationError("the input is not a number (NaN)") from None
-                return compare_number(v) if tv is float else False
-
-            return at_least
         return compare_number
     t = type(constant)
 
-    def compare(v, _c=None, _f=None):
-        return type(v) is t and op(v, constant)
+    def compare(value, context=None, functions=None):
+        return type(value) is t and op(value, constant)
 
     return compare
 
@@ -1370,37 +1362,40 @@ def _fast_range(r: Range):
     lo_op = operator.le if r.start_included else operator.lt
     hi_op = operator.le if r.end_included else operator.lt
     if type(low) is Decimal:
-        if r.start_included and r.end_included:
+        low_twin, high_twin = _int_twin(low), _int_twin(high)
+        if r.start_included and r.end_included:  # the common [a..b], without the operator calls
 
-            def closed(v, _c=None, _f=None):
-                tv = type(v)
-                if tv is Decimal or tv is int:
+            def closed(value, context=None, functions=None):
+                t = type(value)
+                if t is int:
+                    return low_twin <= value <= high_twin
+                if t is Decimal:
                     try:
-                        return low <= v <= high
+                        return low <= value <= high
                     except decimal.InvalidOperation:
-                        raise FeelEvaluationError("the input is not a number (NaN)") from None
-                if tv is float:
-                    return low <= _float_to_decimal(v) <= high
-                return False
+                        raise FeelEvaluationError(_NOT_A_NUMBER) from None
+                return t is float and low <= _float_to_decimal(value) <= high
 
             return closed
 
-        def number_range(v, _c=None, _f=None):
-            tv = type(v)
-            if tv is float:
-                v, tv = _float_to_decimal(v), Decimal
-            if tv is Decimal or tv is int:
+        def number_range(value, context=None, functions=None):
+            t = type(value)
+            if t is int:
+                return lo_op(low_twin, value) and hi_op(value, high_twin)
+            if t is float:
+                value, t = _float_to_decimal(value), Decimal
+            if t is Decimal:
                 try:
-                    return lo_op(low, v) and hi_op(v, high)
+                    return lo_op(low, value) and hi_op(value, high)
                 except decimal.InvalidOperation:
-                    raise FeelEvaluationError("the input is not a number (NaN)") from None
+                    raise FeelEvaluationError(_NOT_A_NUMBER) from None
             return False
 
         return number_range
     t = type(low)
 
-    def other_range(v, _c=None, _f=None):
-        return type(v) is t and lo_op(low, v) and hi_op(v, high)
+    def other_range(value, context=None, functions=None):
+        return type(value) is t and lo_op(low, value) and hi_op(value, high)
 
     return other_range
 
@@ -1413,17 +1408,17 @@ def _any_of(tests):
         if len(fasts) == 1:
             return tests[0]
 
-        def any_fast(v, _c=None, _f=None):
+        def any_fast(value, context=None, functions=None):
             for fast in fasts:
-                if fast(v):
+                if fast(value):
                     return True
             return False
 
         return _general_of(any_fast), any_fast
 
-    def any_general(v, ctx, fns):
+    def any_general(value, ctx, fns):
         for general in generals:
-            if general(v, ctx, fns):
+            if general(value, ctx, fns):
                 return True
         return False
 
@@ -1431,15 +1426,15 @@ def _any_of(tests):
 
 
 def _general_of(fast):
-    def general(v, ctx, fns):
-        return fast(v)
+    def general(value, ctx, fns):
+        return fast(value)
 
     return general
 
 
 def _string_set(strings: frozenset[str]):
-    def in_strings(v, _c=None, _f=None):
-        return type(v) is str and v in strings
+    def in_strings(value, context=None, functions=None):
+        return type(value) is str and value in strings
 
     return in_strings
 
@@ -1489,8 +1484,8 @@ def _compile_test(node, scope: _Scope):
         general, fast = _compile_test(Tree("tuple", node.children, node.meta), scope)
         if fast is not None:
 
-            def none_fast(v, _c=None, _f=None):
-                return not fast(v)
+            def none_fast(value, context=None, functions=None):
+                return not fast(value)
 
             return _general_of(none_fast), none_fast
         return (lambda v, ctx, fns: not general(v, ctx, fns)), None
@@ -1505,8 +1500,16 @@ def _compile_test(node, scope: _Scope):
             except FeelError as error:
                 raise scope.error(error.message, node) from None
             return _general_of(fast), fast
-        bound_fn = bound.fn
-        return (lambda v, ctx, fns: _compare_test(symbol, v, bound_fn(ctx, fns))), None
+        bound_fn, op = bound.fn, _ORDER_OPS[symbol]
+
+        def compare_with(value, ctx, fns):
+            limit = bound_fn(ctx, fns)
+            t = type(value)
+            if t is type(limit) and t in _ORDERED_TYPES:
+                return op(value, limit)
+            return _compare_test(symbol, value, limit)
+
+        return compare_with, None
     outer_uses_input, scope.uses_input = scope.uses_input, False
     code = _compile(node, scope)
     uses_input, scope.uses_input = scope.uses_input, scope.uses_input or outer_uses_input

@@ -780,3 +780,10 @@ def test_not_a_number_input_is_an_error_not_a_silent_answer():
         compile_unary_tests("< 5").matches(float("nan"))
     with pytest.raises(FeelEvaluationError):
         evaluate("x + 1", {"x": float("inf")})
+
+
+@pytest.mark.parametrize("text", ["-", '"report"', "< 5000", "[1..5]", "< limit", '"a", "b"'])
+def test_matches_accepts_keyword_arguments(text):
+    tests = compile_unary_tests(text)
+    assert tests.matches(value=D(3), context={"limit": 5}, functions={}) in (True, False)
+    assert tests.matches(D(3), context={"limit": 5}) == tests.matches(D(3), {"limit": 5}, None)
