@@ -774,22 +774,30 @@ def _terminal_texts() -> dict[str, str]:
     return texts
 
 
+_VALUE_STARTS = frozenset({"true", "false", "null", "if", "not", "(", "[", "]", "-", "?"})
+
+
 def _expected(names) -> str:
     texts = _terminal_texts()
+    value = {"NAME", "NUMBER", "STRING"} <= set(names)
     words, operators = [], False
-    for name in sorted(names):
+    for name in sorted(names, key=lambda n: texts.get(n, n)):
         text = texts.get(name)
+        if value and (name in _TERMINAL_WORDS and name != "$END" or text in _VALUE_STARTS):
+            continue
         if text in _OPERATOR_TEXT:
             operators = True
         elif text is not None:
             words.append(f'"{text}"')
         elif name in _TERMINAL_WORDS:
             words.append(_TERMINAL_WORDS[name])
+    if value:
+        words.append("a value")
     if operators:
         words.append("an operator")
     if len(words) > 8:
         words = words[:8] + ["..."]
-    return ", ".join(words)
+    return " or ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _syntax_error(error: UnexpectedInput, text: str) -> FeelSyntaxError:
@@ -800,16 +808,26 @@ def _syntax_error(error: UnexpectedInput, text: str) -> FeelSyntaxError:
         message = f"unexpected character {char!r}{hint}"
     elif isinstance(error, UnexpectedToken) and error.token.type != "$END":
         message = f"unexpected {error.token.value!r}"
-        if error.expected:
-            message += f"; expected {_expected(error.expected)}"
+        expected = _acceptable(error)
+        if expected:
+            message += f"; expected {_expected(expected)}"
     elif isinstance(error, UnexpectedToken | UnexpectedEOF):
         message = "the text ends too early"
-        if isinstance(error, UnexpectedToken) and error.expected:
-            message += f"; expected {_expected(error.expected)}"
+        expected = _acceptable(error) if isinstance(error, UnexpectedToken) else None
+        if expected:
+            message += f"; expected {_expected(expected)}"
         line, column = _end_position(text)
     else:  # pragma: no cover - lark raises only the kinds above
         message = "not a FEEL expression"
     return FeelSyntaxError(message, text, line, column)
+
+
+def _acceptable(error: UnexpectedToken) -> set[str]:
+    """The terminals the parser would really take here (LALR's own list is wider)."""
+    try:
+        return set(error.interactive_parser.accepts()) - {"$END"} or set(error.expected)
+    except Exception:  # the narrower list is a nicety; never hide the syntax error behind it
+        return set(error.expected)
 
 
 def _end_position(text: str) -> tuple[int, int]:

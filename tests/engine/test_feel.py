@@ -545,10 +545,20 @@ def test_syntax_errors_name_the_position(text, line, column, message):
     assert isinstance(error, FeelError)
 
 
-def test_syntax_error_says_what_was_expected():
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[1, 2", 'expected "," or "]"'),
+        ("1 +", "expected a value"),
+        ("if a then b", 'expected "else"'),
+        ("a b", 'expected "(" or an operator'),
+        ("1 < 2 < 3", "expected the end of the text"),
+    ],
+)
+def test_syntax_error_says_what_was_expected(text, expected):
     with pytest.raises(FeelSyntaxError) as caught:
-        compile_expression("[1, 2")
-    assert 'expected "]"' in str(caught.value) or '"]"' in str(caught.value)
+        compile_expression(text)
+    assert expected in str(caught.value)
 
 
 def test_multi_word_names_are_only_the_builtins():
