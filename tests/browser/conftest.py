@@ -93,6 +93,6 @@ def page(browser):
     page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
     page.on("requestfailed", lambda request: page.problems.append(f"request failed: {request.url}"))
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # the machine is shared; give slow renders room
     yield page
     context.close()

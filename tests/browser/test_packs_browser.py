@@ -30,6 +30,15 @@ def wait_ready(page, box: str) -> None:
     assert page.get_attribute(box, "data-state") == "ready", status.text_content()
 
 
+def assert_watermark(page, box: str) -> None:
+    """The bpmn.io mark is shown, and inside the viewer's box (its licence requires it)."""
+    mark = page.locator(f"{box} .bjs-powered-by")
+    assert mark.count() == 1 and mark.is_visible(), f"no visible bpmn.io watermark in {box}"
+    inner, outer = mark.bounding_box(), page.locator(box).bounding_box()
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"], box
+    assert outer["y"] <= inner["y"] and inner["y"] + inner["height"] <= outer["y"] + outer["height"], box
+
+
 # --- the mechanics, on the tiny pack tree -----------------------------------------------------------
 
 
@@ -40,7 +49,7 @@ def test_a_process_is_drawn_with_its_shapes_and_the_watermark(page, fixture_serv
         assert page.locator(f"#bpmn-intake svg [data-element-id='{element_id}']").count() == 1, element_id
     assert page.locator("#bpmn-intake [data-element-id='register']").is_visible()
     assert "测试登记流程" in page.text_content("#bpmn-intake [data-role='name']")
-    assert page.locator("#bpmn-intake .bjs-powered-by").is_visible()
+    assert_watermark(page, "#bpmn-intake")
     assert page.problems == []
 
 
@@ -51,13 +60,13 @@ def test_a_decision_opens_on_its_table_and_switches_to_the_drd(page, fixture_ser
     table.wait_for()
     assert "city_hotline" in table.text_content()  # the child's own table, not the parent's
     assert page.locator("#dmn-triage .tjs-table tbody tr").count() == 2
-    assert page.locator("#dmn-triage .bjs-powered-by").is_visible()
+    assert_watermark(page, "#dmn-triage")
     tabs = page.locator("#dmn-triage [role='tab']")
     assert tabs.count() == 2
     page.click("#dmn-triage [role='tab'][data-view-type='drd']")
     page.locator("#dmn-triage svg [data-element-id='triage']").wait_for()
     assert page.get_attribute("#dmn-triage [role='tab'][data-view-type='drd']", "aria-selected") == "true"
-    assert page.locator("#dmn-triage .bjs-powered-by").is_visible()
+    assert_watermark(page, "#dmn-triage")
     assert page.problems == []
 
 
@@ -94,7 +103,7 @@ def test_the_national_report_handling_process_is_drawn(page, shipped_server):
         assert page.locator(f"#bpmn-report_handling [data-element-id='{element_id}']").count() >= 1, (
             element_id
         )
-    assert page.locator("#bpmn-report_handling .bjs-powered-by").is_visible()
+    assert_watermark(page, "#bpmn-report_handling")
     page.locator("#bpmn-report_handling").screenshot(path="/tmp/clueflow-national-report_handling.png")
     page.screenshot(path="/tmp/clueflow-national.png")
     assert page.problems == []
@@ -105,10 +114,11 @@ def test_every_process_and_decision_of_every_shipped_pack_renders(page, shipped_
 
     for name, pack in load_all(DEFAULT_ROOT).items():
         page.goto(f"{shipped_server.url}/packs/{name}")
-        for stem in pack.names("bpmn"):
-            wait_ready(page, f"#bpmn-{stem}")
-        for stem in pack.names("dmn"):
-            wait_ready(page, f"#dmn-{stem}")
+        for box in [f"#bpmn-{stem}" for stem in pack.names("bpmn")] + [
+            f"#dmn-{stem}" for stem in pack.names("dmn")
+        ]:
+            wait_ready(page, box)
+            assert_watermark(page, box)
     assert page.problems == []
 
 
@@ -119,7 +129,7 @@ def test_the_acceptance_table_shows_every_rule(page, shipped_server):
     wait_ready(page, "#dmn-acceptance")
     page.locator("#dmn-acceptance .tjs-table").wait_for()
     assert page.locator("#dmn-acceptance .tjs-table tbody tr").count() == rules
-    assert page.locator("#dmn-acceptance .bjs-powered-by").is_visible()
+    assert_watermark(page, "#dmn-acceptance")
     page.locator("#dmn-acceptance").screenshot(path="/tmp/clueflow-urumqi-acceptance.png")
     assert page.problems == []
 
