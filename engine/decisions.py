@@ -64,8 +64,16 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 class DecisionError(ClueflowError):
     """A decision failed at run time: names the decision, the rule(s) and the input or output."""
 
-    def __init__(self, message: str, *, decision: str = "", rules: tuple[str, ...] = (),
-                 column: str = "", pack: str = "", file: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        decision: str = "",
+        rules: tuple[str, ...] = (),
+        column: str = "",
+        pack: str = "",
+        file: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.decision = decision
@@ -157,8 +165,11 @@ def _untyped(v: Any) -> Any:
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "number": _to_number, "integer": _to_integer, "boolean": _to_boolean,
-    "date": _to_date, "string": _to_string,
+    "number": _to_number,
+    "integer": _to_integer,
+    "boolean": _to_boolean,
+    "date": _to_date,
+    "string": _to_string,
 }
 
 
@@ -270,6 +281,18 @@ class Decision:
     expression: Any = None
     _needs_context: bool = field(default=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self._names = tuple(o.name for o in self.outputs)
+        # per input: the key of a bare-name expression (else None), its converter, the input
+        self._readers = tuple(
+            (
+                inp.path[0] if inp.path is not None and len(inp.path) == 1 else None,
+                _CONVERTERS.get(inp.type_ref, _untyped),
+                inp,
+            )
+            for inp in self.inputs
+        )
+
     @property
     def variable(self) -> str:
         """The name requiring decisions read this decision's result under."""
@@ -281,7 +304,7 @@ class Decision:
 
     @property
     def output_names(self) -> tuple[str, ...]:
-        return tuple(o.name for o in self.outputs)
+        return self._names
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -289,9 +312,14 @@ class Decision:
         where = f"decision '{self.id}'"
         if rules:
             where += ", " + " and ".join(f"rule {r.label}" for r in rules)
-        return DecisionError(f"{where}: {message}", decision=self.id,
-                             rules=tuple(r.label for r in rules), column=column,
-                             pack=self.pack, file=self.file)
+        return DecisionError(
+            f"{where}: {message}",
+            decision=self.id,
+            rules=tuple(r.label for r in rules),
+            column=column,
+            pack=self.pack,
+            file=self.file,
+        )
 
     def expose(self, outputs: dict[str, Any]) -> Any:
         """The value requiring decisions see under this decision's id."""
@@ -309,38 +337,36 @@ class Decision:
             return conv(v)
         except _Mismatch:
             rules = (rule,) if rule else ()
-            raise self._error(f"output '{out.name}' expects {out.type_ref}, got {describe(v)}",
-                              rules, out.column) from None
+            raise self._error(
+                f"output '{out.name}' expects {out.type_ref}, got {describe(v)}", rules, out.column
+            ) from None
 
     def _read_inputs(self, data: Mapping[str, Any], functions: Any) -> list[Any]:
         values = []
-        for inp in self.inputs:
-            path = inp.path
-            if path is not None:
-                v = data.get(path[0])
-                for seg in path[1:]:
-                    if isinstance(v, Mapping):
-                        v = v.get(seg)
-                    elif v is None:
-                        break
-                    else:  # e.g. a date's .year: FEEL knows
-                        v = self._eval_input(inp, data, functions)
-                        break
-            else:
-                v = self._eval_input(inp, data, functions)
+        for key, conv, inp in self._readers:
+            v = data.get(key) if key is not None else self._read_path(inp, data, functions)
             if v is not None:
-                conv = _CONVERTERS.get(inp.type_ref)
-                if conv is None:
-                    v = _untyped(v)
-                else:
-                    try:
-                        v = conv(v)
-                    except _Mismatch:
-                        raise self._error(
-                            f"input '{inp.name}' expects {inp.type_ref}, got {describe(v)}",
-                            column=inp.column) from None
+                try:
+                    v = conv(v)
+                except _Mismatch:
+                    raise self._error(
+                        f"input '{inp.name}' expects {inp.type_ref}, got {describe(v)}", column=inp.column
+                    ) from None
             values.append(v)
         return values
+
+    def _read_path(self, inp: Input, data: Mapping[str, Any], functions: Any) -> Any:
+        if inp.path is None:
+            return self._eval_input(inp, data, functions)
+        v = data.get(inp.path[0])
+        for seg in inp.path[1:]:
+            if isinstance(v, Mapping):
+                v = v.get(seg)
+            elif v is None:
+                break
+            else:  # e.g. a date's .year: FEEL knows
+                return self._eval_input(inp, data, functions)
+        return v
 
     def _eval_input(self, inp: Input, data: Mapping[str, Any], functions: Any) -> Any:
         try:
@@ -363,8 +389,9 @@ class Decision:
             values.append(self._convert_output(out, v, rule))
         return tuple(values)
 
-    def _evaluate(self, data: Mapping[str, Any], functions: Any = None,
-                  trace: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _evaluate(
+        self, data: Mapping[str, Any], functions: Any = None, trace: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         if self.kind == "literal":
             out = self.outputs[0]
             try:
@@ -405,10 +432,12 @@ class Decision:
 
     def _apply_policy(self, matched: list[Rule], ctx: Mapping[str, Any], functions: Any) -> dict[str, Any]:
         policy = self.hit_policy
-        names = self.output_names
+        names = self._names
         if policy == "UNIQUE" and len(matched) > 1:
-            raise self._error(f"{len(matched)} rules match but the hit policy is UNIQUE",
-                              tuple(matched[:2]) if len(matched) == 2 else tuple(matched))
+            raise self._error(
+                f"{len(matched)} rules match but the hit policy is UNIQUE",
+                tuple(matched[:2]) if len(matched) == 2 else tuple(matched),
+            )
         if policy in ("UNIQUE", "FIRST"):
             if not matched:
                 return dict.fromkeys(names)
@@ -420,8 +449,9 @@ class Decision:
                 return dict.fromkeys(names)
             for r, row in zip(matched[1:], rows[1:], strict=True):
                 if row != rows[0]:
-                    raise self._error("rules match with different outputs but the hit policy is ANY",
-                                      (matched[0], r))
+                    raise self._error(
+                        "rules match with different outputs but the hit policy is ANY", (matched[0], r)
+                    )
             return dict(zip(names, rows[0], strict=True))
         if policy in ("PRIORITY", "OUTPUT ORDER") and rows:
             order = sorted(range(len(rows)), key=lambda i: self._priority(rows[i]))
@@ -451,13 +481,17 @@ class Decision:
             return None
         if agg == "SUM":
             if not all(isinstance(v, Decimal) for v in values):
-                raise self._error("SUM needs numbers, got " + ", ".join(describe(v) for v in values[:5]),
-                                  column=self.outputs[0].column)
+                raise self._error(
+                    "SUM needs numbers, got " + ", ".join(describe(v) for v in values[:5]),
+                    column=self.outputs[0].column,
+                )
             return sum(values, Decimal(0))
         try:
             return min(values) if agg == "MIN" else max(values)
         except TypeError:
-            raise self._error(f"{agg} needs values of one comparable type", column=self.outputs[0].column) from None
+            raise self._error(
+                f"{agg} needs values of one comparable type", column=self.outputs[0].column
+            ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,18 +514,21 @@ def _matcher(text: str, tests: Any) -> Callable[[Any, Mapping[str, Any], Any], b
 
         def strings(v, ctx, fns):
             return v in allowed if v.__class__ is str else slow(v, ctx, fns)
+
         return strings
     if t in ("true", "false"):
         want = t == "true"
 
         def boolean(v, ctx, fns):
             return v is want if v.__class__ is bool else slow(v, ctx, fns)
+
         return boolean
     if _RE_NUMBERS.fullmatch(t):
         numbers = frozenset(Decimal(n) for n in re.findall(_NUM_LIT, t))
 
         def number(v, ctx, fns):
             return v in numbers if v.__class__ is Decimal else slow(v, ctx, fns)
+
         return number
     m = _RE_COMPARE.fullmatch(t)
     if m:
@@ -500,6 +537,7 @@ def _matcher(text: str, tests: Any) -> Callable[[Any, Mapping[str, Any], Any], b
 
         def compare(v, ctx, fns):
             return cmp(v) if v.__class__ is Decimal else slow(v, ctx, fns)
+
         return compare
     m = _RE_RANGE.fullmatch(t)
     if m:
@@ -510,6 +548,7 @@ def _matcher(text: str, tests: Any) -> Callable[[Any, Mapping[str, Any], Any], b
             if v.__class__ is not Decimal:
                 return slow(v, ctx, fns)
             return (lo <= v if lo_in else lo < v) and (v <= hi if hi_in else v < hi)
+
         return in_range
     return slow
 
@@ -534,10 +573,20 @@ class _Parser:
         self.problems: list[Problem] = []
         self.ns = ""
 
-    def problem(self, message: str, element: str = "", rule: str = "", column: str = "",
-                severity: str = "error") -> None:
-        self.problems.append(Problem(message, pack=self.pack, file=self.file, element=element,
-                                     rule=rule, column=column, severity=severity))
+    def problem(
+        self, message: str, element: str = "", rule: str = "", column: str = "", severity: str = "error"
+    ) -> None:
+        self.problems.append(
+            Problem(
+                message,
+                pack=self.pack,
+                file=self.file,
+                element=element,
+                rule=rule,
+                column=column,
+                severity=severity,
+            )
+        )
 
     def children(self, el: ET.Element, name: str) -> list[ET.Element]:
         return [c for c in el if c.tag == f"{{{self.ns}}}{name}"]
@@ -552,16 +601,21 @@ class _Parser:
         t = self.child(el, "text")
         return (t.text or "").strip() if t is not None else ""
 
-    def compile(self, kind: str, text: str, element: str, rule: str = "", column: str = "",
-                what: str = "cell") -> Any:
+    def compile(
+        self, kind: str, text: str, element: str, rule: str = "", column: str = "", what: str = "cell"
+    ) -> Any:
         try:
             if kind == "tests":
                 return compile_unary_tests(text)
             return compile_expression(text)
         except FeelSyntaxError as e:
             shown = text if len(text) <= 80 else text[:77] + "..."
-            self.problem(f"FEEL syntax error in {what} `{shown}` (line {e.line}, column {e.column}): {e}",
-                         element, rule, column)
+            self.problem(
+                f"FEEL syntax error in {what} `{shown}` (line {e.line}, column {e.column}): {e}",
+                element,
+                rule,
+                column,
+            )
         except FeelError as e:
             self.problem(f"invalid FEEL in {what} `{text[:80]}`: {e}", element, rule, column)
         return None
@@ -639,8 +693,14 @@ class _Parser:
                     required_inputs.append(input_data.get(href, href))
         if self.children(el, "knowledgeRequirement"):
             self.problem("business knowledge models are not supported", did)
-        base = dict(id=did, name=el.get("name") or did, required=tuple(dict.fromkeys(required)),
-                    required_inputs=tuple(required_inputs), file=self.file, pack=self.pack)
+        base = dict(
+            id=did,
+            name=el.get("name") or did,
+            required=tuple(dict.fromkeys(required)),
+            required_inputs=tuple(required_inputs),
+            file=self.file,
+            pack=self.pack,
+        )
         table = self.child(el, "decisionTable")
         literal = self.child(el, "literalExpression")
         if table is not None:
@@ -655,8 +715,12 @@ class _Parser:
         var = self.child(el, "variable")
         name = (var.get("name") if var is not None else "") or did
         type_ref = (var.get("typeRef") if var is not None else "") or literal.get("typeRef") or ""
-        out = Output(id=var.get("id", "") if var is not None else "", name=name, label=name,
-                     type_ref=normalize_type(type_ref))
+        out = Output(
+            id=var.get("id", "") if var is not None else "",
+            name=name,
+            label=name,
+            type_ref=normalize_type(type_ref),
+        )
         text = self.text_of(literal)
         if not text:
             self.problem("the literal expression is empty", did, column=name)
@@ -674,8 +738,10 @@ class _Parser:
             self.problem(f"unknown hit policy '{policy}'", did)
         aggregation = (table.get("aggregation") or "").strip().upper() or None
         if aggregation and (policy != "COLLECT" or aggregation not in AGGREGATIONS):
-            self.problem(f"aggregation '{aggregation}' needs hit policy COLLECT and one of "
-                         f"{', '.join(AGGREGATIONS)}", did)
+            self.problem(
+                f"aggregation '{aggregation}' needs hit policy COLLECT and one of {', '.join(AGGREGATIONS)}",
+                did,
+            )
 
         inputs = [self.input(i, did, n) for n, i in enumerate(self.children(table, "input"), 1)]
         outputs = [self.output(o, did, n) for n, o in enumerate(self.children(table, "output"), 1)]
@@ -694,11 +760,19 @@ class _Parser:
                 rules.append(rule)
         if len(self.problems) > before:
             return None
-        needs_context = any(
-            (t is not None and t.names) for r in rules for t in r.compiled_tests
-        ) or any(r.constant is None for r in rules)
-        return Decision(kind="table", inputs=tuple(inputs), outputs=tuple(outputs), rules=tuple(rules),
-                        hit_policy=policy, aggregation=aggregation, _needs_context=needs_context, **base)
+        needs_context = any((t is not None and t.names) for r in rules for t in r.compiled_tests) or any(
+            r.constant is None for r in rules
+        )
+        return Decision(
+            kind="table",
+            inputs=tuple(inputs),
+            outputs=tuple(outputs),
+            rules=tuple(rules),
+            hit_policy=policy,
+            aggregation=aggregation,
+            _needs_context=needs_context,
+            **base,
+        )
 
     def input(self, el: ET.Element, did: str, n: int) -> Input:
         label = (el.get("label") or "").strip()
@@ -717,8 +791,16 @@ class _Parser:
         allowed = None
         if values_text:
             allowed = self.compile("tests", values_text, did, column=column, what="input values")
-        return Input(id=el.get("id", ""), label=label, text=text, type_ref=type_ref, expression=expr,
-                     path=path, values_text=values_text, allowed=allowed)
+        return Input(
+            id=el.get("id", ""),
+            label=label,
+            text=text,
+            type_ref=type_ref,
+            expression=expr,
+            path=path,
+            values_text=values_text,
+            allowed=allowed,
+        )
 
     def output(self, el: ET.Element, did: str, n: int) -> Output:
         name = (el.get("name") or "").strip()
@@ -728,19 +810,30 @@ class _Parser:
         values_text = self.text_of(self.child(el, "outputValues"))
         values = None
         if values_text:
-            expr = self.compile("expression", f"[{values_text}]", did, column=label or name,
-                                what="output values")
+            expr = self.compile(
+                "expression", f"[{values_text}]", did, column=label or name, what="output values"
+            )
             if expr is not None:
                 try:
                     values = tuple(_untyped(v) for v in expr.evaluate({}))
                 except (FeelError, TypeError) as e:
-                    self.problem(f"output values `{values_text}` are not a list of values: {e}", did,
-                                 column=label or name)
-        return Output(id=el.get("id", ""), name=name, label=label,
-                      type_ref=normalize_type(el.get("typeRef")), values_text=values_text, values=values)
+                    self.problem(
+                        f"output values `{values_text}` are not a list of values: {e}",
+                        did,
+                        column=label or name,
+                    )
+        return Output(
+            id=el.get("id", ""),
+            name=name,
+            label=label,
+            type_ref=normalize_type(el.get("typeRef")),
+            values_text=values_text,
+            values=values,
+        )
 
-    def rule(self, el: ET.Element, row: int, did: str, inputs: list[Input],
-             outputs: list[Output]) -> Rule | None:
+    def rule(
+        self, el: ET.Element, row: int, did: str, inputs: list[Input], outputs: list[Output]
+    ) -> Rule | None:
         rid = el.get("id") or f"row{row}"
         label = f"{row} ({rid})"
         in_cells = [self.text_of(c) for c in self.children(el, "inputEntry")]
@@ -750,11 +843,15 @@ class _Parser:
             self.problem(f"the rule has {len(in_cells)} input entries for {len(inputs)} inputs", did, label)
             ok = False
         if len(out_cells) != len(outputs):
-            self.problem(f"the rule has {len(out_cells)} output entries for {len(outputs)} outputs", did,
-                         label)
+            self.problem(
+                f"the rule has {len(out_cells)} output entries for {len(outputs)} outputs", did, label
+            )
             ok = False
-        annotation = (self.child(el, "description").text or "").strip() \
-            if self.child(el, "description") is not None else ""
+        annotation = (
+            (self.child(el, "description").text or "").strip()
+            if self.child(el, "description") is not None
+            else ""
+        )
         for entry in self.children(el, "annotationEntry"):
             annotation = annotation or self.text_of(entry)
         if not ok:
@@ -770,10 +867,20 @@ class _Parser:
                 tests.append((col, _matcher(text, t)))
         compiled_outputs = []
         for out, text in zip(outputs, out_cells, strict=True):
-            compiled_outputs.append(self.compile("expression", text, did, label, out.column) if text else None)
-        return Rule(id=rid, row=row, annotation=annotation, input_texts=tuple(in_cells),
-                    output_texts=tuple(out_cells), tests=tuple(tests), compiled_tests=tuple(compiled_tests),
-                    outputs=tuple(compiled_outputs), constant=_fold(outputs, compiled_outputs))
+            compiled_outputs.append(
+                self.compile("expression", text, did, label, out.column) if text else None
+            )
+        return Rule(
+            id=rid,
+            row=row,
+            annotation=annotation,
+            input_texts=tuple(in_cells),
+            output_texts=tuple(out_cells),
+            tests=tuple(tests),
+            compiled_tests=tuple(compiled_tests),
+            outputs=tuple(compiled_outputs),
+            constant=_fold(outputs, compiled_outputs),
+        )
 
 
 def _constant(out: Output, expr: Any) -> Any:
@@ -856,15 +963,27 @@ class DecisionModel:
         for d in decisions:
             if d.id in self._decisions:
                 other = self._decisions[d.id]
-                problems.append(Problem(f"decision id '{d.id}' is also defined in {other.file or 'another file'}",
-                                        pack=d.pack, file=d.file, element=d.id))
+                problems.append(
+                    Problem(
+                        f"decision id '{d.id}' is also defined in {other.file or 'another file'}",
+                        pack=d.pack,
+                        file=d.file,
+                        element=d.id,
+                    )
+                )
                 continue
             self._decisions[d.id] = d
         for d in self._decisions.values():
             for r in d.required:
                 if r not in self._decisions:
-                    problems.append(Problem(f"requires decision '{r}', which the pack does not define",
-                                            pack=d.pack, file=d.file, element=d.id))
+                    problems.append(
+                        Problem(
+                            f"requires decision '{r}', which the pack does not define",
+                            pack=d.pack,
+                            file=d.file,
+                            element=d.id,
+                        )
+                    )
         if not problems:
             problems.extend(self._find_cycles())
         if problems:
@@ -896,10 +1015,16 @@ class DecisionModel:
             stack.append(did)
             for r in self._decisions[did].required:
                 if state.get(r) == 1:
-                    cycle = stack[stack.index(r):] + [r]
+                    cycle = stack[stack.index(r) :] + [r]
                     d = self._decisions[did]
-                    problems.append(Problem("decision requirements form a cycle: " + " → ".join(cycle),
-                                            pack=d.pack, file=d.file, element=did))
+                    problems.append(
+                        Problem(
+                            "decision requirements form a cycle: " + " → ".join(cycle),
+                            pack=d.pack,
+                            file=d.file,
+                            element=did,
+                        )
+                    )
                 elif r not in state:
                     visit(r, stack)
             stack.pop()
@@ -918,6 +1043,7 @@ class DecisionModel:
                 if r not in order:
                     visit(r)
                     order.append(r)
+
         visit(did)
         return tuple(order)
 
@@ -958,10 +1084,15 @@ class DecisionModel:
             seen: dict[str, Any] = {}
             outputs = d._evaluate(_context(d, inputs, results), functions, seen)
             results[did] = d.expose(outputs)
-            traces.append(DecisionTrace(
-                decision_id=did, outputs=outputs, inputs=seen.get("inputs", {}),
-                matched=tuple(RuleHit(r.id, r.row, r.annotation) for r in seen.get("matched", ())),
-                required={r: results[r] for r in d.required}))
+            traces.append(
+                DecisionTrace(
+                    decision_id=did,
+                    outputs=outputs,
+                    inputs=seen.get("inputs", {}),
+                    matched=tuple(RuleHit(r.id, r.row, r.annotation) for r in seen.get("matched", ())),
+                    required={r: results[r] for r in d.required},
+                )
+            )
         return Trace(decision_id=decision.id, outputs=traces[-1].outputs, decisions=tuple(traces))
 
     def _lookup(self, decision_id: str) -> Decision:
@@ -1136,8 +1267,14 @@ def _validate(model: DecisionModel) -> list[Problem]:
         stem = PurePosixPath(file).stem
         if stem not in file_ids:
             d = next(x for x in model if x.file == file)
-            problems.append(Problem(f"the file is named '{stem}' but holds no decision with that id "
-                                    f"({', '.join(sorted(file_ids))})", pack=d.pack, file=file))
+            problems.append(
+                Problem(
+                    f"the file is named '{stem}' but holds no decision with that id "
+                    f"({', '.join(sorted(file_ids))})",
+                    pack=d.pack,
+                    file=file,
+                )
+            )
     return problems
 
 
@@ -1148,8 +1285,16 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
     others = ids - {d.id} - required
 
     def report(message: str, rule: Rule | None, column: str) -> None:
-        problems.append(Problem(message, pack=d.pack, file=d.file, element=d.id,
-                                rule=rule.label if rule else "", column=column))
+        problems.append(
+            Problem(
+                message,
+                pack=d.pack,
+                file=d.file,
+                element=d.id,
+                rule=rule.label if rule else "",
+                column=column,
+            )
+        )
 
     def free(names: frozenset[str], what: str, column: str) -> set[str]:
         """Names an input or literal expression reads: they are the decision's inputs."""
@@ -1160,11 +1305,19 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
             if root in required or n in required:
                 continue
             if root in others:
-                report(f"{what} reads '{root}', a decision that this decision does not require "
-                       "(add an information requirement)", None, column)
+                report(
+                    f"{what} reads '{root}', a decision that this decision does not require "
+                    "(add an information requirement)",
+                    None,
+                    column,
+                )
             elif declared and root not in declared and n not in declared:
-                report(f"{what} reads unknown variable '{n}' (neither an input data of the decision "
-                       "nor a required decision)", None, column)
+                report(
+                    f"{what} reads unknown variable '{n}' (neither an input data of the decision "
+                    "nor a required decision)",
+                    None,
+                    column,
+                )
         return roots
 
     if d.kind == "literal":
@@ -1183,11 +1336,18 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
             if n == "?" or n in known or root in known:
                 continue
             if root in others:
-                report(f"the cell reads '{root}', a decision that this decision does not require "
-                       "(add an information requirement)", rule, column)
+                report(
+                    f"the cell reads '{root}', a decision that this decision does not require "
+                    "(add an information requirement)",
+                    rule,
+                    column,
+                )
             else:
-                report(f"unknown variable '{n}' (neither an input of the table nor a required decision)",
-                       rule, column)
+                report(
+                    f"unknown variable '{n}' (neither an input of the table nor a required decision)",
+                    rule,
+                    column,
+                )
 
     for rule in d.rules:
         for inp, t in zip(d.inputs, rule.compiled_tests, strict=True):
@@ -1213,8 +1373,11 @@ def _check_cell_types(d: Decision, out: Output, expr: Any, rule: Rule | None) ->
     try:
         v = conv(v) if conv else _untyped(v)
     except _Mismatch:
-        return [Problem(f"output '{out.name}' is of type {out.type_ref} but the cell gives {describe(v)}",
-                        **where)]
+        return [
+            Problem(
+                f"output '{out.name}' is of type {out.type_ref} but the cell gives {describe(v)}", **where
+            )
+        ]
     if out.values is not None and v not in out.values:
         return [Problem(f"{describe(v)} is not one of the output values ({out.values_text})", **where)]
     return []
@@ -1224,16 +1387,29 @@ def _check_table(d: Decision) -> list[Problem]:
     problems: list[Problem] = []
 
     def report(message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None:
-        problems.append(Problem(message, pack=d.pack, file=d.file, element=d.id,
-                                rule=rule.label if rule else "", column=column, severity=severity))
+        problems.append(
+            Problem(
+                message,
+                pack=d.pack,
+                file=d.file,
+                element=d.id,
+                rule=rule.label if rule else "",
+                column=column,
+                severity=severity,
+            )
+        )
 
     for rule in d.rules:
         for out, expr in zip(d.outputs, rule.outputs, strict=True):
             problems.extend(_check_cell_types(d, out, expr, rule))
     if d.hit_policy in ("PRIORITY", "OUTPUT ORDER") and not any(o.values for o in d.outputs):
         report(f"hit policy {d.hit_policy} needs output values (the priority list) on an output column")
-    if d.aggregation in ("SUM", "MIN", "MAX") and d.outputs and \
-            d.outputs[0].type_ref in ("string", "boolean") and d.aggregation == "SUM":
+    if (
+        d.aggregation in ("SUM", "MIN", "MAX")
+        and d.outputs
+        and d.outputs[0].type_ref in ("string", "boolean")
+        and d.aggregation == "SUM"
+    ):
         report(f"COLLECT SUM needs a number output, not {d.outputs[0].type_ref}", column=d.outputs[0].column)
     if not d.rules:
         report("the table has no rules", severity="warning")
@@ -1243,16 +1419,29 @@ def _check_table(d: Decision) -> list[Problem]:
     for col, (inp, (_, masks)) in enumerate(zip(d.inputs, columns, strict=True)):
         for rule, mask in zip(d.rules, masks, strict=True):
             if mask == 0 and rule.compiled_tests[col] is not None:
-                allowed = "allowed by the input values" if inp.allowed is not None else \
-                    f"of type {inp.type_ref}" if inp.type_ref else "at all"
-                report(f"the cell `{rule.input_texts[col]}` matches no value {allowed}: the rule never applies",
-                       rule, inp.column)
+                allowed = (
+                    "allowed by the input values"
+                    if inp.allowed is not None
+                    else f"of type {inp.type_ref}"
+                    if inp.type_ref
+                    else "at all"
+                )
+                report(
+                    f"the cell `{rule.input_texts[col]}` matches no value {allowed}: the rule never applies",
+                    rule,
+                    inp.column,
+                )
     if d.hit_policy in ("UNIQUE", "ANY"):
         for a, b, example in _overlaps(d):
             if d.hit_policy == "UNIQUE":
-                report(f"rules {a.label} and {b.label} both match when {example}, "
-                       "but the hit policy is UNIQUE", a)
+                report(
+                    f"rules {a.label} and {b.label} both match when {example}, but the hit policy is UNIQUE",
+                    a,
+                )
             elif a.constant is not None and b.constant is not None and a.constant != b.constant:
-                report(f"rules {a.label} and {b.label} both match when {example} and give different "
-                       "outputs, but the hit policy is ANY", a)
+                report(
+                    f"rules {a.label} and {b.label} both match when {example} and give different "
+                    "outputs, but the hit policy is ANY",
+                    a,
+                )
     return problems

@@ -25,36 +25,57 @@ def fixture(name: str) -> bytes:
     return (HERE / name).read_bytes()
 
 
-def table(rules, *, inputs=(("amount", "number"),), outputs=(("result", "string"),), policy="UNIQUE",
-          aggregation=None, output_values=None, input_values=None, decision_id="t", required=(), ns=DMN13):
+def table(
+    rules,
+    *,
+    inputs=(("amount", "number"),),
+    outputs=(("result", "string"),),
+    policy="UNIQUE",
+    aggregation=None,
+    output_values=None,
+    input_values=None,
+    decision_id="t",
+    required=(),
+    ns=DMN13,
+):
     """A one-table DMN file the way dmn-js saves it (DMNDI included).
 
     rules: (input cells, output cells[, annotation]) per rule.
     """
     output_values = output_values or {}
     input_values = input_values or {}
-    x = [f'<?xml version="1.0" encoding="UTF-8"?>\n<definitions xmlns="{ns}" '
-         'xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" '
-         'xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="Definitions_1" name="DRD" '
-         'namespace="http://camunda.org/schema/1.0/dmn" exporter="dmn-js (https://demo.bpmn.io/dmn)" '
-         'exporterVersion="17.0.0">',
-         f'  <decision id="{decision_id}" name="Decision {decision_id}">']
+    x = [
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<definitions xmlns="{ns}" '
+        'xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" '
+        'xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="Definitions_1" name="DRD" '
+        'namespace="http://camunda.org/schema/1.0/dmn" exporter="dmn-js (https://demo.bpmn.io/dmn)" '
+        'exporterVersion="17.0.0">',
+        f'  <decision id="{decision_id}" name="Decision {decision_id}">',
+    ]
     for r in required:
-        x.append(f'    <informationRequirement id="IR_{r}"><requiredDecision href="#{r}" />'
-                 '</informationRequirement>')
+        x.append(
+            f'    <informationRequirement id="IR_{r}"><requiredDecision href="#{r}" />'
+            "</informationRequirement>"
+        )
     agg = f' aggregation="{aggregation}"' if aggregation else ""
     x.append(f'    <decisionTable id="DecisionTable_{decision_id}" hitPolicy="{policy}"{agg}>')
     for n, (text, type_ref) in enumerate(inputs, 1):
         x.append(f'      <input id="Input_{n}" label="{escape(text)}">')
-        x.append(f'        <inputExpression id="InputExpression_{n}" typeRef="{type_ref}">'
-                 f'<text>{escape(text)}</text></inputExpression>')
+        x.append(
+            f'        <inputExpression id="InputExpression_{n}" typeRef="{type_ref}">'
+            f"<text>{escape(text)}</text></inputExpression>"
+        )
         if text in input_values:
-            x.append(f'        <inputValues id="IV_{n}"><text>{escape(input_values[text])}</text></inputValues>')
+            x.append(
+                f'        <inputValues id="IV_{n}"><text>{escape(input_values[text])}</text></inputValues>'
+            )
         x.append("      </input>")
     for n, (name, type_ref) in enumerate(outputs, 1):
         x.append(f'      <output id="Output_{n}" label="{name.title()}" name="{name}" typeRef="{type_ref}">')
         if name in output_values:
-            x.append(f'        <outputValues id="OV_{n}"><text>{escape(output_values[name])}</text></outputValues>')
+            x.append(
+                f'        <outputValues id="OV_{n}"><text>{escape(output_values[name])}</text></outputValues>'
+            )
         x.append("      </output>")
     for row, rule in enumerate(rules, 1):
         ins, outs = rule[0], rule[1]
@@ -67,10 +88,12 @@ def table(rules, *, inputs=(("amount", "number"),), outputs=(("result", "string"
             x.append(f'        <outputEntry id="LE_{row}_{c}"><text>{escape(cell)}</text></outputEntry>')
         x.append("      </rule>")
     x.append("    </decisionTable>\n  </decision>")
-    x.append('  <dmndi:DMNDI><dmndi:DMNDiagram id="DMNDiagram_1">'
-             f'<dmndi:DMNShape id="DMNShape_1" dmnElementRef="{decision_id}">'
-             '<dc:Bounds height="80" width="180" x="160" y="100" /></dmndi:DMNShape>'
-             "</dmndi:DMNDiagram></dmndi:DMNDI>\n</definitions>\n")
+    x.append(
+        '  <dmndi:DMNDI><dmndi:DMNDiagram id="DMNDiagram_1">'
+        f'<dmndi:DMNShape id="DMNShape_1" dmnElementRef="{decision_id}">'
+        '<dc:Bounds height="80" width="180" x="160" y="100" /></dmndi:DMNShape>'
+        "</dmndi:DMNDiagram></dmndi:DMNDI>\n</definitions>\n"
+    )
     return "\n".join(x)
 
 
@@ -99,8 +122,13 @@ OVERLAPPING = [
 
 def test_parse_reads_table_structure_and_annotations():
     (d,) = parse_dmn(fixture("reward_terms.dmn"), file="dmn/t/reward_terms.dmn", pack="t")
-    assert (d.id, d.name, d.kind, d.variable, d.hit_policy) == ("reward_terms", "奖励标准", "table",
-                                                                  "reward_terms", "UNIQUE")
+    assert (d.id, d.name, d.kind, d.variable, d.hit_policy) == (
+        "reward_terms",
+        "奖励标准",
+        "table",
+        "reward_terms",
+        "UNIQUE",
+    )
     assert [o.name for o in d.outputs] == ["rate", "floor", "cap"]
     assert d.inputs[0].label == "涉嫌犯罪" and d.inputs[0].text == "criminal"
     assert d.inputs[0].type_ref == "boolean"
@@ -129,14 +157,17 @@ def test_rejects_unknown_namespace():
 
 def test_annotation_entry_of_dmn13_is_read():
     xml = table([(["-"], ['"x"'])]).replace(
-        "</outputEntry>", "</outputEntry><annotationEntry><text>CQH-13-5</text></annotationEntry>", 1)
+        "</outputEntry>", "</outputEntry><annotationEntry><text>CQH-13-5</text></annotationEntry>", 1
+    )
     (d,) = parse_dmn(xml)
     assert d.annotations == ("CQH-13-5",)
 
 
 def test_doctype_is_rejected():
-    xml = table(BANDS).replace('<?xml version="1.0" encoding="UTF-8"?>',
-                               '<?xml version="1.0"?>\n<!DOCTYPE definitions [<!ENTITY x "boom">]>')
+    xml = table(BANDS).replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0"?>\n<!DOCTYPE definitions [<!ENTITY x "boom">]>',
+    )
     with pytest.raises(PackError, match="DOCTYPE") as exc:
         parse_dmn(xml.encode(), file="evil.dmn")
     assert exc.value.problems[0].file == "evil.dmn"
@@ -179,11 +210,14 @@ def test_hostile_cell_is_a_pack_error_and_runs_nothing(tmp_path):
     assert not os.path.exists(target)
 
 
-@pytest.mark.parametrize("cell,where", [
-    ("__import__('os').system('touch /tmp/pwned')", "input"),
-    ("().__class__.__base__.__subclasses__()", "input"),
-    ("'{0.__class__}'.format(1)", "output"),
-])
+@pytest.mark.parametrize(
+    "cell,where",
+    [
+        ("__import__('os').system('touch /tmp/pwned')", "input"),
+        ("().__class__.__base__.__subclasses__()", "input"),
+        ("'{0.__class__}'.format(1)", "output"),
+    ],
+)
 def test_hostile_cells_anywhere_fail_to_parse(cell, where):
     rules = [([cell], ['"x"'])] if where == "input" else [(["-"], [cell])]
     with pytest.raises(PackError):
@@ -242,15 +276,21 @@ def test_priority_orders_by_output_values():
 
 
 def test_priority_uses_later_outputs_to_break_ties():
-    xml = table([(["-"], ['"a"', "1"]), (["-"], ['"a"', "2"]), (["-"], ['"b"', "3"])],
-                outputs=(("grade", "string"), ("n", "number")), policy="PRIORITY",
-                output_values={"grade": '"a","b"', "n": "2,1,3"})
+    xml = table(
+        [(["-"], ['"a"', "1"]), (["-"], ['"a"', "2"]), (["-"], ['"b"', "3"])],
+        outputs=(("grade", "string"), ("n", "number")),
+        policy="PRIORITY",
+        output_values={"grade": '"a","b"', "n": "2,1,3"},
+    )
     assert run(xml, {"amount": 1}) == {"grade": "a", "n": D(2)}
 
 
 def test_output_order_sorts_all_matches():
-    xml = table([(["-"], ['"low"']), (["> 10"], ['"high"']), (["> 5"], ['"medium"'])],
-                policy="OUTPUT ORDER", output_values={"result": '"high","medium","low"'})
+    xml = table(
+        [(["-"], ['"low"']), (["> 10"], ['"high"']), (["> 5"], ['"medium"'])],
+        policy="OUTPUT ORDER",
+        output_values={"result": '"high","medium","low"'},
+    )
     assert run(xml, {"amount": 20}) == {"result": ["high", "medium", "low"]}
     assert run(xml, {"amount": 7}) == {"result": ["medium", "low"]}
 
@@ -274,9 +314,15 @@ def test_rule_order_and_collect_give_lists_per_output():
         assert run(xml, {"amount": 50}) == {"code": ["a"], "weight": [D(1)]}
 
 
-@pytest.mark.parametrize("aggregation,expected,empty", [
-    ("SUM", D(7), None), ("MIN", D(1), None), ("MAX", D(4), None), ("COUNT", D(3), D(0)),
-])
+@pytest.mark.parametrize(
+    "aggregation,expected,empty",
+    [
+        ("SUM", D(7), None),
+        ("MIN", D(1), None),
+        ("MAX", D(4), None),
+        ("COUNT", D(3), D(0)),
+    ],
+)
 def test_collect_aggregations(aggregation, expected, empty):
     rules = [(["> 0"], ["4"]), (["> 10"], ["2"]), (["> 100"], ["1"]), (["> 1000"], [""])]
     xml = table(rules, outputs=(("points", "number"),), policy="COLLECT", aggregation=aggregation)
@@ -292,24 +338,32 @@ def test_collect_sum_of_strings_is_a_runtime_error():
 
 
 def test_aggregation_needs_a_single_output():
-    xml = table([(["-"], ["1", "2"])], outputs=(("a", "number"), ("b", "number")), policy="COLLECT",
-                aggregation="MAX")
+    xml = table(
+        [(["-"], ["1", "2"])], outputs=(("a", "number"), ("b", "number")), policy="COLLECT", aggregation="MAX"
+    )
     with pytest.raises(PackError, match="exactly one output"):
         parse_dmn(xml)
 
 
-@pytest.mark.parametrize("policy,aggregation,expected", [
-    ("UNIQUE", None, {"code": None, "weight": None}),
-    ("FIRST", None, {"code": None, "weight": None}),
-    ("PRIORITY", None, {"code": None, "weight": None}),
-    ("ANY", None, {"code": None, "weight": None}),
-    ("RULE ORDER", None, {"code": [], "weight": []}),
-    ("OUTPUT ORDER", None, {"code": [], "weight": []}),
-    ("COLLECT", None, {"code": [], "weight": []}),
-])
+@pytest.mark.parametrize(
+    "policy,aggregation,expected",
+    [
+        ("UNIQUE", None, {"code": None, "weight": None}),
+        ("FIRST", None, {"code": None, "weight": None}),
+        ("PRIORITY", None, {"code": None, "weight": None}),
+        ("ANY", None, {"code": None, "weight": None}),
+        ("RULE ORDER", None, {"code": [], "weight": []}),
+        ("OUTPUT ORDER", None, {"code": [], "weight": []}),
+        ("COLLECT", None, {"code": [], "weight": []}),
+    ],
+)
 def test_no_match_gives_nulls_or_empty_lists(policy, aggregation, expected):
-    xml = table([(["> 10"], ['"a"', "1"])], outputs=(("code", "string"), ("weight", "number")),
-                policy=policy, output_values={"code": '"a"'})
+    xml = table(
+        [(["> 10"], ['"a"', "1"])],
+        outputs=(("code", "string"), ("weight", "number")),
+        policy=policy,
+        output_values={"code": '"a"'},
+    )
     assert run(xml, {"amount": 1}) == expected
     assert run(xml, {}) == expected  # a missing input is null and matches nothing here
 
@@ -337,17 +391,20 @@ def test_number_type_aliases(type_ref):
     assert run(xml, {"amount": 3}) == {"result": "small"}
 
 
-@pytest.mark.parametrize("type_ref,value,shown", [
-    ("number", "abc", "'abc'"),
-    ("number", True, "true"),
-    ("number", float("nan"), "nan"),
-    ("integer", D("2.5"), "2.5"),
-    ("boolean", "yes", "'yes'"),
-    ("boolean", 1, "1"),
-    ("string", 42, "42"),
-    ("date", "2024-02-30", "'2024-02-30'"),
-    ("date", "01/02/2024", "'01/02/2024'"),
-])
+@pytest.mark.parametrize(
+    "type_ref,value,shown",
+    [
+        ("number", "abc", "'abc'"),
+        ("number", True, "true"),
+        ("number", float("nan"), "nan"),
+        ("integer", D("2.5"), "2.5"),
+        ("boolean", "yes", "'yes'"),
+        ("boolean", 1, "1"),
+        ("string", 42, "42"),
+        ("date", "2024-02-30", "'2024-02-30'"),
+        ("date", "01/02/2024", "'01/02/2024'"),
+    ],
+)
 def test_bad_typed_input_names_decision_and_input(type_ref, value, shown):
     xml = table([(["-"], ['"x"'])], inputs=(("amount", type_ref),), decision_id="reward_approval")
     with pytest.raises(DecisionError) as exc:
@@ -357,8 +414,10 @@ def test_bad_typed_input_names_decision_and_input(type_ref, value, shown):
 
 
 def test_boolean_date_and_string_coercion():
-    xml = table([(["true", 'date("2024-03-01")', '"a"'], ['"hit"'])],
-                inputs=(("flag", "boolean"), ("day", "date"), ("kind", "string")))
+    xml = table(
+        [(["true", 'date("2024-03-01")', '"a"'], ['"hit"'])],
+        inputs=(("flag", "boolean"), ("day", "date"), ("kind", "string")),
+    )
     m = model(xml)
     assert m.evaluate("t", {"flag": "true", "day": "2024-03-01", "kind": "a"}) == {"result": "hit"}
     assert m.evaluate("t", {"flag": True, "day": date(2024, 3, 1), "kind": "a"}) == {"result": "hit"}
@@ -381,15 +440,20 @@ def test_output_types_are_enforced():
 
 
 def test_outputs_can_compute_from_inputs():
-    xml = table([(["-", "-"], ["max(raw, floor)"])], inputs=(("raw", "number"), ("floor", "number")),
-                outputs=(("amount", "number"),))
+    xml = table(
+        [(["-", "-"], ["max(raw, floor)"])],
+        inputs=(("raw", "number"), ("floor", "number")),
+        outputs=(("amount", "number"),),
+    )
     assert run(xml, {"raw": "150", "floor": 200}) == {"amount": D(200)}
     assert run(xml, {"raw": 350, "floor": 200}) == {"amount": D(350)}
 
 
 def test_cells_can_compare_with_other_inputs():
-    xml = table([(["> limit", "-"], ['"over"']), (["<= limit", "-"], ['"within"'])],
-                inputs=(("amount", "number"), ("limit", "number")))
+    xml = table(
+        [(["> limit", "-"], ['"over"']), (["<= limit", "-"], ['"within"'])],
+        inputs=(("amount", "number"), ("limit", "number")),
+    )
     assert run(xml, {"amount": "10", "limit": 5}) == {"result": "over"}
     assert run(xml, {"amount": 5, "limit": "5"}) == {"result": "within"}
 
@@ -409,30 +473,47 @@ def test_path_input_expression_reads_contexts():
 
 
 def reward_model() -> DecisionModel:
-    return DecisionModel.from_files({
-        "dmn/t/reward_terms.dmn": fixture("reward_terms.dmn"),
-        "dmn/t/reward_approval.dmn": fixture("reward_approval.dmn"),
-        "dmn/t/notes.txt": b"not a decision",
-    }, pack="t")
+    return DecisionModel.from_files(
+        {
+            "dmn/t/reward_terms.dmn": fixture("reward_terms.dmn"),
+            "dmn/t/reward_approval.dmn": fixture("reward_approval.dmn"),
+            "dmn/t/notes.txt": b"not a decision",
+        },
+        pack="t",
+    )
 
 
 def test_reward_amount_reads_terms_of_the_required_table():
     m = reward_model()
     assert sorted(m.ids()) == ["reward_amount", "reward_approval", "reward_terms"]
     assert m.evaluate("reward_amount", {"base_amount": 1000, "criminal": False}) == {
-        "rate": D("0.05"), "amount": D(500), "floor_applied": True, "cap_applied": False}
+        "rate": D("0.05"),
+        "amount": D(500),
+        "floor_applied": True,
+        "cap_applied": False,
+    }
     assert m.evaluate("reward_amount", {"base_amount": D("12345.67"), "criminal": False}) == {
-        "rate": D("0.05"), "amount": D("617.28"), "floor_applied": False, "cap_applied": False}
+        "rate": D("0.05"),
+        "amount": D("617.28"),
+        "floor_applied": False,
+        "cap_applied": False,
+    }
     assert m.evaluate("reward_amount", {"base_amount": 5_000_000, "criminal": True}) == {
-        "rate": D("0.1"), "amount": D(200000), "floor_applied": False, "cap_applied": True}
+        "rate": D("0.1"),
+        "amount": D(200000),
+        "floor_applied": False,
+        "cap_applied": True,
+    }
 
 
 def test_chain_of_three_decisions_across_two_files():
     m = reward_model()
     assert m.evaluate("reward_approval", {"base_amount": 100000, "criminal": False}) == {
-        "collective_deliberation": False}
+        "collective_deliberation": False
+    }
     assert m.evaluate("reward_approval", {"base_amount": 100000, "criminal": True}) == {
-        "collective_deliberation": True}
+        "collective_deliberation": True
+    }
     assert m.evaluate("reward_terms", {"criminal": True})["floor"] == D(1000)
 
 
@@ -442,7 +523,8 @@ def test_trace_names_matched_rules_in_every_decision():
     assert [t.decision_id for t in trace.decisions] == ["reward_terms", "reward_amount", "reward_approval"]
     terms = trace.of("reward_terms")
     assert [(h.rule_id, h.row, h.annotation) for h in terms.matched] == [
-        ("DecisionRule_1criminal", 2, "URU 第十二条第（二）项")]
+        ("DecisionRule_1criminal", 2, "URU 第十二条第（二）项")
+    ]
     assert terms.inputs == {"涉嫌犯罪": True}
     amount = trace.of("reward_amount")
     assert [h.row for h in amount.matched] == [2]
@@ -460,6 +542,7 @@ def test_required_decisions_are_evaluated_once(monkeypatch):
     def counting(self, *args, **kwargs):
         calls.append(self.id)
         return original(self, *args, **kwargs)
+
     monkeypatch.setattr(type(terms), "_evaluate", counting)
     m.evaluate("reward_approval", {"base_amount": 1, "criminal": False})
     assert calls == ["reward_terms", "reward_amount", "reward_approval"]
@@ -467,16 +550,21 @@ def test_required_decisions_are_evaluated_once(monkeypatch):
 
 def test_single_output_requirement_is_a_plain_value():
     base = table([(["-"], ["amount * 2"])], outputs=(("doubled", "number"),), decision_id="double")
-    top = table([(["> 10"], ['"big"'])], inputs=(("double", "number"),), decision_id="top",
-                required=("double",))
+    top = table(
+        [(["> 10"], ['"big"'])], inputs=(("double", "number"),), decision_id="top", required=("double",)
+    )
     m = model(base, top)
     assert m.evaluate("top", {"amount": 6}) == {"result": "big"}
 
 
 def test_duplicate_decision_ids_across_files():
     with pytest.raises(PackError, match="decision id 'reward_terms' is also defined"):
-        DecisionModel.from_files({"a/reward_terms.dmn": fixture("reward_terms.dmn"),
-                                  "b/reward_terms.dmn": fixture("reward_terms.dmn")})
+        DecisionModel.from_files(
+            {
+                "a/reward_terms.dmn": fixture("reward_terms.dmn"),
+                "b/reward_terms.dmn": fixture("reward_terms.dmn"),
+            }
+        )
 
 
 def test_missing_required_decision():
@@ -495,8 +583,9 @@ def test_requirement_cycle():
 
 def test_parse_errors_of_all_files_are_collected():
     with pytest.raises(PackError) as exc:
-        DecisionModel.from_files({"hostile.dmn": fixture("hostile.dmn"),
-                                  "triage.dmn": fixture("syntax_errors.dmn")})
+        DecisionModel.from_files(
+            {"hostile.dmn": fixture("hostile.dmn"), "triage.dmn": fixture("syntax_errors.dmn")}
+        )
     assert {p.file for p in exc.value.problems} == {"hostile.dmn", "triage.dmn"}
     assert len(exc.value.problems) == 4
 
@@ -519,15 +608,24 @@ def test_shipped_style_fixtures_validate_cleanly():
 
 
 def test_validate_finds_unknown_variables():
-    xml = table([(["> limt", "-"], ["amount * rat"]), (["<= limit", "-"], ["0"])],
-                inputs=(("amount", "number"), ("limit", "number")), outputs=(("result", "number"),))
+    xml = table(
+        [(["> limt", "-"], ["amount * rat"]), (["<= limit", "-"], ["0"])],
+        inputs=(("amount", "number"), ("limit", "number")),
+        outputs=(("result", "number"),),
+    )
     problems = model(xml).validate()
     found = sorted((p.rule, p.column, p.message) for p in problems)
     assert found == [
-        ("1 (DecisionRule_1)", "Result",
-         "unknown variable 'rat' (neither an input of the table nor a required decision)"),
-        ("1 (DecisionRule_1)", "amount",
-         "unknown variable 'limt' (neither an input of the table nor a required decision)"),
+        (
+            "1 (DecisionRule_1)",
+            "Result",
+            "unknown variable 'rat' (neither an input of the table nor a required decision)",
+        ),
+        (
+            "1 (DecisionRule_1)",
+            "amount",
+            "unknown variable 'limt' (neither an input of the table nor a required decision)",
+        ),
     ]
 
 
@@ -550,8 +648,12 @@ def test_validate_overlap_considers_every_column():
     xml = table(rules, inputs=(("kind", "string"), ("n", "number")))
     found = [p.message for p in model(xml).validate()]
     assert len(found) == 2
-    assert found[0].startswith("rules 1 (DecisionRule_1) and 3 (DecisionRule_3) both match when kind = 'a', n = 4")
-    assert found[1].startswith("rules 2 (DecisionRule_2) and 3 (DecisionRule_3) both match when kind = 'a', n = 5")
+    assert found[0].startswith(
+        "rules 1 (DecisionRule_1) and 3 (DecisionRule_3) both match when kind = 'a', n = 4"
+    )
+    assert found[1].startswith(
+        "rules 2 (DecisionRule_2) and 3 (DecisionRule_3) both match when kind = 'a', n = 5"
+    )
 
 
 def test_validate_no_overlap_for_disjoint_bands_and_not():
@@ -568,11 +670,13 @@ def test_validate_respects_input_values_and_finds_dead_cells():
 
 def test_validate_output_types_and_values():
     rules = [(["< 0"], ['"high"', "1.5"]), (["[0..10]"], ['"urgent"', "2"]), (["> 10"], ["true", "3"])]
-    xml = table(rules, outputs=(("level", "string"), ("n", "integer")), output_values={"level": '"high","low"'})
+    xml = table(
+        rules, outputs=(("level", "string"), ("n", "integer")), output_values={"level": '"high","low"'}
+    )
     found = sorted((p.rule, p.message) for p in model(xml).validate())
     assert found == [
         ("1 (DecisionRule_1)", "output 'n' is of type integer but the cell gives 1.5"),
-        ("2 (DecisionRule_2)", "'urgent' is not one of the output values (\"high\",\"low\")"),
+        ("2 (DecisionRule_2)", '\'urgent\' is not one of the output values ("high","low")'),
         ("3 (DecisionRule_3)", "output 'level' is of type string but the cell gives true"),
     ]
 
@@ -598,11 +702,41 @@ def test_validate_file_stem_must_name_a_decision():
 # -- fast matchers agree with FEEL -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cell", ['"a"', '"a","b"', "true", "false", "5", "1, 2.5", "< 5", "<= 5",
-                                  "> -1", ">= 5.5", "[1..5]", "(1..5)", "]1..5[", "[1..5)"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '"a"',
+        '"a","b"',
+        "true",
+        "false",
+        "5",
+        "1, 2.5",
+        "< 5",
+        "<= 5",
+        "> -1",
+        ">= 5.5",
+        "[1..5]",
+        "(1..5)",
+        "]1..5[",
+        "[1..5)",
+    ],
+)
 def test_fast_matchers_agree_with_feel(cell):
     tests = compile_unary_tests(cell)
     fast = _matcher(cell, tests)
-    for value in ["a", "b", "c", True, False, None, D(-1), D(1), D("2.5"), D(5), D("5.5"), D(6),
-                  date(2024, 1, 1)]:
+    for value in [
+        "a",
+        "b",
+        "c",
+        True,
+        False,
+        None,
+        D(-1),
+        D(1),
+        D("2.5"),
+        D(5),
+        D("5.5"),
+        D(6),
+        date(2024, 1, 1),
+    ]:
         assert fast(value, {}, None) == tests.matches(value, {}, None), value
