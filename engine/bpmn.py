@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.bpmn.specs.defaults import NoneTask, UserTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
+from SpiffWorkflow.util.task import TaskState
 
 from .errors import ClueflowError
 from .feel import FeelError, compile_expression
@@ -84,6 +86,29 @@ class DeadlineTimer(TimeDateEventDefinition):
         return PendingBpmnEvent(self.name, "TimeDateEventDefinition", my_task._get_internal_data("event_value"))
 
 
+class PackStartTask(BpmnStartTask):
+    """The process start, starting event subprocesses without changing the shared spec.
+
+    SpiffWorkflow connects a triggered event subprocess to the start of the *spec* the first time a
+    message arrives; since a pack version's spec is shared by every case, every later case would
+    then open that subprocess at its start. Here the triggered subprocess is added to this case's
+    task tree only.
+    """
+
+    def trigger_wf(self, my_task, spec_name):
+        spec = self._wf_spec.task_specs.get(spec_name)
+        # The subprocess's own links (from the start, to the end) are the same for every case and
+        # safe to share; the start's list of outputs is left alone.
+        if self not in spec.inputs:
+            spec._connect_notify(self)
+        if self._wf_spec.end not in spec.outputs:
+            spec.connect(self._wf_spec.end)
+        child = my_task._add_child(spec, TaskState.FUTURE)
+        child.triggered = True
+        child.task_spec._update(child)
+        return child.id
+
+
 class FormTaskParser(TaskParser):
     def create_task(self):
         roles = tuple(r.strip() for r in (camunda(self.node, "candidateGroups") or "").split(",") if r.strip())
@@ -120,6 +145,8 @@ class PackParser(BpmnParser):
         spec = self.get_spec(process_id)
         subprocesses = self.get_subprocess_specs(process_id)
         for process in [spec, *subprocesses.values()]:
+            if type(process.start) is BpmnStartTask:
+                process.start.__class__ = PackStartTask  # same state, case-local triggering
             for task_spec in process.task_specs.values():
                 definition = getattr(task_spec, "event_definition", None)
                 if type(definition) is TimeDateEventDefinition:

@@ -45,6 +45,7 @@ DEADLINE_RULES = ("acceptance_opinion", "non_acceptance_notice", "filing_notice"
                   "jurisdiction_dispute", "investigation", "investigation_extended",
                   "investigation_extended_major", "claim_notice", "claim_window", "archive")
 FORBIDDEN_TASKS = ("scriptTask", "serviceTask", "sendTask", "receiveTask")
+UNSUPPORTED = {"eventBasedGateway": "event-based gateways are not supported: use boundary timers or messages"}
 DEADLINE_CALL = re.compile(r'deadline\s*\(\s*"([^"]*)"')
 
 
@@ -258,6 +259,8 @@ def _check_bpmn(pack: Pack, path: str, process_id: str, decisions, forms, known_
         tag, element = _tag(node), node.get("id", "")
         if tag in FORBIDDEN_TASKS:
             add(f"{tag} is not allowed: rule packs cannot run code or call services", element)
+        elif tag in UNSUPPORTED:
+            add(UNSUPPORTED[tag], element)
         elif tag == "userTask":
             form_id = node.get(f"{{{CAMUNDA_NS}}}formKey")
             if not form_id:
