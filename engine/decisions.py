@@ -270,6 +270,7 @@ class Decision:
     kind: str
     required: tuple[str, ...] = ()
     required_inputs: tuple[str, ...] = ()  # names of the DRD input data it requires
+    input_types: tuple[tuple[str, str], ...] = ()  # (input data name, type) for typed input data
     file: str = ""
     pack: str = ""
     inputs: tuple[Input, ...] = ()
@@ -355,6 +356,19 @@ class Decision:
             values.append(v)
         return values
 
+    def _typed_input_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        typed = dict(data)
+        for name, type_ref in self.input_types:
+            v = typed.get(name)
+            if v is not None:
+                try:
+                    typed[name] = _CONVERTERS[type_ref](v)
+                except _Mismatch:
+                    raise self._error(
+                        f"input '{name}' expects {type_ref}, got {describe(v)}", column=name
+                    ) from None
+        return typed
+
     def _read_path(self, inp: Input, data: Mapping[str, Any], functions: Any) -> Any:
         if inp.path is None:
             return self._eval_input(inp, data, functions)
@@ -392,6 +406,8 @@ class Decision:
     def _evaluate(
         self, data: Mapping[str, Any], functions: Any = None, trace: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        if self.input_types:
+            data = self._typed_input_data(data)
         if self.kind == "literal":
             out = self.outputs[0]
             try:
@@ -624,10 +640,12 @@ class _Parser:
         root = self.load(data)
         if root is None:
             return []
-        input_data = {}
+        input_data: dict[str, tuple[str, str]] = {}  # id -> (name, type)
         for el in root:
             if el.tag == f"{{{self.ns}}}inputData":
-                input_data[el.get("id", "")] = el.get("name") or el.get("id", "")
+                var = self.child(el, "variable")
+                type_ref = normalize_type(var.get("typeRef") if var is not None else "")
+                input_data[el.get("id", "")] = (el.get("name") or el.get("id", ""), type_ref)
         decisions = []
         seen: set[str] = set()
         for el in root:
@@ -676,7 +694,7 @@ class _Parser:
         self.ns = ns
         return root
 
-    def decision(self, el: ET.Element, input_data: dict[str, str]) -> Decision | None:
+    def decision(self, el: ET.Element, input_data: dict[str, tuple[str, str]]) -> Decision | None:
         did = (el.get("id") or "").strip()
         if not did:
             self.problem("a decision has no id")
@@ -690,14 +708,15 @@ class _Parser:
                 if _local(sub.tag)[1] == "requiredDecision":
                     required.append(href)
                 elif _local(sub.tag)[1] == "requiredInput":
-                    required_inputs.append(input_data.get(href, href))
+                    required_inputs.append(input_data.get(href, (href, "")))
         if self.children(el, "knowledgeRequirement"):
             self.problem("business knowledge models are not supported", did)
         base = dict(
             id=did,
             name=el.get("name") or did,
             required=tuple(dict.fromkeys(required)),
-            required_inputs=tuple(required_inputs),
+            required_inputs=tuple(name for name, _ in required_inputs),
+            input_types=tuple((name, t) for name, t in required_inputs if t),
             file=self.file,
             pack=self.pack,
         )
@@ -1284,7 +1303,7 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
     declared = set(d.required_inputs)
     others = ids - {d.id} - required
 
-    def report(message: str, rule: Rule | None, column: str) -> None:
+    def report(message: str, rule: Rule | None, column: str, severity: str = "error") -> None:
         problems.append(
             Problem(
                 message,
@@ -1293,6 +1312,7 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
                 element=d.id,
                 rule=rule.label if rule else "",
                 column=column,
+                severity=severity,
             )
         )
 
@@ -1313,10 +1333,11 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
                 )
             elif declared and root not in declared and n not in declared:
                 report(
-                    f"{what} reads unknown variable '{n}' (neither an input data of the decision "
-                    "nor a required decision)",
+                    f"{what} reads '{n}', which is neither an input data the decision requires "
+                    "nor a required decision (draw the requirement in the DRD)",
                     None,
                     column,
+                    "warning",
                 )
         return roots
 

@@ -557,6 +557,37 @@ def test_single_output_requirement_is_a_plain_value():
     assert m.evaluate("top", {"amount": 6}) == {"result": "big"}
 
 
+LITERAL_WITH_INPUT_DATA = f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{DMN13}" xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="Definitions_raw" name="raw" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="reward_raw" name="按比例计算金额">
+    <variable id="InformationItem_raw" name="reward_raw" typeRef="number" />
+    <informationRequirement id="IR_1"><requiredInput href="#InputData_base_amount" /></informationRequirement>
+    <literalExpression id="LiteralExpression_raw"><text>decimal(base_amount * 0.05, 2)</text></literalExpression>
+  </decision>
+  <inputData id="InputData_base_amount" name="base_amount">
+    <variable id="InformationItem_base" name="base_amount" typeRef="number" />
+  </inputData>
+  <dmndi:DMNDI><dmndi:DMNDiagram id="DMNDiagram_1"><dmndi:DMNShape id="S1" dmnElementRef="reward_raw"><dc:Bounds height="80" width="180" x="160" y="100" /></dmndi:DMNShape></dmndi:DMNDiagram></dmndi:DMNDI>
+</definitions>
+"""
+
+
+def test_literal_reads_typed_input_data():
+    m = DecisionModel(parse_dmn(LITERAL_WITH_INPUT_DATA, file="reward_raw.dmn"))
+    assert m.get("reward_raw").required_inputs == ("base_amount",)
+    assert m.evaluate("reward_raw", {"base_amount": "12345.67"}) == {"reward_raw": D("617.28")}
+    assert m.evaluate("reward_raw", {}) == {"reward_raw": None}
+    with pytest.raises(DecisionError, match="input 'base_amount' expects number, got 'lots'"):
+        m.evaluate("reward_raw", {"base_amount": "lots"})
+    assert m.validate() == []
+
+
+def test_literal_reading_an_undeclared_variable_is_a_warning():
+    xml = LITERAL_WITH_INPUT_DATA.replace("base_amount * 0.05", "base_amount * rate")
+    (p,) = DecisionModel(parse_dmn(xml, file="reward_raw.dmn")).validate()
+    assert p.severity == "warning" and "'rate'" in p.message
+
+
 def test_duplicate_decision_ids_across_files():
     with pytest.raises(PackError, match="decision id 'reward_terms' is also defined"):
         DecisionModel.from_files(
