@@ -749,6 +749,7 @@ def _parser() -> Lark:
         start=["expression_start", "unary_tests_start"],
         propagate_positions=True,
         maybe_placeholders=False,
+        cache=True,  # the parse tables are built once per grammar version, then read from a temp file
     )
 
 

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .calendars import Calendars
-from .deadlines import Deadline
+from .deadlines import Deadline, compute_deadline
+from .decisions import DecisionModel
 from .errors import Problem
 from .packs import DEFAULT_ROOT, content_hash, load_pack, read_index
 from .specs import CompiledPack, check_pack, compile_pack
 
 _CACHE: dict[tuple, CompiledPack] = {}
 _CALENDARS: dict[tuple, Calendars] = {}
+_DECISIONS: dict[tuple, DecisionModel] = {}
 
 
 def calendars_for(root: Path | str = DEFAULT_ROOT) -> Calendars:
@@ -43,14 +45,26 @@ def compiled(pack: str, root: Path | str = DEFAULT_ROOT) -> CompiledPack:
     return _CACHE[key]
 
 
+def _decisions(pack: str, root: Path | str) -> tuple[DecisionModel, str]:
+    """Only the decisions of a pack (and its calendar region): what decide and deadline need."""
+    loaded = load_pack(pack, root)
+    key = (str(Path(root).resolve()), pack, loaded.version)
+    if key not in _DECISIONS:
+        dmn = {path: data for path, data in loaded.files.items() if path.startswith("dmn/")}
+        _DECISIONS[key] = DecisionModel.from_files(dmn, pack=pack)
+    return _DECISIONS[key], loaded.info.calendar
+
+
 def decide(pack: str, decision_id: str, inputs: Mapping[str, Any], root: Path | str = DEFAULT_ROOT) -> dict[str, Any]:
     """The outputs of one decision of a pack."""
-    return compiled(pack, root).decide(decision_id, inputs)
+    model, _ = _decisions(pack, root)
+    return model.evaluate(decision_id, inputs)
 
 
 def deadline(pack: str, rule: str, start: date | str, root: Path | str = DEFAULT_ROOT) -> Deadline:
     """A deadline rule of a pack counted from a trigger date."""
-    return compiled(pack, root).deadline(rule, start)
+    model, region = _decisions(pack, root)
+    return compute_deadline(model.evaluate, calendars_for(root), region, rule, start)
 
 
 def check_all(root: Path | str = DEFAULT_ROOT) -> dict[str, list[Problem]]:
