@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -65,6 +66,7 @@ class TaskInfo:
     form_id: str
     roles: tuple[str, ...]
     process_id: str
+    deadline: dict[str, Any] | None = None  # the earliest deadline timer attached to the task, explained
 
 
 @dataclass
@@ -227,8 +229,8 @@ class Runner:
     def _due(task) -> datetime:
         return datetime.fromisoformat(task._get_internal_data("event_value"))
 
-    @staticmethod
-    def _info(task) -> TaskInfo:
+    @classmethod
+    def _info(cls, task) -> TaskInfo:
         spec = task.task_spec
         return TaskInfo(
             id=str(task.id),
@@ -237,7 +239,20 @@ class Runner:
             form_id=getattr(spec, "form_id", ""),
             roles=tuple(getattr(spec, "roles", ())),
             process_id=task.workflow.spec.name,
+            deadline=cls._attached_deadline(task),
         )
+
+    @staticmethod
+    def _attached_deadline(task) -> dict[str, Any] | None:
+        """The deadline of a boundary timer on this task: its siblings under the boundary split."""
+        parent = task.parent
+        if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+            return None
+        deadlines = [sibling._get_internal_data("deadline") for sibling in parent.children
+                     if sibling is not task and sibling.state == TaskState.WAITING
+                     and isinstance(getattr(sibling.task_spec, "event_definition", None), DeadlineTimer)]
+        deadlines = [d for d in deadlines if d]
+        return min(deadlines, key=lambda d: d["due"]) if deadlines else None
 
 
 __all__ = ["Runner", "Case", "TaskInfo", "FixedClock", "system_clock", "TaskNotReady", "RunError",

@@ -79,7 +79,9 @@ def test_timer_counts_working_days_and_fires_on_the_clock(runner, clock):
     case = runner.start("flow")
     runner.complete(case, only_task(runner, case).id, {"received_on": "2026-02-06", "amount": 100})
     case = roundtrip(runner, case)
-    assert only_task(runner, case).element_id == "officer"
+    officer = only_task(runner, case)
+    assert officer.element_id == "officer"
+    assert officer.deadline["due"] == "2026-02-13" and officer.deadline["rule"] == "reply"
     [deadline] = runner.deadlines(case)
     # 2026-02-06 (Friday) + 5 working days = 2026-02-13; it passes at 00:00 on the 14th, Beijing time.
     assert deadline["rule"] == "reply" and deadline["due"] == "2026-02-13" and deadline["unit"] == "working_days"
