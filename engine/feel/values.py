@@ -1,0 +1,374 @@
+"""FEEL values and operators: the decimal context, value kinds, conversion from context data,
+Duration and Range, arithmetic, comparison and member access.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from .errors import FeelEvaluationError
+
+MAX_STRING_LENGTH = 100_000
+MAX_EXPONENT = 1000
+
+DECIMAL_CONTEXT = decimal.Context(
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emin=-6143,
+    Emax=6144,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+_CTX = DECIMAL_CONTEXT
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+# ---------------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Duration:
+    """A FEEL days-and-time duration, whole days only: ``duration("P3D")``, ``d1 - d2``."""
+
+    days: int
+
+    def __str__(self) -> str:
+        return f"-P{-self.days}D" if self.days < 0 else f"P{self.days}D"
+
+
+class Range:
+    """A FEEL range such as ``[1..5]`` or ``]date("2026-01-01")..date("2027-01-01")[``."""
+
+    __slots__ = ("start", "end", "start_included", "end_included")
+
+    def __init__(self, start, end, start_included: bool, end_included: bool):
+        if start is None or end is None:
+            raise FeelEvaluationError("a range needs two bounds; one of them is null")
+        kind = _kind(start)
+        if kind != _kind(end) or kind not in _ORDERED_KINDS:
+            raise FeelEvaluationError(
+                f"the bounds of a range must be two numbers, strings or dates, not "
+                f"{_describe(start)} and {_describe(end)}"
+            )
+        self.start, self.end = start, end
+        self.start_included, self.end_included = start_included, end_included
+
+    def contains(self, value) -> bool:
+        """True when value lies in the range; a value of another type is not in it."""
+        if value is None or _kind(value) != _kind(self.start):
+            return False
+        if (value < self.start) if self.start_included else (value <= self.start):
+            return False
+        return (value <= self.end) if self.end_included else (value < self.end)
+
+    def __eq__(self, other):
+        return type(other) is Range and (self.start, self.end, self.start_included, self.end_included) == (
+            other.start,
+            other.end,
+            other.start_included,
+            other.end_included,
+        )
+
+    def __hash__(self):
+        return hash((self.start, self.end, self.start_included, self.end_included))
+
+    def __repr__(self) -> str:
+        left = "[" if self.start_included else "("
+        right = "]" if self.end_included else ")"
+        return f"{left}{_show(self.start)}..{_show(self.end)}{right}"
+
+
+_KINDS: dict[type, str] = {
+    Decimal: "number",
+    str: "string",
+    bool: "boolean",
+    date: "date",
+    datetime: "date and time",
+    Duration: "duration",
+    list: "list",
+    dict: "context",
+    Range: "range",
+    type(None): "null",
+}
+_ORDERED_KINDS = frozenset({"number", "string", "date", "date and time", "duration"})
+_ORDERED_TYPES = frozenset({Decimal, str, date, datetime, Duration})
+
+
+def _kind(value) -> str:
+    kind = _KINDS.get(type(value))
+    if kind is not None:
+        return kind
+    for base, name in ((str, "string"), (dict, "context"), (datetime, "date and time"), (date, "date")):
+        if issubclass(type(value), base):  # never value.__class__: a value is data, not an object to ask
+            return name
+    return "value of type " + type(value).__name__
+
+
+def _show(value) -> str:
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is str:
+        return '"' + (value if len(value) <= 40 else value[:37] + "...") + '"'
+    if type(value) is Decimal:
+        text = str(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    if type(value) is date:
+        return f'date("{value.isoformat()}")'
+    if type(value) is Duration:
+        return f'duration("{value}")'
+    if type(value) is Range:
+        return repr(value)
+    return _kind(value)
+
+
+def _describe(value) -> str:
+    kind = _kind(value)
+    if kind == "null":
+        return "null"
+    if kind in ("list", "context", "range") or kind.startswith("value of type"):
+        return ("an " if kind[0] in "aeiou" else "a ") + kind
+    return ("an " if kind[0] in "aeiou" else "a ") + f"{kind} ({_show(value)})"
+
+
+def _float_to_decimal(value: float) -> Decimal:
+    if not math.isfinite(value):
+        raise FeelEvaluationError(f"the number {value} is not finite")
+    return _CTX.create_decimal(repr(value))
+
+
+def _conv(value):
+    """A value from the context (or an injected function) as a FEEL value."""
+    t = type(value)
+    if t is str or t is bool or value is None or t is date or t is dict:
+        return value
+    if t is Decimal:
+        if value.is_finite():
+            return value
+        raise FeelEvaluationError(f"the number {value} is not finite")
+    if t is int:
+        try:
+            return _CTX.create_decimal(value)
+        except decimal.DecimalException:
+            raise FeelEvaluationError("a number in the data is too large") from None
+    if t is float:
+        return _float_to_decimal(value)
+    if t is list or t is tuple:
+        return [_conv(item) for item in value]
+    return value
+
+
+def _copy_list(value: list) -> list:
+    return [_copy_list(item) if type(item) is list else item for item in value]
+
+
+# ------------------------------------------------------------------------------------- operators
+
+
+def _arith_error(verb: str, a, b) -> FeelEvaluationError:
+    return FeelEvaluationError(f"cannot {verb} {_describe(a)} and {_describe(b)}")
+
+
+def _decimal_op(op, a: Decimal, b: Decimal, what: str) -> Decimal:
+    try:
+        return op(a, b)
+    except (decimal.DivisionByZero, decimal.DivisionUndefined):
+        raise FeelEvaluationError(f"division by zero ({_show(a)} / {_show(b)})") from None
+    except decimal.DecimalException:
+        raise FeelEvaluationError(f"the result of {what} is out of range") from None
+
+
+def _shift_date(d: date, days: int, verb: str):
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        raise FeelEvaluationError(f"cannot {verb}: the date would be out of range") from None
+
+
+def _add(a, b):
+    ta, tb = type(a), type(b)
+    if ta is Decimal and tb is Decimal:
+        return _decimal_op(_CTX.add, a, b, "an addition")
+    if a is None or b is None:
+        return None
+    if ta is str and tb is str:
+        if len(a) + len(b) > MAX_STRING_LENGTH:
+            raise FeelEvaluationError(f"a string may hold at most {MAX_STRING_LENGTH} characters")
+        return a + b
+    if ta is date and tb is Duration:
+        return _shift_date(a, b.days, "add")
+    if ta is Duration and tb is date:
+        return _shift_date(b, a.days, "add")
+    if ta is Duration and tb is Duration:
+        return Duration(a.days + b.days)
+    raise _arith_error("add", a, b)
+
+
+def _sub(a, b):
+    ta, tb = type(a), type(b)
+    if ta is Decimal and tb is Decimal:
+        return _decimal_op(_CTX.subtract, a, b, "a subtraction")
+    if a is None or b is None:
+        return None
+    if ta is date and tb is date:
+        return Duration((a - b).days)
+    if ta is date and tb is Duration:
+        return _shift_date(a, -b.days, "subtract")
+    if ta is Duration and tb is Duration:
+        return Duration(a.days - b.days)
+    raise _arith_error("subtract", a, b)
+
+
+def _mul(a, b):
+    if type(a) is Decimal and type(b) is Decimal:
+        return _decimal_op(_CTX.multiply, a, b, "a multiplication")
+    if a is None or b is None:
+        return None
+    raise _arith_error("multiply", a, b)
+
+
+def _div(a, b):
+    if type(a) is Decimal and type(b) is Decimal:
+        if not b:
+            raise FeelEvaluationError(f"division by zero ({_show(a)} / 0)")
+        return _decimal_op(_CTX.divide, a, b, "a division")
+    if a is None or b is None:
+        return None
+    raise _arith_error("divide", a, b)
+
+
+def _pow(a, b):
+    if a is None or b is None:
+        return None
+    if type(a) is not Decimal or type(b) is not Decimal:
+        raise _arith_error("raise", a, b)
+    if not (-MAX_EXPONENT <= b <= MAX_EXPONENT) or b != b.to_integral_value(context=_CTX):
+        raise FeelEvaluationError(
+            f"an exponent must be a whole number between -{MAX_EXPONENT} and {MAX_EXPONENT}, not {_show(b)}"
+        )
+    result = _decimal_op(_CTX.power, a, b, "a power")
+    if not result.is_finite():  # 0 ** -1 is an exact infinity, not a trapped signal
+        raise FeelEvaluationError(f"{_show(a)} ** {_show(b)} has no finite value")
+    return result
+
+
+def _neg(a):
+    t = type(a)
+    if t is Decimal:
+        return _CTX.minus(a)
+    if a is None:
+        return None
+    if t is Duration:
+        return Duration(-a.days)
+    raise FeelEvaluationError(f"cannot negate {_describe(a)}")
+
+
+def _same(a, b) -> bool:
+    """FEEL equality that treats values of different kinds as unequal."""
+    if a is None or b is None:
+        return a is b
+    ka = _kind(a)
+    if ka != _kind(b):
+        return False
+    if ka == "list":
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if ka == "context":
+        return a.keys() == b.keys() and all(_same(_conv(a[k]), _conv(b[k])) for k in a)
+    return a == b
+
+
+def _eq(a, b):
+    if a is None or b is None:
+        return a is b
+    if type(a) is type(b) and type(a) in _ORDERED_TYPES:
+        return a == b
+    if _kind(a) != _kind(b):
+        raise FeelEvaluationError(f"cannot compare {_describe(a)} with {_describe(b)}")
+    return _same(a, b)
+
+
+def _ne(a, b):
+    return not _eq(a, b)
+
+
+def _ordering(op, symbol: str):
+    def compare(a, b):
+        ta = type(a)
+        if ta is type(b) and ta in _ORDERED_TYPES:
+            return op(a, b)
+        if a is None or b is None:
+            return None
+        ka = _kind(a)
+        if ka != _kind(b) or ka not in _ORDERED_KINDS:
+            raise FeelEvaluationError(f"cannot compare {_describe(a)} {symbol} {_describe(b)}")
+        try:
+            return op(a, b)
+        except TypeError:  # e.g. a naive and an aware date and time
+            raise FeelEvaluationError(f"cannot compare {_describe(a)} {symbol} {_describe(b)}") from None
+
+    return compare
+
+
+_COMPARE = {
+    "=": _eq,
+    "!=": _ne,
+    "<": _ordering(operator.lt, "<"),
+    "<=": _ordering(operator.le, "<="),
+    ">": _ordering(operator.gt, ">"),
+    ">=": _ordering(operator.ge, ">="),
+}
+_ARITH = {"+": _add, "-": _sub, "*": _mul, "/": _div}
+
+
+def _not(value):
+    if value is True or value is False:
+        return not value
+    if value is None:
+        return None
+    raise FeelEvaluationError(f"not() needs a boolean, not {_describe(value)}")
+
+
+def _between(value, low, high):
+    above = _COMPARE["<="](low, value)
+    below = _COMPARE["<="](value, high)
+    if above is False or below is False:
+        return False
+    if above is None or below is None:
+        return None
+    return True
+
+
+def _member(value, name: str):
+    t = type(value)
+    if t is dict or issubclass(t, dict):
+        return _conv(value.get(name))
+    if value is None:
+        return None
+    if t is date:
+        getter = _DATE_MEMBERS.get(name)
+        if getter is not None:
+            return getter(value)
+    elif t is Duration and name == "days":
+        return Decimal(value.days)
+    elif t is list:
+        return [_member(item, name) for item in value]
+    raise FeelEvaluationError(f"{_describe(value)} has no member '{name}'")
+
+
+_DATE_MEMBERS: dict[str, Callable[[date], Decimal]] = {
+    "year": lambda d: Decimal(d.year),
+    "month": lambda d: Decimal(d.month),
+    "day": lambda d: Decimal(d.day),
+    "weekday": lambda d: Decimal(d.isoweekday()),
+}
