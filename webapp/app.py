@@ -11,10 +11,13 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from . import config as settings
-from .extensions import db
+from .extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 ERROR_TITLES = {
     400: "请求有误",
+    413: "上传的文件过大",
     403: "没有权限",
     404: "页面不存在",
     405: "不支持的请求方式",
@@ -47,11 +50,35 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    babel.init_app(app, locale_selector=_locale)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)  # the largest upload a request may carry
+    app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+
+
+def _locale() -> str:
+    """Chinese unless the user chose English (?lang=en, kept in the session)."""
+    from flask import request, session
+
+    chosen = request.args.get("lang")
+    if chosen in ("zh", "en"):
+        session["lang"] = chosen
+    return session.get("lang", "zh")
 
 
 def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
     from .packs import bp as packs_bp
 
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(packs_bp)
 
 
@@ -66,6 +93,38 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_filters(app: Flask) -> None:
+    from markupsafe import Markup, escape
+
+    from .cases.formview import display_value, option_label
+
+    app.add_template_filter(display_value, "display_value")
+    app.add_template_global(option_label, "option_label")
+
+    @app.template_filter("markdown_lite")
+    def markdown_lite(text: str | None) -> Markup:
+        """form-js text components: headings and paragraphs only, everything escaped."""
+        lines = []
+        for line in (text or "").splitlines():
+            stripped = line.lstrip("#").strip()
+            if line.startswith("#"):
+                lines.append(Markup("<h3>{}</h3>").format(stripped))
+            elif stripped:
+                lines.append(Markup("<p>{}</p>").format(stripped))
+        return Markup("").join(lines) if lines else escape("")
+
+    @app.template_filter("local_time")
+    def local_time(value: datetime | None) -> str:
+        """Instants in Asia/Shanghai, YYYY-MM-DD HH:MM."""
+        from zoneinfo import ZoneInfo
+
+        if value is None:
+            return ""
+        if value.tzinfo is None:
+            from datetime import timezone
+
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
     @app.template_filter("ymd")
     def ymd(value: date | datetime | None) -> str:
         """Dates as YYYY-MM-DD, the way the bureaus write them."""

@@ -109,17 +109,66 @@ def check_packs(packs_root):
         sys.exit(1)
 
 
+@main.group()
+def db():
+    """The database: apply migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply every migration (creates the database on first use)."""
+    _upgrade(_app())
+    click.echo("database is up to date")
+
+
+@main.command("seed-demo")
+def seed_demo_command():
+    """Create the demo bureaus and users (idempotent) and print them."""
+    app = _app()
+    _upgrade(app)
+    _print_demo(app)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True)
-def run(host, port, debug):
-    """Serve the web application."""
-    from webapp import create_app
-
-    app = create_app()
+@click.option("--no-demo", is_flag=True, help="Do not create the demo bureaus and users.")
+def run(host, port, debug, no_demo):
+    """Apply migrations, create the demo users, serve the web application."""
+    app = _app()
+    _upgrade(app)
+    if not no_demo:
+        _print_demo(app)
     click.echo(f"Clueflow at http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+def _app():
+    from webapp import create_app
+
+    return create_app()
+
+
+def _upgrade(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def _print_demo(app) -> None:
+    from webapp.demo import DEMO_PASSWORD, seed_demo
+
+    with app.app_context():
+        rows = seed_demo()
+    click.echo(f"Demo users (password for all: {DEMO_PASSWORD}):")
+    current = None
+    for username, _name, bureau, _role in rows:
+        if bureau != current:
+            click.echo(f"  {bureau}:")
+            current = bureau
+        click.echo(f"    {username}")
 
 
 if __name__ == "__main__":

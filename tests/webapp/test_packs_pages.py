@@ -32,7 +32,7 @@ def test_the_list_shows_all_six_packs_with_their_versions(client, url):
 
 
 def test_the_list_marks_inherited_and_own_files(client):
-    page = text(client.get("/"))
+    page = text(client.get("/packs/"))
     chongqing = page.split('data-pack="chongqing"')[1].split('data-pack="urumqi"')[0]
     own = re.search(r'<li class="own" data-kind="dmn" data-stem="reward_amount">', chongqing)
     inherited = re.search(r'<li class="inherited" data-kind="dmn" data-stem="acceptance">', chongqing)
@@ -77,7 +77,7 @@ def test_a_shipped_process_is_served_as_xml(client):
 
 
 def test_the_list_shows_every_fact_of_a_pack(fixture_client, fixture_packs):
-    page = text(fixture_client.get("/"))
+    page = text(fixture_client.get("/packs/"))
     child = page.split('data-pack="child"')[1]
     assert "测试下级规则包" in child
     assert '<a href="/packs/base"><code>base</code></a>' in child  # parent
@@ -153,7 +153,7 @@ def test_a_broken_packs_index_is_reported_in_chinese(make_app, tmp_path):
     (tmp_path / "packs.toml").write_text(
         "[packs.lost]\nparent = 'nobody'\ncalendar = 'CN'\n", encoding="utf-8"
     )
-    response = make_app(tmp_path).test_client().get("/")
+    response = make_app(tmp_path).test_client().get("/packs/")
     assert response.status_code == 500
     page = text(response)
     assert "规则包无法读取" in page

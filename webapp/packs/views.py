@@ -21,7 +21,6 @@ def _viewer_built() -> bool:
     return (Path(current_app.static_folder) / "dist" / "viewer.js").is_file()
 
 
-@bp.get("/", endpoint="home")
 @bp.get("/packs/", endpoint="index")
 def index():
     return render_template("packs/index.html", packs=list_packs(_root()), kind_labels=KIND_LABELS)

@@ -1,0 +1,64 @@
+"""form-js definitions as server-rendered HTML forms, and HTML form posts back as data.
+
+The clerk's pages need no build step: each form-js component becomes a plain HTML control, the
+post is turned back into the data the engine validates, and the page is shown again with the
+engine's messages next to the fields when something is wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Mapping
+
+from werkzeug.datastructures import MultiDict
+
+CONTROL_KEYS = ("csrf_token", "lock_version")
+INPUT_TYPES = ("textfield", "textarea", "number", "checkbox", "select", "radio", "checklist", "taglist",
+               "datetime")
+
+
+def field_components(components: list[dict]) -> list[dict]:
+    """Every input component, groups flattened."""
+    out = []
+    for component in components:
+        if component.get("type") == "group":
+            out.extend(field_components(component.get("components", [])))
+        elif component.get("type") in INPUT_TYPES and component.get("key"):
+            out.append(component)
+    return out
+
+
+def data_from_post(definition: Mapping[str, Any], form: MultiDict) -> dict[str, Any]:
+    """The posted fields as data for the engine: unchecked boxes are false, lists stay lists,
+    and anything posted that the form does not have is passed on so that validation refuses it."""
+    fields = {c["key"]: c for c in field_components(definition.get("components", []))}
+    data: dict[str, Any] = {}
+    for key in form.keys():
+        if key in CONTROL_KEYS:
+            continue
+        kind = fields.get(key, {}).get("type")
+        data[key] = form.getlist(key) if kind in ("checklist", "taglist") else form.get(key)
+    for key, component in fields.items():
+        if component["type"] == "checkbox":
+            data[key] = key in form and form.get(key) not in ("", "false", "0")
+        elif component["type"] in ("checklist", "taglist") and key not in data:
+            data[key] = []
+    return data
+
+
+def display_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    return str(value)
+
+
+def option_label(component: Mapping[str, Any], value: Any) -> str:
+    for option in component.get("values", []):
+        if str(option.get("value")) == str(value):
+            return option.get("label", str(value))
+    return display_value(value)

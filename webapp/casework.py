@@ -1,0 +1,342 @@
+"""Case work: the use cases behind the clerk's pages. Each loads what it needs, calls the engine,
+keeps the task index and the timeline in step with the case state, and commits once.
+
+Access rules live here, not in the views: a user sees the cases of their bureau (a city bureau
+also its districts'), never a case they are recused from, and completes only tasks of their roles.
+A case another user changed since the page was shown is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import ClueflowError, ValidationError
+from engine.packs import Pack, load_pack, read_index
+from engine.rules import calendars_for
+from engine.runner import Case as RunningCase
+from engine.runner import RunError, Runner, TaskNotReady, system_clock
+from engine.specs import CompiledPack, compile_pack
+
+from .extensions import db
+from .models import Bureau, Case, CaseCounter, CaseEvent, PackVersion, Recusal, TaskEntry, User, utcnow
+
+INTAKE_PROCESS = "report_handling"
+REGISTRATION_FORM = "registration"
+_COMPILED: dict[tuple[str, str], CompiledPack] = {}
+
+
+class CaseworkError(Exception):
+    """A refusal to show the user, in Chinese."""
+
+
+class NotFound(CaseworkError):
+    """No such case or task for this user (also when it exists but is not theirs to see)."""
+
+
+class Conflict(CaseworkError):
+    """Someone else changed the case first; nothing was saved."""
+
+
+class Forbidden(CaseworkError):
+    """The user may see the case but not do this."""
+
+
+# -- pack versions ---------------------------------------------------------------------------------
+
+def packs_root() -> str:
+    from flask import current_app
+
+    return current_app.config["CLUEFLOW_PACKS_ROOT"]
+
+
+def current_version(pack_name: str) -> PackVersion:
+    """The version new cases of a pack start on: the shipped files, stored once."""
+    pack = load_pack(pack_name, packs_root())
+    row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=pack.version)).scalar_one_or_none()
+    if row is None:
+        row = PackVersion(pack=pack_name, version=pack.version,
+                          files={path: data.decode("utf-8") for path, data in pack.files.items()})
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def compiled_version(pack_name: str, version: str) -> CompiledPack:
+    """The compiled pack of a stored version (parsed once per process)."""
+    key = (pack_name, version)
+    if key not in _COMPILED:
+        row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=version)).scalar_one()
+        info = read_index(packs_root())[pack_name]
+        pack = Pack(info=info, chain=(pack_name,), files={p: t.encode("utf-8") for p, t in row.files.items()})
+        _COMPILED[key] = compile_pack(pack, calendars_for(packs_root()))
+    return _COMPILED[key]
+
+
+def runner_for(pack_name: str, version: str, clock=system_clock) -> Runner:
+    return Runner(compiled_version(pack_name, version), clock=clock)
+
+
+# -- what a user may see ---------------------------------------------------------------------------
+
+def visible_cases(user: User):
+    """A select() of the cases this user may see."""
+    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
+    return select(Case).where(Case.bureau_id.in_(user.bureau.visible_bureau_ids()), Case.id.not_in(recused))
+
+
+def case_for(user: User, case_id: int) -> Case:
+    case = db.session.execute(visible_cases(user).where(Case.id == case_id)).scalar_one_or_none()
+    if case is None:
+        raise NotFound("案件不存在或您无权查看")
+    return case
+
+
+def inbox(user: User, *, process: str | None = None, pack: str | None = None, overdue: bool = False,
+          today: date | None = None, limit: int = 200) -> list[TaskEntry]:
+    """The ready tasks for this user's roles and bureaus, soonest deadline first."""
+    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
+    query = select(TaskEntry).where(
+        TaskEntry.bureau_id.in_(user.bureau.visible_bureau_ids()),
+        TaskEntry.case_id.not_in(recused),
+        or_(*[TaskEntry.roles_text.contains(role) for role in user.roles] or [False]),
+        or_(TaskEntry.claimed_by_id.is_(None), TaskEntry.claimed_by_id == user.id),
+    )
+    if process:
+        query = query.where(TaskEntry.process_id == process)
+    if pack:
+        query = query.where(TaskEntry.pack == pack)
+    if overdue:
+        query = query.where(TaskEntry.due < (today or date.today()))
+    query = query.order_by(TaskEntry.due.is_(None), TaskEntry.due, TaskEntry.created_at).limit(limit)
+    return [t for t in db.session.execute(query).scalars() if t.roles & user.roles]
+
+
+def task_for(user: User, case: Case, task_id: str) -> TaskEntry:
+    entry = db.session.execute(select(TaskEntry).filter_by(case_id=case.id, task_id=task_id)).scalar_one_or_none()
+    if entry is None:
+        raise NotFound("该任务已办理完毕或不存在")
+    if not entry.roles & user.roles:
+        raise Forbidden("您的角色不能办理此任务")
+    if entry.claimed_by_id not in (None, user.id):
+        raise Forbidden(f"此任务已由 {entry.claimed_by.display_name} 认领")
+    return entry
+
+
+# -- use cases -------------------------------------------------------------------------------------
+
+@dataclass
+class Loaded:
+    row: Case
+    runner: Runner
+    running: RunningCase
+
+
+def load(case: Case, clock=system_clock) -> Loaded:
+    runner = runner_for(case.pack, case.pack_version, clock)
+    return Loaded(case, runner, runner.restore(case.state))
+
+
+def next_number(pack_name: str, year: int) -> str:
+    prefix = read_index(packs_root())[pack_name].case_prefix
+    counter = db.session.execute(
+        select(CaseCounter).filter_by(pack=pack_name, year=year).with_for_update()).scalar_one_or_none()
+    if counter is None:
+        counter = CaseCounter(pack=pack_name, year=year, last=0)
+        db.session.add(counter)
+    counter.last += 1
+    return f"{prefix}-{year}-{counter.last:05d}"
+
+
+def register_report(user: User, data: Mapping[str, Any], clock=system_clock) -> Case:
+    """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done."""
+    if "registrar" not in user.roles:
+        raise Forbidden("只有登记员可以登记举报")
+    bureau = user.bureau
+    version = current_version(bureau.pack)
+    runner = runner_for(bureau.pack, version.version, clock)
+    running = runner.start(INTAKE_PROCESS)
+    [task] = [t for t in runner.ready_tasks(running) if t.form_id == REGISTRATION_FORM]
+    number = next_number(bureau.pack, clock().year)
+    try:
+        clean = runner.complete(running, task.id, {**data, "registration_no": number})
+    except ValidationError:
+        db.session.rollback()
+        raise
+    except (RunError, ClueflowError) as exc:
+        db.session.rollback()
+        raise CaseworkError(f"登记未能完成：{exc}") from exc
+    row = Case(number=number, pack=bureau.pack, pack_version=version.version, process_id=INTAKE_PROCESS,
+               bureau_id=bureau.id, state="", created_at=clock())
+    db.session.add(row)
+    _copy_summary(row, clean)
+    db.session.flush()
+    _event(row, user, "registered", f"登记举报 {number}", {"task": task.name})
+    _sync(row, runner, running)
+    db.session.commit()
+    return row
+
+
+def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any], lock_version: int | None,
+                  clock=system_clock) -> None:
+    """Complete a task with form data; refuses stale pages, wrong roles and invalid data."""
+    entry = task_for(user, case, task_id)
+    if lock_version is not None and lock_version != case.lock_version:
+        raise Conflict("此案件已被他人更新，请刷新页面后重新办理")
+    loaded = load(case, clock)
+    try:
+        clean = loaded.runner.complete(loaded.running, task_id, data)
+    except ValidationError:
+        raise
+    except TaskNotReady as exc:
+        raise Conflict("该任务已被他人办理完毕") from exc
+    except (RunError, ClueflowError) as exc:
+        db.session.rollback()
+        raise CaseworkError(f"办理未能完成，案件未作任何改动：{exc}") from exc
+    _event(case, user, "task", f"办理「{entry.name}」", {"element": entry.element_id, "data": _jsonable(clean)})
+    _sync(case, loaded.runner, loaded.running)
+    _commit()
+
+
+def send_event(user: User, case: Case, message: str, title: str, clock=system_clock) -> None:
+    """Deliver an event such as a withdrawal or a recusal request to a running case."""
+    loaded = load(case, clock)
+    try:
+        loaded.runner.send(loaded.running, message)
+    except ClueflowError as exc:
+        raise CaseworkError(f"当前环节不能办理此事项：{exc}") from exc
+    _event(case, user, message, title, None)
+    _sync(case, loaded.runner, loaded.running)
+    _commit()
+
+
+def claim(user: User, case: Case, task_id: str) -> None:
+    entry = task_for(user, case, task_id)
+    entry.claimed_by_id = user.id
+    _event(case, user, "claim", f"认领「{entry.name}」", None)
+    db.session.commit()
+
+
+def release(user: User, case: Case, task_id: str) -> None:
+    entry = task_for(user, case, task_id)
+    entry.claimed_by_id = None
+    _event(case, user, "release", f"退回「{entry.name}」", None)
+    db.session.commit()
+
+
+def recuse(decided_by: User, case: Case, recused_username: str, reason: str) -> None:
+    """Record a head's decision that a staff member withdraws from a case (CQH 第十八条)."""
+    if not {"division_head", "bureau_head"} & decided_by.roles:
+        raise Forbidden("回避决定由负责人作出")
+    target = db.session.execute(select(User).filter_by(username=recused_username)).scalar_one_or_none()
+    if target is None or target.bureau_id not in decided_by.bureau.visible_bureau_ids():
+        raise CaseworkError("没有这名工作人员")
+    db.session.add(Recusal(case_id=case.id, user_id=target.id, decided_by_id=decided_by.id, reason=reason))
+    db.session.execute(TaskEntry.__table__.update().where(TaskEntry.case_id == case.id,
+                                                          TaskEntry.claimed_by_id == target.id)
+                       .values(claimed_by_id=None))
+    _event(case, decided_by, "recusal", f"决定 {target.display_name} 回避", {"reason": reason})
+    db.session.commit()
+
+
+# -- keeping the rows in step ----------------------------------------------------------------------
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict("此案件已被他人更新，请刷新页面后重新办理") from exc
+
+
+def _sync(row: Case, runner: Runner, running: RunningCase) -> None:
+    """Write the state back and rebuild the case's task index from its ready tasks."""
+    row.state = runner.save(running)
+    row.next_timer_at = runner.next_timer(running)
+    ready = runner.ready_tasks(running)
+    row.current_step = "、".join(t.name for t in ready)[:120] or None
+    if running.completed:
+        row.status, row.closed_at = "closed", utcnow()
+        row.outcome = _outcome(running)
+    existing = {t.task_id: t for t in db.session.execute(select(TaskEntry).filter_by(case_id=row.id)).scalars()}
+    for task in ready:
+        if task.id in existing:
+            existing.pop(task.id).deadline = task.deadline
+            continue
+        due = date.fromisoformat(task.deadline["due"]) if task.deadline else None
+        db.session.add(TaskEntry(case_id=row.id, task_id=task.id, element_id=task.element_id, name=task.name,
+                                 form_id=task.form_id, roles_text=",".join(task.roles), bureau_id=row.bureau_id,
+                                 pack=row.pack, process_id=row.process_id, due=due, deadline=task.deadline))
+    for gone in existing.values():
+        db.session.delete(gone)
+
+
+def _outcome(running: RunningCase) -> str:
+    ends = [e for e in running.reached() if e.lower().startswith("end")]
+    return ends[-1] if ends else ""
+
+
+def _copy_summary(row: Case, clean: Mapping[str, Any]) -> None:
+    row.received_on = clean.get("received_on")
+    row.channel = clean.get("source_channel")
+    row.anonymous = bool(clean.get("anonymous"))
+    row.subject_type = clean.get("subject_type")
+    row.reported_person = (clean.get("reported_person_name") or None)
+    row.reported_unit = (clean.get("reported_unit_name") or None)
+    row.summary = (clean.get("content") or "")[:200]
+
+
+def _event(row: Case, user: User | None, kind: str, title: str, detail) -> None:
+    db.session.add(CaseEvent(case_id=row.id, user_id=user.id if user else None, kind=kind, title=title,
+                             detail=detail))
+
+
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
+    from decimal import Decimal
+
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, (date, Decimal)):
+            value = str(value)
+        out[key] = value
+    return out
+
+
+def duplicates(user: User, person: str | None, unit: str | None, exclude: int | None = None) -> list[Case]:
+    """Earlier cases naming the same reported person or unit (CQH 第十三条第一、二项)."""
+    conditions = []
+    if person:
+        conditions.append(Case.reported_person == person)
+    if unit:
+        conditions.append(Case.reported_unit == unit)
+    if not conditions:
+        return []
+    query = visible_cases(user).where(or_(*conditions)).order_by(Case.created_at.desc()).limit(10)
+    return [c for c in db.session.execute(query).scalars() if c.id != exclude]
+
+
+def working_days_left(pack_name: str, today: date, due: date | None) -> int | None:
+    """Working days from today to a due date on the pack's calendar (negative when overdue);
+    None when there is no due date or the calendar for those days is not confirmed."""
+    if due is None:
+        return None
+    region = read_index(packs_root())[pack_name].calendar
+    calendars = calendars_for(packs_root())
+    step = 1 if due >= today else -1
+    count, day = 0, today
+    try:
+        while day != due:
+            day = date.fromordinal(day.toordinal() + step)
+            if calendars.is_working_day(region, day):
+                count += step
+    except ClueflowError:
+        return None
+    return count
+
+
+def bureau_by_code(code: str) -> Bureau | None:
+    return db.session.execute(select(Bureau).filter_by(code=code)).scalar_one_or_none()
