@@ -10,7 +10,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine.decisions import DecisionError, DecisionModel, _matcher, parse_dmn
+from engine.decisions import DecisionError, DecisionModel, parse_dmn
+from engine.decisions.evaluation import _matcher
 from engine.errors import PackError
 from engine.feel import compile_unary_tests
 
