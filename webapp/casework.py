@@ -22,6 +22,7 @@ from engine.runner import Case as RunningCase
 from engine.runner import RunError, Runner, TaskNotReady, system_clock
 from engine.specs import CompiledPack, compile_pack
 
+from . import evidence as evidence_files
 from .extensions import db
 from .models import Bureau, Case, CaseCounter, CaseEvent, PackVersion, Recusal, TaskEntry, User, utcnow
 
@@ -152,8 +153,31 @@ def next_number(pack_name: str, year: int) -> str:
     return f"{prefix}-{year}-{counter.last:05d}"
 
 
-def register_report(user: User, data: Mapping[str, Any], clock=system_clock) -> Case:
-    """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done."""
+def walk_in_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """CQH 第十一条: an oral report at the bureau with no written material is taken by two or more
+    staff ("原则上"), so the 登记表 names the second one or records why only one was present."""
+    if data.get("source_channel") != "visit" or _ticked(data.get("written_material")):
+        return {}
+    second = str(data.get("second_staff") or "").strip()
+    reason = str(data.get("single_staff_reason") or "").strip()
+    if second and second == str(data.get("recorder") or "").strip():
+        return {"second_staff": ["在场第二名工作人员应是记录人以外的另一人（CQH 第十一条）"]}
+    if second or reason:
+        return {}
+    return {
+        "second_staff": ["来访口头举报且未提供书面材料的，原则上应有两名以上工作人员在场（CQH 第十一条）："
+                         "请填写在场第二名工作人员，或写明仅一名工作人员在场的原因"],
+        "single_staff_reason": ["仅一名工作人员在场时，须写明原因（CQH 第十一条）"],
+    }
+
+
+def _ticked(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "on", "1", "yes")
+
+
+def register_report(user: User, data: Mapping[str, Any], clock=system_clock, evidence=()) -> Case:
+    """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done,
+    with the evidence files already stored (evidence.Stored) attached in the same commit."""
     if "registrar" not in user.roles:
         raise Forbidden("只有登记员可以登记举报")
     bureau = user.bureau
@@ -161,21 +185,28 @@ def register_report(user: User, data: Mapping[str, Any], clock=system_clock) -> 
     runner = runner_for(bureau.pack, version.version, clock)
     running = runner.start(INTAKE_PROCESS)
     [task] = [t for t in runner.ready_tasks(running) if t.form_id == REGISTRATION_FORM]
+    problems = walk_in_problems(data)
     number = next_number(bureau.pack, clock().year)
     try:
         clean = runner.complete(running, task.id, {**data, "registration_no": number})
-    except ValidationError:
+    except ValidationError as exc:
         db.session.rollback()
+        if problems:  # shown together with the form's own messages
+            raise ValidationError({**problems, **exc.messages}) from exc
         raise
     except (RunError, ClueflowError) as exc:
         db.session.rollback()
         raise CaseworkError(f"登记未能完成：{exc}") from exc
+    if problems:
+        db.session.rollback()
+        raise ValidationError(problems)
     row = Case(number=number, pack=bureau.pack, pack_version=version.version, process_id=INTAKE_PROCESS,
                bureau_id=bureau.id, state="", created_at=clock())
     db.session.add(row)
     _copy_summary(row, clean)
     db.session.flush()
     _event(row, user, "registered", f"登记举报 {number}", {"task": task.name})
+    evidence_files.add_to_case(row, user, evidence)
     _sync(row, runner, running)
     db.session.commit()
     return row

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine.errors import ValidationError
 
-from .. import casework
+from .. import casework, evidence
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent
 from . import bp
@@ -65,6 +66,9 @@ def _intake_defaults() -> dict:
             "reporter_kind": "natural_person"}
 
 
+INTAKE_CONTROLS = ("duplicates_seen", "evidence_pending")  # posted by the page itself, not 登记表 fields
+
+
 @bp.route("/intake", methods=["GET", "POST"])
 def intake():
     if "registrar" not in current_user.roles:
@@ -72,26 +76,89 @@ def intake():
     version = casework.current_version(current_user.bureau.pack)
     compiled = casework.compiled_version(current_user.bureau.pack, version.version)
     definition = compiled.forms[casework.REGISTRATION_FORM].definition
-    values, errors, duplicates = _intake_defaults(), {}, []
+    values, errors, duplicates, pending = _intake_defaults(), {}, [], []
     if request.method == "POST":
         values = data_from_post(definition, request.form)
+        for key in INTAKE_CONTROLS:
+            values.pop(key, None)
+        # Files are checked and stored first: a refused one re-shows the form with everything typed
+        # and the accepted files kept, so the clerk only chooses the refused one again.
+        folder, secret = current_app.config["UPLOAD_FOLDER"], current_app.config["SECRET_KEY"]
+        pending = evidence.from_tokens(secret, current_user, request.form.getlist("evidence_pending"), folder)
+        received, refused = evidence.receive(request.files.getlist("evidence"), folder, _max_file_size())
+        pending += [r for r in received if r not in pending]
         duplicates = casework.duplicates(current_user, values.get("reported_person_name") or None,
                                          values.get("reported_unit_name") or None)
-        if duplicates and request.form.get("duplicates_seen") != "1":
+        if refused:
+            errors = {"evidence": refused}
+        elif duplicates and request.form.get("duplicates_seen") != "1":
             flash("被举报人或单位与已有案件相同，请核对后再次提交（CQH 第十三条第一、二项）", "error")
         else:
             try:
-                case = casework.register_report(current_user, values)
+                case = casework.register_report(current_user, values, evidence=pending)
             except ValidationError as exc:
                 errors = exc.messages
             except casework.CaseworkError as exc:
                 flash(str(exc), "error")
             else:
-                flash(f"已登记，编号 {case.number}")
+                flash(f"已登记，编号 {case.number}" + (f"，证据材料 {len(pending)} 件" if pending else ""))
                 return redirect(url_for("cases.case", case_id=case.id))
+    tokens = [(evidence.pending_token(current_app.config["SECRET_KEY"], current_user, p), p) for p in pending]
     return render_template("cases/intake.html", definition=definition, values=values, errors=errors,
                            duplicates=duplicates, field_keys={c["key"] for c in field_components(definition["components"])},
-                           pack=current_user.bureau.pack)
+                           pack=current_user.bureau.pack, pending=tokens, allowed=evidence.ALLOWED_TEXT,
+                           max_file_mb=_max_file_size() // (1024 * 1024),
+                           max_request_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+                           or None)
+
+
+def _max_file_size() -> int:
+    return current_app.config.get("EVIDENCE_MAX_FILE_SIZE", evidence.MAX_FILE_SIZE)
+
+
+@bp.post("/cases/<int:case_id>/evidence")
+def upload_evidence(case_id: int):
+    """Evidence added on the case page (multipart, field `evidence`, several files)."""
+    row = casework.case_for(current_user, case_id)
+    folder = current_app.config["UPLOAD_FOLDER"]
+    if not evidence.UPLOAD_ROLES & current_user.roles:
+        abort(403)
+    received, refused = evidence.receive(request.files.getlist("evidence"), folder, _max_file_size())
+    for message in refused:
+        flash(message, "error")
+    if received:
+        try:
+            evidence.attach(current_user, row, received)
+        except evidence.NotAllowed as exc:
+            flash(str(exc), "error")
+        else:
+            flash("已添加证据材料：" + "、".join(r.filename for r in received))
+    elif not refused:
+        flash("请选择要上传的文件", "error")
+    return redirect(url_for("cases.case", case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/evidence/<int:attachment_id>")
+def download_evidence(case_id: int, attachment_id: int):
+    """An evidence file, to users who can see the case, after its checksum is verified."""
+    row = casework.case_for(current_user, case_id)
+    attachment = db.session.execute(
+        select(Attachment).filter_by(id=attachment_id, case_id=row.id)).scalar_one_or_none()
+    if attachment is None:
+        abort(404)
+    try:
+        data = evidence.read_verified(current_app.config["UPLOAD_FOLDER"], attachment)
+    except evidence.Tampered as exc:
+        current_app.logger.error("evidence %s (%s) of case %s not served to %s: %s", attachment.id,
+                                 attachment.filename, row.number, current_user.username, exc.detail)
+        return render_template("errors.html", code=409, title="证据材料校验失败", message=str(exc)), 409
+    current_app.logger.info("evidence %s of case %s downloaded by %s", attachment.id, row.number,
+                            current_user.username)
+    response = send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/cases/<int:case_id>")
