@@ -46,3 +46,130 @@ def fixture_app():
 @pytest.fixture
 def fixture_client(fixture_app):
     return fixture_app.test_client()
+
+
+# -- the clerk's application on a real database (SQLite file, and PostgreSQL when TEST_DATABASE_URL is set) --
+
+import os as _os
+import uuid as _uuid
+
+_CLERK_POSTGRES = _os.environ.get("TEST_DATABASE_URL")
+
+
+def _clerk_app_on(database: str, tmp_path, csrf: bool):
+    """A migrated, demo-seeded app on a fresh database: a new SQLite file, or a new PostgreSQL schema
+    (dropped afterwards) so that concurrent test runs on the shared database do not meet."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from webapp.config import database_uri
+    from webapp.demo import seed_demo
+    from webapp.extensions import db
+
+    config = {"TESTING": True, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads")}
+    cleanup = None
+    if database == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'clerk.sqlite'}"
+    else:
+        uri = database_uri(_CLERK_POSTGRES, str(tmp_path))
+        schema = "clerk_" + _uuid.uuid4().hex[:12]
+        admin = sa.create_engine(uri, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        config["SQLALCHEMY_DATABASE_URI"] = uri
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                               "connect_args": {"options": f"-csearch_path={schema}"}}
+
+        def cleanup():
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.remove()
+    return app, cleanup
+
+
+def _clerk_databases():
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+        not _CLERK_POSTGRES, reason="TEST_DATABASE_URL not set"))]
+
+
+class ClerkClock:
+    """The time the clerk's pages run at: the engine's clock (timers, deadlines, case numbers) and the
+    date the inbox counts working days from. Starts on Monday 2026-03-02, 09:00 in Beijing."""
+
+    def __init__(self):
+        from datetime import datetime, timezone
+
+        self.now = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+
+    def set(self, when) -> None:
+        """Move to an instant (aware datetime) or to 09:00 Beijing of a date ('YYYY-MM-DD')."""
+        from datetime import date, datetime, time, timezone
+        from zoneinfo import ZoneInfo
+
+        if isinstance(when, str):
+            when = date.fromisoformat(when)
+        if not isinstance(when, datetime):
+            when = datetime.combine(when, time(9, 0), ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc)
+        self.now = when
+
+    def today(self):
+        from zoneinfo import ZoneInfo
+
+        return self.now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+@pytest.fixture
+def clerk_clock(monkeypatch):
+    """Freeze the clerk's time (see ClerkClock); tests move it with `clerk_clock.set(...)`."""
+    from datetime import date, datetime
+
+    import engine.runner
+    import webapp.cases.views
+
+    clock = ClerkClock()
+
+    class EngineDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock.now.astimezone(tz) if tz else clock.now.replace(tzinfo=None)
+
+    class PageDate(date):
+        @classmethod
+        def today(cls):
+            return clock.today()
+
+    monkeypatch.setattr(engine.runner, "datetime", EngineDatetime)
+    monkeypatch.setattr(webapp.cases.views, "date", PageDate)
+    return clock
+
+
+@pytest.fixture(params=_clerk_databases())
+def clerk_app(request, tmp_path, clerk_clock):
+    """The clerk's app with CSRF off (tests post forms without fetching tokens)."""
+    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=False)
+    yield app
+    _clerk_dispose(app, cleanup)
+
+
+@pytest.fixture(params=_clerk_databases())
+def clerk_app_csrf(request, tmp_path, clerk_clock):
+    """The clerk's app as deployed: CSRF protection on."""
+    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=True)
+    yield app
+    _clerk_dispose(app, cleanup)
+
+
+def _clerk_dispose(app, cleanup):
+    from webapp.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if cleanup:
+        cleanup()
