@@ -4,6 +4,14 @@
    default DMN engine (Python cells, the same rules), both on the same inputs.
 2. One user-task step — load the stored case, complete the task (the decision and the gateway run),
    save it again — through our runner vs bare SpiffWorkflow on the same process.
+3. Task completion through the service layer (`casework.complete_task` on a real database) against
+   the runner alone and bare SpiffWorkflow on the same report_handling step (bench/service.py).
+4. The inbox, case search and duplicate check over BENCH_CASES generated cases (bench/inbox.py).
+
+3 and 4 run on a fresh SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL (a database the
+bench may empty) or TEST_DATABASE_URL (the bench then uses a sibling database `clueflow_bench`) is set.
+Sizes: BENCH_CASES (default 1,000,000), BENCH_COMPLETIONS (default 300), BENCH_CALLS (inbox calls per
+user, default 200); BENCH_ONLY=decisions,steps,service,inbox runs a subset.
 
 Timings are printed, never asserted: the tests check behaviour, this checks speed.
 """
@@ -11,6 +19,7 @@ Timings are printed, never asserted: the tests check behaviour, this checks spee
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import time
@@ -133,6 +142,32 @@ def steps(count: int) -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def main() -> None:
+    only = {p.strip() for p in os.environ.get("BENCH_ONLY", "decisions,steps,service,inbox").split(",")}
+    if "decisions" in only or "steps" in only:
+        engine_benches(only)
+    if "service" in only or "inbox" in only:
+        from . import databases, inbox, service
+
+        completions = int(os.environ.get("BENCH_COMPLETIONS", "300"))
+        cases = int(os.environ.get("BENCH_CASES", "1000000"))
+        calls = int(os.environ.get("BENCH_CALLS", "200"))
+        for label, url in databases.targets():
+            if "service" in only:
+                print()
+                service.report(label, completions, service.run(completions, url))
+            if "inbox" in only:
+                print()
+                inbox.report(label, cases, calls, inbox.run(url, cases, calls))
+
+
+def engine_benches(only: set[str]) -> None:
+    if "decisions" in only:
+        decisions_bench()
+    if "steps" in only:
+        steps_bench()
+
+
+def decisions_bench() -> None:
     items = inputs(5000)
     ours, theirs = decisions(items)
     print("Decision evaluation, 10-rule UNIQUE table, 3 inputs (5,000 inputs, best of 5 rounds)")
@@ -140,6 +175,9 @@ def main() -> None:
     print(f"  SpiffWorkflow default DMN    {theirs:12,.0f} decisions/s   {1e6 / theirs:7.1f} µs each")
     print(f"  ratio (ours / Spiff)         {ours / theirs:12.2f}×   (target ≥ 2.5×)")
     print()
+
+
+def steps_bench() -> None:
     (our_med, our_p95), (bare_med, bare_p95) = steps(400)
     print("One user-task step: load stored case, complete task (decision + gateway), save (2,000 steps)")
     print(f"  Clueflow runner (state-only, form-validated)  median {our_med:6.3f} ms   p95 {our_p95:6.3f} ms")

@@ -1,0 +1,36 @@
+"""`make bench` still runs: each service-layer bench on tiny sizes. Behaviour only, never timings."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` is run as `python -m bench`, not installed
+
+from bench import databases, inbox, service  # noqa: E402
+
+
+def _sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'bench.sqlite'}"
+
+
+def test_the_service_bench_completes_every_jurisdiction_task(tmp_path):
+    figures = service.run(3, _sqlite_url(tmp_path))
+    assert len(figures["complete_task"]) == len(figures["case_for"]) == 3
+    assert len(figures["runner"]) == len(figures["bare"]) >= 3
+    service.report("SQLite", 3, figures)
+
+
+def test_the_inbox_bench_generates_cases_and_lists_tasks(tmp_path, capsys):
+    url = _sqlite_url(tmp_path)
+    figures = inbox.run(url, 200, 2)
+    listed = {username: size for username, _what, _samples, size in figures["inbox"]}
+    assert listed["cq-case-officer"] > 0  # generated tasks reach the inbox of their bureau's roles
+    assert len(figures["search"]) == 2 and len(figures["duplicates"]) == 2
+    assert any("ix_task_index_bureau_due" in line for line in figures["plans"]["inbox, city case officer"])
+    inbox.report("SQLite", 200, 2, figures)
+    assert "Inbox and search, SQLite" in capsys.readouterr().out
+
+
+def test_databases_always_include_sqlite(monkeypatch):
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    assert [label for label, _url in databases.targets()] == ["SQLite"]
