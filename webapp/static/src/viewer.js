@@ -1,4 +1,5 @@
-// The read-only viewers of the pack page: bpmn-js for processes, dmn-js for decisions, form-js for forms.
+// The read-only viewers of the pack page: bpmn-js for processes, dmn-js for decisions, form-js for forms;
+// and the case page's diagram, with the steps already passed and the current ones marked.
 // Each box names the raw file to fetch in a data attribute; the box's status line says what happened.
 
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
@@ -157,7 +158,74 @@ async function showForm(box) {
   }
 }
 
+const ENGLISH = (document.documentElement.lang || '').toLowerCase().startsWith('en');
+
+function ids(value) {
+  return (value || '').split(',').map((id) => id.trim()).filter(Boolean);
+}
+
+// The case page: the case's process, passed elements green, the current tasks blue.
+async function showCaseDiagram(box) {
+  box.dataset.state = 'loading';
+  const viewer = new NavigatedViewer({ container: box, additionalModules: ENGLISH ? [] : [ translateModule ] });
+  try {
+    const { warnings } = await viewer.importXML(await fetchText(box.dataset.bpmnUrl));
+    warnings.forEach((w) => console.warn(w.message)); // eslint-disable-line no-console
+    const canvas = viewer.get('canvas');
+    const registry = viewer.get('elementRegistry');
+    const active = new Set(ids(box.dataset.active));
+    const mark = (id, marker) => {
+      if (registry.get(id)) {
+        canvas.addMarker(id, marker);
+      }
+    };
+    ids(box.dataset.completed).filter((id) => !active.has(id)).forEach((id) => mark(id, 'cf-done'));
+    active.forEach((id) => mark(id, 'cf-active'));
+    // A flow between two passed elements was taken too.
+    registry.filter((el) => el.waypoints && el.source && el.target).forEach((flow) => {
+      const from = canvas.hasMarker(flow.source, 'cf-done');
+      const to = canvas.hasMarker(flow.target, 'cf-done') || canvas.hasMarker(flow.target, 'cf-active');
+      if (from && to) {
+        canvas.addMarker(flow, 'cf-done');
+      }
+    });
+    canvas.zoom('fit-viewport', 'auto');
+    const tools = document.createElement('div');
+    tools.className = 'diagram-tools';
+    const focusActive = () => {
+      const current = [ ...active ].map((id) => registry.get(id)).filter(Boolean);
+      if (!current.length) {
+        canvas.zoom('fit-viewport', 'auto');
+        return;
+      }
+      canvas.zoom(1);
+      const box0 = canvas.viewbox();
+      const el = current[0];
+      canvas.viewbox({ ...box0, x: el.x + el.width / 2 - box0.width / 2, y: el.y + el.height / 2 - box0.height / 2 });
+    };
+    tools.append(
+      button(ENGLISH ? 'Fit' : '全图', ENGLISH ? 'Show the whole process' : '缩放到整个流程', () => canvas.zoom('fit-viewport', 'auto')),
+      button(ENGLISH ? 'Current step' : '当前环节', ENGLISH ? 'Zoom to the current step' : '放大到当前环节', focusActive),
+      button('＋', ENGLISH ? 'Zoom in' : '放大', () => canvas.zoom(canvas.zoom() * 1.2)),
+      button('－', ENGLISH ? 'Zoom out' : '缩小', () => canvas.zoom(canvas.zoom() / 1.2))
+    );
+    if (!active.size) {
+      tools.children[1].hidden = true;
+    } else if (canvas.zoom() < 0.6) {
+      focusActive(); // the whole process would be too small to read: start at the current step
+    }
+    box.append(tools);
+    box.dataset.state = 'ready';
+  } catch (error) {
+    console.warn(`case diagram: ${error && error.message}`); // eslint-disable-line no-console
+    viewer.destroy();
+    box.dataset.state = 'error';
+    box.textContent = (ENGLISH ? 'The diagram cannot be shown: ' : '无法显示流程图：') + ((error && error.message) || error);
+  }
+}
+
 function start() {
+  document.querySelectorAll('#case-diagram[data-bpmn-url]').forEach((box) => showCaseDiagram(box));
   document.querySelectorAll('.bpmn-canvas').forEach((el) => showProcess(el.closest('.viewer-box')));
   document.querySelectorAll('.dmn-container').forEach((el) => showDecision(el.closest('.viewer-box')));
   document.querySelectorAll('details.form-box').forEach((box) => {
