@@ -20,7 +20,7 @@ import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from .databases import is_postgres
 from .service import percentiles
@@ -260,6 +260,7 @@ def run(url: str, count: int, calls: int) -> dict:
     assert counted == count, counted
     figures = measure(app, url, count, calls)
     figures["generate_s"] = seconds
+    figures["proposed"] = proposed(app, url, calls)
     return figures
 
 
@@ -280,7 +281,112 @@ def report(label: str, count: int, calls: int, figures: dict) -> None:
           f"p95 {p95:7.2f} ms")
     print(f"  worst inbox p95 / target                                               {worst / 50:7.2f}×   "
           f"(target p95 ≤ 50 ms)")
+    if figures.get("proposed"):
+        report_proposed(label, figures["proposed"])
     for name, lines in figures["plans"].items():
         print(f"  plan — {name}:" if not name.endswith("(SQL)") else f"  {name}:")
         for line in lines:
             print(f"      {line}")
+
+
+# -- the fix, tried on the bench database only ----------------------------------------------------
+
+QUEUE_DDL = ("CREATE TABLE bench_task_queue (bureau_id INTEGER NOT NULL, role VARCHAR(40) NOT NULL, "
+             "sort_due DATE NOT NULL, task_entry_id INTEGER NOT NULL, "
+             "PRIMARY KEY (bureau_id, role, sort_due, task_entry_id))")
+
+
+def proposed(app, url: str, calls: int, limit: int = 200) -> dict:
+    """The inbox as recommended: a narrow (bureau, role, due, task) table — one row per task and role,
+    a non-null due (9999-12-31 for none) — read with one index range per visible bureau × role, each
+    ordered and limited by the index, merged by UNION ALL; claims and recusals filtered on ≤ k rows.
+    Built here from task_index with INSERT … SELECT; the app would keep it in step in `_sync`."""
+    from webapp import casework
+    from webapp.extensions import db
+    from webapp.models import ROLES, User
+
+    out: dict = {"users": []}
+    with app.app_context():
+        conn = db.session.connection()
+        conn.execute(text("DROP TABLE IF EXISTS bench_task_queue"))
+        conn.execute(text(QUEUE_DDL + ("" if is_postgres(url) else " WITHOUT ROWID")))
+        start = time.perf_counter()
+        for role in ROLES:
+            conn.execute(text("INSERT INTO bench_task_queue SELECT bureau_id, :role, COALESCE(due, DATE '9999-12-31'), id "
+                              "FROM task_index WHERE ',' || roles || ',' LIKE :pattern"
+                              if is_postgres(url) else
+                              "INSERT INTO bench_task_queue SELECT bureau_id, :role, COALESCE(due, '9999-12-31'), id "
+                              "FROM task_index WHERE ',' || roles || ',' LIKE :pattern"),
+                         {"role": role, "pattern": f"%,{role},%"})
+        db.session.commit()
+        if is_postgres(url):
+            db.session.execute(text("ANALYZE bench_task_queue"))
+            db.session.commit()
+        out["build_s"] = time.perf_counter() - start
+        ids = {name: db.session.execute(select(User.id).filter_by(username=name)).scalar_one() for name, _ in USERS}
+        db.session.remove()
+
+    def query_for(user, k: int):
+        legs, params = [], {"me": user.id, "limit": limit}
+        for b, bureau_id in enumerate(user.bureau.visible_bureau_ids()):
+            for r, role in enumerate(sorted(user.roles)):
+                legs.append(f"SELECT * FROM (SELECT task_entry_id, sort_due FROM bench_task_queue "
+                            f"WHERE bureau_id = :b{b} AND role = :r{r} ORDER BY sort_due, task_entry_id "
+                            f"LIMIT :k) AS leg_{b}_{r}")
+                params[f"b{b}"], params[f"r{r}"], params["k"] = bureau_id, role, k
+        sql = (f"SELECT DISTINCT t.id, t.case_id, t.task_id, t.element_id, t.name, t.form_id, t.roles, t.due, "
+               f"t.deadline, t.claimed_by_id, q.sort_due FROM ({' UNION ALL '.join(legs)}) AS q "
+               f"JOIN task_index t ON t.id = q.task_entry_id "
+               f"WHERE (t.claimed_by_id IS NULL OR t.claimed_by_id = :me) "
+               f"AND t.case_id NOT IN (SELECT case_id FROM recusals WHERE user_id = :me) "
+               f"ORDER BY q.sort_due, t.id LIMIT :limit")
+        return sql, params
+
+    def inbox_fixed(user):
+        k = limit + limit // 4
+        while True:  # widen when claims and recusals filtered too many rows out
+            sql, params = query_for(user, k)
+            rows = db.session.execute(text(sql), params).all()
+            if len(rows) >= limit or k > 100_000:
+                return rows
+            legs_full = db.session.execute(text(
+                "SELECT count(*) FROM bench_task_queue WHERE bureau_id IN :bs AND role IN :rs")
+                .bindparams(bindparam("bs", expanding=True), bindparam("rs", expanding=True)),
+                {"bs": user.bureau.visible_bureau_ids(), "rs": sorted(user.roles)}).scalar_one()
+            if legs_full <= k:
+                return rows
+            k *= 4
+
+    for username, what in USERS:
+        sizes = []
+
+        def one(_i, user_id=ids[username], sizes=sizes):
+            sizes.append(len(inbox_fixed(db.session.get(User, user_id))))
+
+        out["users"].append((username, what, _timed(app, calls, one), sizes[0]))
+
+    with app.app_context():
+        user = db.session.get(User, ids["cq-case-officer"])
+        sql, params = query_for(user, limit + limit // 4)
+        old = [str(r.due) if r.due else None for r in casework.inbox(user, today=TODAY)]
+        new = [str(r.due)[:10] if r.due else None for r in db.session.execute(text(sql), params)]
+        out["same_rows"] = old == new
+        if is_postgres(url):
+            explain = db.session.execute(text("EXPLAIN " + sql), params).all()
+            out["plan"] = [r[0] for r in explain]
+        else:
+            explain = db.session.execute(text("EXPLAIN QUERY PLAN " + sql), params).all()
+            out["plan"] = [r[3] for r in explain]
+        db.session.remove()
+    return out
+
+
+def report_proposed(label: str, figures: dict) -> None:
+    print(f"  proposed inbox (bench-only side table bench_task_queue, built in {figures['build_s']:.1f} s; "
+          f"same due dates in the same order as casework.inbox for the city officer: {'yes' if figures['same_rows'] else 'NO'})")
+    for username, what, samples, size in figures["users"]:
+        med, p95 = percentiles(samples)
+        print(f"  fixed {username:28s} {what:36s} {size:4d} rows  median {med:7.2f} ms   p95 {p95:7.2f} ms")
+    print("  plan — proposed inbox, city case officer:")
+    for line in figures["plan"]:
+        print(f"      {line}")
