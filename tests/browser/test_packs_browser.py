@@ -85,7 +85,7 @@ def test_a_form_is_rendered_read_only_when_opened(page, fixture_server):
 
 
 def test_the_list_page_has_no_errors(page, fixture_server):
-    page.goto(f"{fixture_server.url}/")
+    page.goto(f"{fixture_server.url}/packs/")
     assert page.locator("[data-pack]").count() == 2
     assert page.problems == []
 
@@ -135,7 +135,7 @@ def test_the_acceptance_table_shows_every_rule(page, shipped_server):
 
 
 def test_the_home_page_lists_the_shipped_packs(page, shipped_server):
-    page.goto(f"{shipped_server.url}/")
+    page.goto(f"{shipped_server.url}/packs/")
     assert page.locator("[data-pack]").count() == 6
     page.screenshot(path="/tmp/clueflow-home.png", full_page=True)
     assert page.problems == []

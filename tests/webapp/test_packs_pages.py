@@ -16,9 +16,13 @@ def text(response) -> str:
 # --- the shipped packs --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["/", "/packs/"])
-def test_the_list_shows_all_six_packs_with_their_versions(client, url):
-    response = client.get(url)
+def test_the_home_page_is_the_inbox_behind_the_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_the_list_shows_all_six_packs_with_their_versions(client):
+    response = client.get("/packs/")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = text(response)
