@@ -171,6 +171,14 @@ def walk_in_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
     }
 
 
+def reported_party_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The 登记表's own note: the reported person or the reported unit must be given (RULES F.1)."""
+    if str(data.get("reported_person_name") or "").strip() or str(data.get("reported_unit_name") or "").strip():
+        return {}
+    message = "被举报人或被举报单位至少填写一项（登记表：被举报人或被举报单位、举报内容为必填项）"
+    return {"reported_person_name": [message], "reported_unit_name": [message]}
+
+
 def _ticked(value: Any) -> bool:
     return value is True or str(value).lower() in ("true", "on", "1", "yes")
 
@@ -185,7 +193,7 @@ def register_report(user: User, data: Mapping[str, Any], clock=system_clock, evi
     runner = runner_for(bureau.pack, version.version, clock)
     running = runner.start(INTAKE_PROCESS)
     [task] = [t for t in runner.ready_tasks(running) if t.form_id == REGISTRATION_FORM]
-    problems = walk_in_problems(data)
+    problems = {**reported_party_problems(data), **walk_in_problems(data)}
     number = next_number(bureau.pack, clock().year)
     try:
         clean = runner.complete(running, task.id, {**data, "registration_no": number})

@@ -296,3 +296,12 @@ def attach(user: User, case: Case, items: list[Stored]) -> list[Attachment]:
     rows = add_to_case(case, user, items)
     db.session.commit()
     return rows
+
+
+def record_failure(user: User, attachment: Attachment, error: Tampered) -> None:
+    """Put a failed checksum on the case timeline, so the people on the case see it and the record
+    does not depend on how logging is configured."""
+    db.session.add(CaseEvent(case_id=attachment.case_id, user_id=user.id, kind="evidence_integrity",
+                             title=f"证据材料「{attachment.filename}」校验失败，未提供下载"[:200],
+                             detail={"attachment": attachment.id, "sha256": attachment.sha256, "found": error.detail}))
+    db.session.commit()

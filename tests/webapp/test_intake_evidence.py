@@ -269,6 +269,9 @@ def test_a_file_changed_on_disk_is_not_served_and_is_logged(app, tmp_path, caplo
     path = Path(tmp_path / "up" / row.stored_as)
     os.chmod(path, 0o640)
     path.write_bytes(PDF.replace(b"1.4", b"1.5"))
+    # migrations/env.py runs logging.config.fileConfig, which disables every logger that already
+    # existed (an earlier test's app logger included); the log line is what is under test here.
+    app.logger.disabled = False
     with caplog.at_level(logging.ERROR):
         response = client.get(f"/cases/{cid}/evidence/{row.id}")
     assert response.status_code == 409
@@ -280,3 +283,7 @@ def test_a_file_changed_on_disk_is_not_served_and_is_logged(app, tmp_path, caplo
         response = client.get(f"/cases/{cid}/evidence/{row.id}")
     assert response.status_code == 409 and "已不存在" in text(response)
     assert any("evidence missing" in r.getMessage() for r in caplog.records)
+    with app.app_context():  # and the timeline keeps the failures whatever logging does
+        failures = db.session.execute(select(CaseEvent).filter_by(case_id=cid, kind="evidence_integrity")).scalars().all()
+        assert len(failures) == 2 and "举报材料.pdf" in failures[0].title
+        assert "checksum mismatch" in failures[0].detail["found"]

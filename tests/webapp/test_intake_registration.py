@@ -126,6 +126,14 @@ def test_the_rule_concerns_only_walk_ins(app):
     case_id(post(login(app), source_channel="phone", second_staff="", single_staff_reason=""))
 
 
+def test_a_report_against_nobody_is_shown_again_on_both_reported_party_fields(app):
+    response = post(login(app), reported_unit_name="", reported_person_name="  ")
+    errors = field_errors(response)
+    assert "被举报人或被举报单位至少填写一项" in errors["reported_person_name"]
+    assert "被举报人或被举报单位至少填写一项" in errors["reported_unit_name"]
+    assert cases(app) == []
+
+
 # -- CQH 第十条: numbering ---------------------------------------------------------------------------
 
 def test_case_numbers_are_consecutive_per_pack_and_year_and_distinct_across_packs(app):

@@ -151,6 +151,7 @@ def download_evidence(case_id: int, attachment_id: int):
     except evidence.Tampered as exc:
         current_app.logger.error("evidence %s (%s) of case %s not served to %s: %s", attachment.id,
                                  attachment.filename, row.number, current_user.username, exc.detail)
+        evidence.record_failure(current_user, attachment, exc)
         return render_template("errors.html", code=409, title="证据材料校验失败", message=str(exc)), 409
     current_app.logger.info("evidence %s of case %s downloaded by %s", attachment.id, row.number,
                             current_user.username)
