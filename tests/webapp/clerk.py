@@ -218,7 +218,7 @@ class Clerk:
                 "due": cells[1].text_content().strip().split(" ")[0],
                 "basis": re.sub(r"\s+", " ", cells[5].text_content()).strip(),
                 "claim": [f.get("action") for f in cells[6].xpath(".//form")],
-                "button": cells[6].text_content().strip(),
+                "button": re.sub(r"\s+", " ", cells[6].text_content()).strip(),
             })
         return rows
 
