@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from flask import Flask, jsonify, render_template
-from sqlalchemy import text
+from sqlalchemy import event, text
 from werkzeug.exceptions import HTTPException
 
 from . import config as settings
@@ -50,6 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -58,8 +61,18 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     babel.init_app(app, locale_selector=_locale)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)  # the largest upload a request may carry
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
+        app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024  # the largest upload a request may carry
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """The embedded database: write-ahead log (readers never wait for the writer), enforced foreign
+    keys, and a wait instead of an error when another request holds the write lock."""
+    cursor = connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
 
 
 def _locale() -> str:

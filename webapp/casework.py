@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.calendars import CalendarNotConfirmed
+from engine.deadlines import UnknownDeadlineRule
 from engine.errors import ClueflowError, ValidationError
+from engine.feel import FeelError
 from engine.packs import Pack, load_pack, read_index
 from engine.rules import calendars_for
 from engine.runner import Case as RunningCase
@@ -24,7 +27,19 @@ from engine.specs import CompiledPack, compile_pack
 
 from . import evidence as evidence_files
 from .extensions import db
-from .models import Bureau, Case, CaseCounter, CaseEvent, PackVersion, Recusal, TaskEntry, User, utcnow
+from .models import (
+    NO_DUE,
+    Bureau,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    PackVersion,
+    Recusal,
+    TaskEntry,
+    TaskQueue,
+    User,
+    utcnow,
+)
 
 INTAKE_PROCESS = "report_handling"
 REGISTRATION_FORM = "registration"
@@ -99,22 +114,55 @@ def case_for(user: User, case_id: int) -> Case:
 
 def inbox(user: User, *, process: str | None = None, pack: str | None = None, overdue: bool = False,
           today: date | None = None, limit: int = 200) -> list[TaskEntry]:
-    """The ready tasks for this user's roles and bureaus, soonest deadline first."""
-    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
-    query = select(TaskEntry).where(
-        TaskEntry.bureau_id.in_(user.bureau.visible_bureau_ids()),
-        TaskEntry.case_id.not_in(recused),
-        or_(*[TaskEntry.roles_text.contains(role) for role in user.roles] or [False]),
-        or_(TaskEntry.claimed_by_id.is_(None), TaskEntry.claimed_by_id == user.id),
-    )
-    if process:
-        query = query.where(TaskEntry.process_id == process)
-    if pack:
-        query = query.where(TaskEntry.pack == pack)
-    if overdue:
-        query = query.where(TaskEntry.due < (today or date.today()))
-    query = query.order_by(TaskEntry.due.is_(None), TaskEntry.due, TaskEntry.created_at).limit(limit)
-    return [t for t in db.session.execute(query).scalars() if t.roles & user.roles]
+    """The ready tasks for this user's roles and bureaus, soonest deadline first.
+
+    Read from the task queue one (bureau, role) range at a time, each already in due order, so the
+    cost does not grow with the number of cases; claims, recusals and filters apply to those rows.
+    """
+    today = today or date.today()
+    bureaus, roles = user.bureau.visible_bureau_ids(), sorted(user.roles)
+    recused = {r for (r,) in db.session.execute(select(Recusal.case_id).where(Recusal.user_id == user.id))}
+    fetch = limit + limit // 4
+    while True:
+        keys: dict[int, date] = {}
+        exhausted = True
+        for bureau_id in bureaus:
+            for role in roles:
+                query = (select(TaskQueue.task_entry_id, TaskQueue.sort_due)
+                         .where(TaskQueue.bureau_id == bureau_id, TaskQueue.role == role)
+                         .order_by(TaskQueue.sort_due, TaskQueue.task_entry_id).limit(fetch))
+                if overdue:
+                    query = query.where(TaskQueue.sort_due < today)
+                rows = db.session.execute(query).all()
+                exhausted = exhausted and len(rows) < fetch
+                keys.update(rows)
+        ordered = sorted(keys, key=lambda i: (keys[i], i))
+        entries = {e.id: e for e in db.session.execute(select(TaskEntry).where(TaskEntry.id.in_(ordered))).scalars()}
+        tasks = [entries[i] for i in ordered if i in entries
+                 and entries[i].case_id not in recused
+                 and entries[i].claimed_by_id in (None, user.id)
+                 and (process is None or entries[i].process_id == process)
+                 and (pack is None or entries[i].pack == pack)]
+        if len(tasks) >= limit or exhausted:
+            return tasks[:limit]
+        fetch *= 4
+
+
+REPORTER_FIELDS = ("reporter_name", "reporter_sex", "reporter_id_no", "reporter_employer", "reporter_phone",
+                   "reporter_address")
+HANDLING_ROLES = frozenset({"registrar", "case_officer", "division_head", "bureau_head"})
+
+
+def can_see_reporter(user: User) -> bool:
+    """The reporter's identity is for those who handle cases (CQH 第十六、十七条), not auditors or editors."""
+    return bool(HANDLING_ROLES & user.roles)
+
+
+def masked(user: User, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Case data as this user may see it: the reporter's identity replaced for other roles."""
+    if can_see_reporter(user):
+        return dict(data)
+    return {k: ("（保密）" if k in REPORTER_FIELDS and v else v) for k, v in data.items()}
 
 
 def task_for(user: User, case: Case, task_id: str) -> TaskEntry:
@@ -204,7 +252,7 @@ def register_report(user: User, data: Mapping[str, Any], clock=system_clock, evi
         raise
     except (RunError, ClueflowError) as exc:
         db.session.rollback()
-        raise CaseworkError(f"登记未能完成：{exc}") from exc
+        raise CaseworkError(f"登记未能完成：{explain(exc)}") from exc
     if problems:
         db.session.rollback()
         raise ValidationError(problems)
@@ -235,7 +283,7 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
         raise Conflict("该任务已被他人办理完毕") from exc
     except (RunError, ClueflowError) as exc:
         db.session.rollback()
-        raise CaseworkError(f"办理未能完成，案件未作任何改动：{exc}") from exc
+        raise CaseworkError(f"办理未能完成，案件未作任何改动：{explain(exc)}") from exc
     _event(case, user, "task", f"办理「{entry.name}」", {"element": entry.element_id, "data": _jsonable(clean)})
     _sync(case, loaded.runner, loaded.running)
     _commit()
@@ -243,6 +291,8 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
 
 def send_event(user: User, case: Case, message: str, title: str, clock=system_clock) -> None:
     """Deliver an event such as a withdrawal or a recusal request to a running case."""
+    if case.status == "closed":
+        raise CaseworkError("案件已办结，不能办理此事项")
     loaded = load(case, clock)
     try:
         loaded.runner.send(loaded.running, message)
@@ -282,6 +332,22 @@ def recuse(decided_by: User, case: Case, recused_username: str, reason: str) -> 
     db.session.commit()
 
 
+def explain(exc: BaseException) -> str:
+    """An engine failure in words a clerk can act on (the engine speaks English to operators)."""
+    seen, current = set(), exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, CalendarNotConfirmed):
+            return (f"{current.region} {current.year} 年的节假日安排尚未确认，无法计算期限。"
+                    "请系统管理员录入并确认该年度日历后再办理。")
+        if isinstance(current, UnknownDeadlineRule):
+            return f"规则包缺少期限规则：{current}。请联系规则管理员。"
+        if isinstance(current, FeelError):
+            return f"规则包中的表达式出错（{current}）。请联系规则管理员。"
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return f"流程无法继续（{exc}）。请联系规则管理员。"
+
+
 # -- keeping the rows in step ----------------------------------------------------------------------
 
 def _commit() -> None:
@@ -293,7 +359,12 @@ def _commit() -> None:
 
 
 def _sync(row: Case, runner: Runner, running: RunningCase) -> None:
-    """Write the state back and rebuild the case's task index from its ready tasks."""
+    """Write the state back and rebuild the case's task index (and inbox queue) from its ready tasks."""
+    with db.session.no_autoflush:
+        _sync_rows(row, runner, running)
+
+
+def _sync_rows(row: Case, runner: Runner, running: RunningCase) -> None:
     row.state = runner.save(running)
     row.next_timer_at = runner.next_timer(running)
     ready = runner.ready_tasks(running)
@@ -307,10 +378,14 @@ def _sync(row: Case, runner: Runner, running: RunningCase) -> None:
             existing.pop(task.id).deadline = task.deadline
             continue
         due = date.fromisoformat(task.deadline["due"]) if task.deadline else None
-        db.session.add(TaskEntry(case_id=row.id, task_id=task.id, element_id=task.element_id, name=task.name,
-                                 form_id=task.form_id, roles_text=",".join(task.roles), bureau_id=row.bureau_id,
-                                 pack=row.pack, process_id=row.process_id, due=due, deadline=task.deadline))
+        entry = TaskEntry(case_id=row.id, task_id=task.id, element_id=task.element_id, name=task.name,
+                          form_id=task.form_id, roles_text=",".join(task.roles), bureau_id=row.bureau_id,
+                          pack=row.pack, process_id=row.process_id, due=due, deadline=task.deadline)
+        db.session.add(entry)
+        db.session.add_all(TaskQueue(bureau_id=row.bureau_id, role=role, sort_due=due or NO_DUE, entry=entry)
+                           for role in task.roles)
     for gone in existing.values():
+        db.session.execute(delete(TaskQueue).where(TaskQueue.task_entry_id == gone.id))
         db.session.delete(gone)
 
 

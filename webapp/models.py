@@ -154,6 +154,27 @@ class TaskEntry(db.Model):
         return {r for r in self.roles_text.split(",") if r}
 
 
+class TaskQueue(db.Model):
+    """The inbox's index: one row per ready task and candidate role, in due order per bureau.
+
+    Each (bureau, role) pair is one short range of the primary key, so the first page of an inbox
+    is read from a handful of ranges however many cases the database holds. Tasks without a
+    deadline sort last (NO_DUE).
+    """
+
+    __tablename__ = "task_queue"
+    bureau_id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    role = db.Column(db.String(20), primary_key=True)
+    sort_due = db.Column(db.Date, primary_key=True)
+    task_entry_id = db.Column(db.Integer, db.ForeignKey("task_index.id", ondelete="CASCADE"), primary_key=True,
+                              autoincrement=False, index=True)
+
+    entry = db.relationship("TaskEntry")
+
+
+NO_DUE = date(9999, 12, 31)
+
+
 class CaseEvent(db.Model):
     """The case timeline: who did what, when. Append-only."""
 
@@ -173,7 +194,7 @@ class Recusal(db.Model):
     """A staff member recused from a case (CQH 第十八条): they lose all access to it."""
 
     __tablename__ = "recusals"
-    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("case_id", "user_id"), Index("ix_recusals_user_case", "user_id", "case_id"))
     id = db.Column(db.Integer, primary_key=True)
     case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
@@ -197,5 +218,5 @@ class Attachment(db.Model):
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-__all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "CaseEvent", "Recusal",
-           "Attachment", "ROLES", "utcnow", "date"]
+__all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
+           "Recusal", "Attachment", "ROLES", "utcnow"]

@@ -219,8 +219,6 @@ def test_a_request_over_the_request_limit_gets_the_chinese_error_page(tmp_path):
     assert not (tmp_path / "up").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="webapp/app.py uses config.setdefault('MAX_CONTENT_LENGTH', …), but Flask's "
-                                       "defaults already hold MAX_CONTENT_LENGTH = None, so no request limit is set")
 def test_the_app_caps_a_request_at_25_megabytes(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 25 * 1024 * 1024
 

@@ -169,11 +169,11 @@ def case(case_id: int):
     events = db.session.execute(select(CaseEvent).filter_by(case_id=row.id).order_by(CaseEvent.at)).scalars().all()
     attachments = db.session.execute(select(Attachment).filter_by(case_id=row.id)).scalars().all()
     tasks = db.session.execute(select(casework.TaskEntry).filter_by(case_id=row.id)).scalars().all()
-    return render_template("cases/case.html", case=row, data=loaded.running.data, events=events, tasks=tasks,
+    return render_template("cases/case.html", case=row, data=casework.masked(current_user, loaded.running.data),
+                           events=events, tasks=tasks,
                            deadlines=loaded.runner.deadlines(loaded.running), attachments=attachments,
                            reached=loaded.running.reached(), active=[t.element_id for t in tasks],
-                           can_see_reporter=bool({"registrar", "case_officer", "division_head", "bureau_head"}
-                                                 & current_user.roles),
+                           can_see_reporter=casework.can_see_reporter(current_user),
                            process_name=PROCESS_NAMES.get(row.process_id, row.process_id))
 
 
@@ -187,7 +187,12 @@ def diagram(case_id: int):
 @bp.route("/cases/<int:case_id>/tasks/<task_id>", methods=["GET", "POST"])
 def task(case_id: int, task_id: str):
     row = casework.case_for(current_user, case_id)
-    entry = casework.task_for(current_user, row, task_id)
+    try:
+        entry = casework.task_for(current_user, row, task_id)
+    except casework.NotFound:
+        # The case is this user's to see, the task is gone: someone completed it a moment ago.
+        flash("该任务已被他人办理完毕。任务已办理完毕后不能再次提交，案件未作改动", "error")
+        return redirect(url_for("cases.case", case_id=case_id))
     compiled = casework.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
     loaded = casework.load(row)
@@ -261,5 +266,5 @@ def registration_sheet(case_id: int):
     row = casework.case_for(current_user, case_id)
     loaded = casework.load(row)
     compiled = casework.compiled_version(row.pack, row.pack_version)
-    return render_template("cases/registration_sheet.html", case=row, data=loaded.running.data,
+    return render_template("cases/registration_sheet.html", case=row, data=casework.masked(current_user, loaded.running.data),
                            definition=compiled.forms[casework.REGISTRATION_FORM].definition)
