@@ -3,13 +3,17 @@
 Generation: one open Chongqing-style case per row spread evenly over the 18 demo bureaus, each with
 one ready task in the task index (a real report_handling user task with its real roles), due dates
 from 30 days ago to 60 days ahead (15 % without a deadline, like 管辖审查), 5 % claimed by someone of
-the bureau, 1,000 recusals. The stored state is a placeholder: nothing here reads it. SQLite gets
-one `executemany` transaction per table, PostgreSQL gets COPY; nothing is ANALYZEd on SQLite (the
-app never does it), PostgreSQL is ANALYZEd as autovacuum would.
+the bureau, 1,000 recusals, and the inbox queue (`task_queue`: one row per task and candidate role,
+sort_due = the due date or 9999-12-31) filled from the task index as `_sync` would have. The stored
+state is a placeholder: nothing here reads it. SQLite gets one `executemany` transaction per table,
+PostgreSQL gets COPY; the queue is filled with one INSERT … SELECT per role on both; nothing is
+ANALYZEd on SQLite (the app never does it), PostgreSQL is ANALYZEd as autovacuum would.
 
 Measured: `casework.inbox(user)` for users of several bureaus and roles, a case search by number
 through `visible_cases`, and `casework.duplicates` (the same-party warning) — each in a fresh session,
-as one request — with the query plans the databases chose.
+as one request — with the query plans the databases chose. Checked: every user's first page is the
+same rows, in the same order, as a plain query of the task index (their bureaus and roles, soonest
+due first, claims and recusals left out).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 
 from .databases import is_postgres
 from .service import percentiles
@@ -118,11 +122,12 @@ def generate(app, url: str, count: int, seed: int = 11) -> float:
                     for table in ("cases", "task_index", "recusals"):
                         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))")
+                    fill_queue(cur, "%s", "DATE '9999-12-31'")
                 raw.commit()
                 driver = raw.driver_connection
                 driver.autocommit = True
                 try:
-                    driver.execute("VACUUM ANALYZE cases, task_index, recusals")
+                    driver.execute("VACUUM ANALYZE cases, task_index, recusals, task_queue")
                 finally:
                     driver.autocommit = False
             else:
@@ -138,10 +143,23 @@ def generate(app, url: str, count: int, seed: int = 11) -> float:
                                  for r in task_rows))
                 cur.executemany(f"INSERT INTO recusals ({recusal_cols}) VALUES (?, ?, ?, ?, ?, ?)",
                                 ((*r[:5], dt(r[5])) for r in recusal_rows))
+                fill_queue(cur, "?", "'9999-12-31'")
                 raw.commit()
         finally:
             raw.close()
     return time.perf_counter() - start
+
+
+def fill_queue(cur, mark: str, no_due: str) -> None:
+    """The inbox queue from the task index, as `_sync` writes it: one row per task and role in its roles,
+    sort_due = the due date or NO_DUE. One INSERT … SELECT per role, in primary-key order."""
+    from webapp.models import ROLES
+
+    for role in ROLES:
+        cur.execute(f"INSERT INTO task_queue (bureau_id, role, sort_due, task_entry_id) "
+                    f"SELECT bureau_id, {mark}, COALESCE(due, {no_due}), id FROM task_index "
+                    f"WHERE ',' || roles || ',' LIKE {mark} ORDER BY bureau_id, COALESCE(due, {no_due}), id",
+                    (role, f"%,{role},%"))
 
 
 SLOW_MS = 250.0  # a call this slow after 20 calls: stop early, the verdict will not change
@@ -171,7 +189,7 @@ def measure(app, url: str, count: int, calls: int) -> dict:
     from webapp.extensions import db
     from webapp.models import Case, User
 
-    figures: dict = {"inbox": [], "search": None, "duplicates": None, "plans": {}}
+    figures: dict = {"inbox": [], "search": None, "duplicates": None, "plans": {}, "checked": []}
     rnd = random.Random(5)
     with app.app_context():
         ids = {name: db.session.execute(select(User.id).filter_by(username=name)).scalar_one() for name, _ in USERS}
@@ -186,6 +204,7 @@ def measure(app, url: str, count: int, calls: int) -> dict:
 
         samples = _timed(app, calls, one)
         figures["inbox"].append((username, what, samples, sizes[0]))
+        figures["checked"].append((username, check_inbox(app, user_id)))
 
     numbers = []
     with app.app_context():
@@ -210,19 +229,58 @@ def measure(app, url: str, count: int, calls: int) -> dict:
     return figures
 
 
+def check_inbox(app, user_id: int, limit: int = 200) -> str:
+    """"ok" when the user's inbox is the first page of a plain query of the task index — their visible
+    bureaus, a task of one of their roles, unclaimed or claimed by them, not recused, ordered by
+    (due or 9999-12-31, id) — otherwise what differs. Also the inbox's own rows, checked one by one."""
+    from webapp import casework
+    from webapp.extensions import db
+    from webapp.models import NO_DUE, Recusal, TaskEntry, User
+
+    with app.test_request_context():
+        user = db.session.get(User, user_id)
+        bureaus, roles = set(user.bureau.visible_bureau_ids()), user.roles
+        got = casework.inbox(user, today=TODAY, limit=limit)
+        recused = {c for (c,) in db.session.execute(select(Recusal.case_id).where(Recusal.user_id == user.id))}
+        problems = []
+        for entry in got:
+            if entry.bureau_id not in bureaus:
+                problems.append(f"task {entry.id} of bureau {entry.bureau_id}")
+            if not entry.roles & roles:
+                problems.append(f"task {entry.id} for roles {entry.roles_text}")
+            if entry.claimed_by_id not in (None, user.id) or entry.case_id in recused:
+                problems.append(f"task {entry.id} claimed by another or recused")
+        keys = [(e.due or NO_DUE, e.id) for e in got]
+        if keys != sorted(keys):
+            problems.append("not in due order")
+        # The reference: every task of the visible bureaus, filtered and sorted here.
+        reference = []
+        for entry_id, due, roles_text, claimed, case_id in db.session.execute(
+                select(TaskEntry.id, TaskEntry.due, TaskEntry.roles_text, TaskEntry.claimed_by_id, TaskEntry.case_id)
+                .where(TaskEntry.bureau_id.in_(bureaus))):
+            if set(roles_text.split(",")) & roles and claimed in (None, user.id) and case_id not in recused:
+                reference.append((due or NO_DUE, entry_id))
+        reference.sort()
+        if [i for _d, i in reference[:limit]] != [e.id for e in got]:
+            problems.append(f"first page differs from the task index ({len(got)} rows vs "
+                            f"{min(limit, len(reference))} expected)")
+        db.session.remove()
+    return "ok" if not problems else "; ".join(problems[:3])
+
+
 def plans(app, url: str, ids: dict, number: str) -> dict[str, list[str]]:
-    """The query plans of the inbox (city case officer) and of the search by number."""
+    """The query plans of every statement of the inbox (city case officer: the recusals, one range per
+    bureau and role, the task rows) and of the search by number."""
     from webapp import casework
     from webapp.extensions import db
     from webapp.models import Case, User
 
-    captured: dict[str, str] = {}
+    captured: list[tuple[str, object]] = []
     with app.test_request_context():
         from sqlalchemy import event
 
         def grab(conn, cursor, statement, parameters, context, executemany):
-            captured.setdefault("sql", statement)
-            captured.setdefault("params", parameters)
+            captured.append((statement, parameters))
 
         user = db.session.get(User, ids["cq-case-officer"])
         user.bureau.districts  # noqa: B018 - load before capturing
@@ -238,13 +296,21 @@ def plans(app, url: str, ids: dict, number: str) -> dict[str, list[str]]:
                 event.remove(db.engine, "before_cursor_execute", grab)
             prefix = "EXPLAIN (ANALYZE, BUFFERS) " if is_postgres(url) else "EXPLAIN QUERY PLAN "
             conn = db.session.connection().connection.driver_connection
-            cur = conn.cursor()
-            cur.execute(prefix + captured["sql"], captured["params"])
-            rows = cur.fetchall()
-            out[label] = [r[0] if is_postgres(url) else f"{'  ' * 0}{r[3]}" for r in rows]
-            out[label + " (SQL)"] = [" ".join(captured["sql"].split())]
+            for n, (sql, params) in enumerate(captured, 1):
+                cur = conn.cursor()
+                cur.execute(prefix + sql, params)
+                rows = cur.fetchall()
+                name = label if len(captured) == 1 else f"{label}, statement {n} of {len(captured)}"
+                out[name + " (SQL)"] = [_short(" ".join(sql.split()), 400) + f"   -- parameters {_short(params)}"]
+                out[name] = [_short(r[0] if is_postgres(url) else r[3], 200) for r in rows]
         db.session.remove()
     return out
+
+
+def _short(value, width: int = 120) -> str:
+    """`value` on one line, cut at `width` characters (long IN lists)."""
+    text_ = value if isinstance(value, str) else repr(tuple(value) if not isinstance(value, dict) else value)
+    return text_ if len(text_) <= width else text_[:width - 1] + "…"
 
 
 def run(url: str, count: int, calls: int) -> dict:
@@ -256,137 +322,37 @@ def run(url: str, count: int, calls: int) -> dict:
         from webapp.extensions import db
 
         counted = db.session.execute(text("SELECT count(*) FROM task_index")).scalar_one()
+        queued = db.session.execute(text("SELECT count(*) FROM task_queue")).scalar_one()
         db.session.remove()
     assert counted == count, counted
+    assert queued >= count, queued  # every task has at least one candidate role
     figures = measure(app, url, count, calls)
     figures["generate_s"] = seconds
-    figures["proposed"] = proposed(app, url, calls)
+    figures["queued"] = queued
     return figures
 
 
 def report(label: str, count: int, calls: int, figures: dict) -> None:
-    print(f"Inbox and search, {label}: {count:,} open cases, {count:,} task-index rows, 18 bureaus "
-          f"(generated in {figures['generate_s']:.0f} s; {calls:,} calls each, fresh session per call)")
+    print(f"Inbox and search, {label}: {count:,} open cases, {count:,} task-index rows, {figures['queued']:,} "
+          f"task-queue rows, 18 bureaus (generated in {figures['generate_s']:.0f} s; {calls:,} calls each, "
+          f"fresh session per call)")
     worst = 0.0
     for username, what, samples, size in figures["inbox"]:
         med, p95 = percentiles(samples)
         worst = max(worst, p95)
         note = "" if len(samples) >= calls else f"   (stopped after {len(samples)} calls)"
-        print(f"  inbox {username:28s} {what:36s} {size:4d} rows  median {med:7.2f} ms   p95 {p95:7.2f} ms{note}")
+        print(f"  inbox {username:28s} {what:38s} {size:4d} rows  median {med:7.2f} ms   p95 {p95:7.2f} ms{note}")
     med, p95 = percentiles(figures["search"])
-    print(f"  search by case number (visible_cases, city case officer)               median {med:7.2f} ms   "
+    print(f"  search by case number (visible_cases, city case officer)                 median {med:7.2f} ms   "
           f"p95 {p95:7.2f} ms")
     med, p95 = percentiles(figures["duplicates"])
-    print(f"  duplicates() by reported unit (city case officer)                      median {med:7.2f} ms   "
+    print(f"  duplicates() by reported unit (city case officer)                        median {med:7.2f} ms   "
           f"p95 {p95:7.2f} ms")
-    print(f"  worst inbox p95 / target                                               {worst / 50:7.2f}×   "
+    print(f"  worst inbox p95 / target                                                 {worst / 50:7.2f}×   "
           f"(target p95 ≤ 50 ms)")
-    if figures.get("proposed"):
-        report_proposed(label, figures["proposed"])
+    print("  first page = the task index's, soonest due first, own bureaus and roles only: "
+          + ", ".join(f"{username} {verdict}" for username, verdict in figures["checked"]))
     for name, lines in figures["plans"].items():
         print(f"  plan — {name}:" if not name.endswith("(SQL)") else f"  {name}:")
         for line in lines:
             print(f"      {line}")
-
-
-# -- the fix, tried on the bench database only ----------------------------------------------------
-
-QUEUE_DDL = ("CREATE TABLE bench_task_queue (bureau_id INTEGER NOT NULL, role VARCHAR(40) NOT NULL, "
-             "sort_due DATE NOT NULL, task_entry_id INTEGER NOT NULL, "
-             "PRIMARY KEY (bureau_id, role, sort_due, task_entry_id))")
-
-
-def proposed(app, url: str, calls: int, limit: int = 200) -> dict:
-    """The inbox as recommended: a narrow (bureau, role, due, task) table — one row per task and role,
-    a non-null due (9999-12-31 for none) — read with one index range per visible bureau × role, each
-    ordered and limited by the index, merged by UNION ALL; claims and recusals filtered on ≤ k rows.
-    Built here from task_index with INSERT … SELECT; the app would keep it in step in `_sync`."""
-    from webapp import casework
-    from webapp.extensions import db
-    from webapp.models import ROLES, User
-
-    out: dict = {"users": []}
-    with app.app_context():
-        conn = db.session.connection()
-        conn.execute(text("DROP TABLE IF EXISTS bench_task_queue"))
-        conn.execute(text(QUEUE_DDL + ("" if is_postgres(url) else " WITHOUT ROWID")))
-        start = time.perf_counter()
-        for role in ROLES:
-            conn.execute(text("INSERT INTO bench_task_queue SELECT bureau_id, :role, COALESCE(due, DATE '9999-12-31'), id "
-                              "FROM task_index WHERE ',' || roles || ',' LIKE :pattern"
-                              if is_postgres(url) else
-                              "INSERT INTO bench_task_queue SELECT bureau_id, :role, COALESCE(due, '9999-12-31'), id "
-                              "FROM task_index WHERE ',' || roles || ',' LIKE :pattern"),
-                         {"role": role, "pattern": f"%,{role},%"})
-        db.session.commit()
-        if is_postgres(url):
-            db.session.execute(text("ANALYZE bench_task_queue"))
-            db.session.commit()
-        out["build_s"] = time.perf_counter() - start
-        ids = {name: db.session.execute(select(User.id).filter_by(username=name)).scalar_one() for name, _ in USERS}
-        db.session.remove()
-
-    def query_for(user, k: int):
-        legs, params = [], {"me": user.id, "limit": limit}
-        for b, bureau_id in enumerate(user.bureau.visible_bureau_ids()):
-            for r, role in enumerate(sorted(user.roles)):
-                legs.append(f"SELECT * FROM (SELECT task_entry_id, sort_due FROM bench_task_queue "
-                            f"WHERE bureau_id = :b{b} AND role = :r{r} ORDER BY sort_due, task_entry_id "
-                            f"LIMIT :k) AS leg_{b}_{r}")
-                params[f"b{b}"], params[f"r{r}"], params["k"] = bureau_id, role, k
-        sql = (f"SELECT DISTINCT t.id, t.case_id, t.task_id, t.element_id, t.name, t.form_id, t.roles, t.due, "
-               f"t.deadline, t.claimed_by_id, q.sort_due FROM ({' UNION ALL '.join(legs)}) AS q "
-               f"JOIN task_index t ON t.id = q.task_entry_id "
-               f"WHERE (t.claimed_by_id IS NULL OR t.claimed_by_id = :me) "
-               f"AND t.case_id NOT IN (SELECT case_id FROM recusals WHERE user_id = :me) "
-               f"ORDER BY q.sort_due, t.id LIMIT :limit")
-        return sql, params
-
-    def inbox_fixed(user):
-        k = limit + limit // 4
-        while True:  # widen when claims and recusals filtered too many rows out
-            sql, params = query_for(user, k)
-            rows = db.session.execute(text(sql), params).all()
-            if len(rows) >= limit or k > 100_000:
-                return rows
-            legs_full = db.session.execute(text(
-                "SELECT count(*) FROM bench_task_queue WHERE bureau_id IN :bs AND role IN :rs")
-                .bindparams(bindparam("bs", expanding=True), bindparam("rs", expanding=True)),
-                {"bs": user.bureau.visible_bureau_ids(), "rs": sorted(user.roles)}).scalar_one()
-            if legs_full <= k:
-                return rows
-            k *= 4
-
-    for username, what in USERS:
-        sizes = []
-
-        def one(_i, user_id=ids[username], sizes=sizes):
-            sizes.append(len(inbox_fixed(db.session.get(User, user_id))))
-
-        out["users"].append((username, what, _timed(app, calls, one), sizes[0]))
-
-    with app.app_context():
-        user = db.session.get(User, ids["cq-case-officer"])
-        sql, params = query_for(user, limit + limit // 4)
-        old = [str(r.due) if r.due else None for r in casework.inbox(user, today=TODAY)]
-        new = [str(r.due)[:10] if r.due else None for r in db.session.execute(text(sql), params)]
-        out["same_rows"] = old == new
-        if is_postgres(url):
-            explain = db.session.execute(text("EXPLAIN " + sql), params).all()
-            out["plan"] = [r[0] for r in explain]
-        else:
-            explain = db.session.execute(text("EXPLAIN QUERY PLAN " + sql), params).all()
-            out["plan"] = [r[3] for r in explain]
-        db.session.remove()
-    return out
-
-
-def report_proposed(label: str, figures: dict) -> None:
-    print(f"  proposed inbox (bench-only side table bench_task_queue, built in {figures['build_s']:.1f} s; "
-          f"same due dates in the same order as casework.inbox for the city officer: {'yes' if figures['same_rows'] else 'NO'})")
-    for username, what, samples, size in figures["users"]:
-        med, p95 = percentiles(samples)
-        print(f"  fixed {username:28s} {what:36s} {size:4d} rows  median {med:7.2f} ms   p95 {p95:7.2f} ms")
-    print("  plan — proposed inbox, city case officer:")
-    for line in figures["plan"]:
-        print(f"      {line}")

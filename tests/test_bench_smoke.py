@@ -25,7 +25,12 @@ def test_the_inbox_bench_generates_cases_and_lists_tasks(tmp_path, capsys):
     listed = {username: size for username, _what, _samples, size in figures["inbox"]}
     assert listed["cq-case-officer"] > 0  # generated tasks reach the inbox of their bureau's roles
     assert len(figures["search"]) == 2 and len(figures["duplicates"]) == 2
-    assert any("ix_task_index_bureau_due" in line for line in figures["plans"]["inbox, city case officer"])
+    assert figures["queued"] >= 200  # the inbox queue is filled: at least one row per task
+    assert dict(figures["checked"]) == {username: "ok" for username, _what in inbox.USERS}
+    range_plans = [lines for name, lines in figures["plans"].items()
+                   if name.startswith("inbox, city case officer") and not name.endswith("(SQL)")
+                   and "task_queue" in " ".join(lines)]
+    assert len(range_plans) == 3  # one range per visible bureau for the officer's one role
     inbox.report("SQLite", 200, 2, figures)
     assert "Inbox and search, SQLite" in capsys.readouterr().out
 
