@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,11 +39,12 @@ from .models import (
     TaskEntry,
     TaskQueue,
     User,
-    utcnow,
 )
 
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 INTAKE_PROCESS = "report_handling"
 REGISTRATION_FORM = "registration"
+RECUSAL_FORM = "recusal_decision"
 _COMPILED: dict[tuple[str, str], CompiledPack] = {}
 
 
@@ -60,6 +62,20 @@ class Conflict(CaseworkError):
 
 class Forbidden(CaseworkError):
     """The user may see the case but not do this."""
+
+
+# -- time -----------------------------------------------------------------------------------------
+
+def clock():
+    """The application's clock (config CLUEFLOW_CLOCK, a callable returning an aware instant)."""
+    from flask import current_app
+
+    return current_app.config.get("CLUEFLOW_CLOCK") or system_clock
+
+
+def local_today() -> date:
+    """Today in Beijing time, by the application's clock."""
+    return clock()().astimezone(LOCAL_ZONE).date()
 
 
 # -- pack versions ---------------------------------------------------------------------------------
@@ -93,8 +109,8 @@ def compiled_version(pack_name: str, version: str) -> CompiledPack:
     return _COMPILED[key]
 
 
-def runner_for(pack_name: str, version: str, clock=system_clock) -> Runner:
-    return Runner(compiled_version(pack_name, version), clock=clock)
+def runner_for(pack_name: str, version: str, now=None) -> Runner:
+    return Runner(compiled_version(pack_name, version), clock=now or clock())
 
 
 # -- what a user may see ---------------------------------------------------------------------------
@@ -119,7 +135,7 @@ def inbox(user: User, *, process: str | None = None, pack: str | None = None, ov
     Read from the task queue one (bureau, role) range at a time, each already in due order, so the
     cost does not grow with the number of cases; claims, recusals and filters apply to those rows.
     """
-    today = today or date.today()
+    today = today or local_today()
     bureaus, roles = user.bureau.visible_bureau_ids(), sorted(user.roles)
     recused = {r for (r,) in db.session.execute(select(Recusal.case_id).where(Recusal.user_id == user.id))}
     fetch = limit + limit // 4
@@ -185,8 +201,8 @@ class Loaded:
     running: RunningCase
 
 
-def load(case: Case, clock=system_clock) -> Loaded:
-    runner = runner_for(case.pack, case.pack_version, clock)
+def load(case: Case, now=None) -> Loaded:
+    runner = runner_for(case.pack, case.pack_version, now)
     return Loaded(case, runner, runner.restore(case.state))
 
 
@@ -231,18 +247,19 @@ def _ticked(value: Any) -> bool:
     return value is True or str(value).lower() in ("true", "on", "1", "yes")
 
 
-def register_report(user: User, data: Mapping[str, Any], clock=system_clock, evidence=()) -> Case:
+def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) -> Case:
     """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done,
     with the evidence files already stored (evidence.Stored) attached in the same commit."""
     if "registrar" not in user.roles:
         raise Forbidden("只有登记员可以登记举报")
     bureau = user.bureau
     version = current_version(bureau.pack)
-    runner = runner_for(bureau.pack, version.version, clock)
+    now = now or clock()
+    runner = runner_for(bureau.pack, version.version, now)
     running = runner.start(INTAKE_PROCESS)
     [task] = [t for t in runner.ready_tasks(running) if t.form_id == REGISTRATION_FORM]
     problems = {**reported_party_problems(data), **walk_in_problems(data)}
-    number = next_number(bureau.pack, clock().year)
+    number = next_number(bureau.pack, now().astimezone(LOCAL_ZONE).year)
     try:
         clean = runner.complete(running, task.id, {**data, "registration_no": number})
     except ValidationError as exc:
@@ -257,7 +274,7 @@ def register_report(user: User, data: Mapping[str, Any], clock=system_clock, evi
         db.session.rollback()
         raise ValidationError(problems)
     row = Case(number=number, pack=bureau.pack, pack_version=version.version, process_id=INTAKE_PROCESS,
-               bureau_id=bureau.id, state="", created_at=clock())
+               bureau_id=bureau.id, state="", created_at=now())
     db.session.add(row)
     _copy_summary(row, clean)
     db.session.flush()
@@ -269,12 +286,12 @@ def register_report(user: User, data: Mapping[str, Any], clock=system_clock, evi
 
 
 def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any], lock_version: int | None,
-                  clock=system_clock) -> None:
+                  now=None) -> None:
     """Complete a task with form data; refuses stale pages, wrong roles and invalid data."""
     entry = task_for(user, case, task_id)
     if lock_version is not None and lock_version != case.lock_version:
         raise Conflict("此案件已被他人更新，请刷新页面后重新办理")
-    loaded = load(case, clock)
+    loaded = load(case, now)
     try:
         clean = loaded.runner.complete(loaded.running, task_id, data)
     except ValidationError:
@@ -284,16 +301,24 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
     except (RunError, ClueflowError) as exc:
         db.session.rollback()
         raise CaseworkError(f"办理未能完成，案件未作任何改动：{explain(exc)}") from exc
+    if entry.form_id == RECUSAL_FORM and clean.get("recusal_approved"):
+        target = _staff_member(user, clean.get("recusal_staff") or "")
+        if target is None:
+            raise ValidationError({"recusal_staff": ["没有这名工作人员：请填写本局（或下级局）工作人员的用户名或姓名"]})
+    else:
+        target = None
     _event(case, user, "task", f"办理「{entry.name}」", {"element": entry.element_id, "data": _jsonable(clean)})
+    if target is not None:
+        _record_recusal(case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or "")
     _sync(case, loaded.runner, loaded.running)
     _commit()
 
 
-def send_event(user: User, case: Case, message: str, title: str, clock=system_clock) -> None:
+def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:
     """Deliver an event such as a withdrawal or a recusal request to a running case."""
     if case.status == "closed":
         raise CaseworkError("案件已办结，不能办理此事项")
-    loaded = load(case, clock)
+    loaded = load(case, now)
     try:
         loaded.runner.send(loaded.running, message)
     except ClueflowError as exc:
@@ -321,15 +346,30 @@ def recuse(decided_by: User, case: Case, recused_username: str, reason: str) -> 
     """Record a head's decision that a staff member withdraws from a case (CQH 第十八条)."""
     if not {"division_head", "bureau_head"} & decided_by.roles:
         raise Forbidden("回避决定由负责人作出")
-    target = db.session.execute(select(User).filter_by(username=recused_username)).scalar_one_or_none()
-    if target is None or target.bureau_id not in decided_by.bureau.visible_bureau_ids():
+    target = _staff_member(decided_by, recused_username)
+    if target is None:
         raise CaseworkError("没有这名工作人员")
+    _record_recusal(case, decided_by, target, reason)
+    db.session.commit()
+
+
+def _staff_member(head: User, name: str) -> User | None:
+    """A staff member of the head's bureaus, by user name or display name."""
+    name = name.strip()
+    if not name:
+        return None
+    query = select(User).where(User.bureau_id.in_(head.bureau.visible_bureau_ids()),
+                               or_(User.username == name, User.display_name == name))
+    return db.session.execute(query).scalars().first()
+
+
+def _record_recusal(case: Case, decided_by: User, target: User, reason: str) -> None:
+    """The recused user loses the case: a Recusal row, and their claims on its tasks released."""
     db.session.add(Recusal(case_id=case.id, user_id=target.id, decided_by_id=decided_by.id, reason=reason))
     db.session.execute(TaskEntry.__table__.update().where(TaskEntry.case_id == case.id,
                                                           TaskEntry.claimed_by_id == target.id)
                        .values(claimed_by_id=None))
-    _event(case, decided_by, "recusal", f"决定 {target.display_name} 回避", {"reason": reason})
-    db.session.commit()
+    _event(case, decided_by, "recusal", f"决定 {target.display_name} 回避（CQH 第十八条）", {"reason": reason})
 
 
 def explain(exc: BaseException) -> str:
@@ -370,7 +410,7 @@ def _sync_rows(row: Case, runner: Runner, running: RunningCase) -> None:
     ready = runner.ready_tasks(running)
     row.current_step = "、".join(t.name for t in ready)[:120] or None
     if running.completed:
-        row.status, row.closed_at = "closed", utcnow()
+        row.status, row.closed_at = "closed", runner.clock()
         row.outcome = _outcome(running)
     existing = {t.task_id: t for t in db.session.execute(select(TaskEntry).filter_by(case_id=row.id)).scalars()}
     for task in ready:

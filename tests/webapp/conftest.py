@@ -1,5 +1,7 @@
 """Fixtures for the web tests: an app over the shipped packs, and one over a tiny pack tree."""
 
+import os as _os
+import uuid as _uuid
 from pathlib import Path
 
 import pytest
@@ -50,13 +52,10 @@ def fixture_client(fixture_app):
 
 # -- the clerk's application on a real database (SQLite file, and PostgreSQL when TEST_DATABASE_URL is set) --
 
-import os as _os
-import uuid as _uuid
-
 _CLERK_POSTGRES = _os.environ.get("TEST_DATABASE_URL")
 
 
-def _clerk_app_on(database: str, tmp_path, csrf: bool):
+def _clerk_app_on(database: str, tmp_path, csrf: bool, clock=None):
     """A migrated, demo-seeded app on a fresh database: a new SQLite file, or a new PostgreSQL schema
     (dropped afterwards) so that concurrent test runs on the shared database do not meet."""
     import sqlalchemy as sa
@@ -66,7 +65,8 @@ def _clerk_app_on(database: str, tmp_path, csrf: bool):
     from webapp.demo import seed_demo
     from webapp.extensions import db
 
-    config = {"TESTING": True, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads")}
+    config = {"TESTING": True, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+              "CLUEFLOW_CLOCK": clock}
     cleanup = None
     if database == "sqlite":
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'clerk.sqlite'}"
@@ -118,6 +118,10 @@ class ClerkClock:
             when = datetime.combine(when, time(9, 0), ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc)
         self.now = when
 
+    def __call__(self):
+        """The clock as the app calls it: the current instant."""
+        return self.now
+
     def today(self):
         from zoneinfo import ZoneInfo
 
@@ -125,34 +129,16 @@ class ClerkClock:
 
 
 @pytest.fixture
-def clerk_clock(monkeypatch):
-    """Freeze the clerk's time (see ClerkClock); tests move it with `clerk_clock.set(...)`."""
-    from datetime import date, datetime
-
-    import engine.runner
-    import webapp.cases.views
-
-    clock = ClerkClock()
-
-    class EngineDatetime(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return clock.now.astimezone(tz) if tz else clock.now.replace(tzinfo=None)
-
-    class PageDate(date):
-        @classmethod
-        def today(cls):
-            return clock.today()
-
-    monkeypatch.setattr(engine.runner, "datetime", EngineDatetime)
-    monkeypatch.setattr(webapp.cases.views, "date", PageDate)
-    return clock
+def clerk_clock():
+    """Freeze the clerk's time (see ClerkClock): the app is built with it as its clock
+    (CLUEFLOW_CLOCK); tests move it with `clerk_clock.set(...)`."""
+    return ClerkClock()
 
 
 @pytest.fixture(params=_clerk_databases())
 def clerk_app(request, tmp_path, clerk_clock):
     """The clerk's app with CSRF off (tests post forms without fetching tokens)."""
-    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=False)
+    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=False, clock=clerk_clock)
     yield app
     _clerk_dispose(app, cleanup)
 
@@ -160,7 +146,7 @@ def clerk_app(request, tmp_path, clerk_clock):
 @pytest.fixture(params=_clerk_databases())
 def clerk_app_csrf(request, tmp_path, clerk_clock):
     """The clerk's app as deployed: CSRF protection on."""
-    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=True)
+    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=True, clock=clerk_clock)
     yield app
     _clerk_dispose(app, cleanup)
 

@@ -34,7 +34,7 @@ from clerk import (
 )
 
 from webapp.extensions import db
-from webapp.models import Case, CaseEvent, TaskEntry
+from webapp.models import Case, TaskEntry
 
 UNITS = ("个工作日", "日", "个月")
 
@@ -56,7 +56,7 @@ def deadline_rows(response) -> list[dict]:
     if not tables:
         return []
     heads = [th.text_content().strip() for th in tables[0].xpath(".//thead//th")]
-    return [dict(zip(heads, (re.sub(r"\s+", " ", td.text_content()).strip() for td in tr.xpath("./td"))))
+    return [dict(zip(heads, (re.sub(r"\s+", " ", td.text_content()).strip() for td in tr.xpath("./td")), strict=False))
             for tr in tables[0].xpath(".//tbody/tr")]
 
 

@@ -28,7 +28,6 @@ from clerk import (
     flashes,
     login,
     page,
-    visible_text,
 )
 
 from webapp.extensions import db

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -41,7 +40,7 @@ def inbox():
     process = request.args.get("process") or None
     pack = request.args.get("pack") or None
     overdue = request.args.get("overdue") == "1"
-    today = date.today()
+    today = casework.local_today()
     tasks = casework.inbox(current_user, process=process, pack=pack, overdue=overdue, today=today)
     left = {t.id: casework.working_days_left(t.pack, today, t.due) for t in tasks}
     return render_template("cases/inbox.html", tasks=tasks, left=left, today=today, process=process, pack=pack,
@@ -60,7 +59,7 @@ def search():
 
 
 def _intake_defaults() -> dict:
-    today = date.today().isoformat()
+    today = casework.local_today().isoformat()
     return {"registered_on": today, "received_on": today, "recorded_on": today,
             "recorder": current_user.display_name, "repeat_of": "none", "request_kind": "report",
             "reporter_kind": "natural_person"}
