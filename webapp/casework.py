@@ -45,6 +45,7 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 INTAKE_PROCESS = "report_handling"
 REGISTRATION_FORM = "registration"
 RECUSAL_FORM = "recusal_decision"
+TRANSFER_FORM = "transfer"
 _COMPILED: dict[tuple[str, str], CompiledPack] = {}
 
 
@@ -252,13 +253,20 @@ def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) 
     with the evidence files already stored (evidence.Stored) attached in the same commit."""
     if "registrar" not in user.roles:
         raise Forbidden("只有登记员可以登记举报")
-    bureau = user.bureau
+    problems = {**reported_party_problems(data), **walk_in_problems(data)}
+    row = _open_case(user.bureau, user, data, now or clock(), problems)
+    evidence_files.add_to_case(row, user, evidence)
+    db.session.commit()
+    return row
+
+
+def _open_case(bureau: Bureau, user: User, data: Mapping[str, Any], now, problems=None,
+               title: str = "登记举报") -> Case:
+    """A new numbered case of a bureau with its registration task completed (not committed)."""
     version = current_version(bureau.pack)
-    now = now or clock()
     runner = runner_for(bureau.pack, version.version, now)
     running = runner.start(INTAKE_PROCESS)
     [task] = [t for t in runner.ready_tasks(running) if t.form_id == REGISTRATION_FORM]
-    problems = {**reported_party_problems(data), **walk_in_problems(data)}
     number = next_number(bureau.pack, now().astimezone(LOCAL_ZONE).year)
     try:
         clean = runner.complete(running, task.id, {**data, "registration_no": number})
@@ -278,11 +286,23 @@ def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) 
     db.session.add(row)
     _copy_summary(row, clean)
     db.session.flush()
-    _event(row, user, "registered", f"登记举报 {number}", {"task": task.name})
-    evidence_files.add_to_case(row, user, evidence)
+    _event(row, user, "registered", f"{title} {number}", {"task": task.name})
     _sync(row, runner, running)
-    db.session.commit()
     return row
+
+
+def _transfer_to_district(case: Case, user: User, loaded: "Loaded", clean: Mapping[str, Any]) -> Case | None:
+    """A report the city hands to a district it oversees (CQH 第二十条, URU 第十五条) becomes a case of
+    that district, registered with the same 登记表; a transfer to another authority creates nothing."""
+    name = (clean.get("competent_bureau") or "").strip()
+    district = next((d for d in case.bureau.districts if name and name in (d.name, d.code)), None)
+    if district is None:
+        return None
+    registration = loaded.runner.pack.forms[REGISTRATION_FORM].fields
+    data = {k: v for k, v in loaded.running.data.items() if k in registration and k != "registration_no"}
+    new = _open_case(district, user, data, loaded.runner.clock, title=f"由{case.bureau.name}移交（原编号 {case.number}）")
+    _event(case, user, "transferred", f"已移交{district.name}，新编号 {new.number}", {"case": new.id})
+    return new
 
 
 def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any], lock_version: int | None,
@@ -308,6 +328,8 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
     else:
         target = None
     _event(case, user, "task", f"办理「{entry.name}」", {"element": entry.element_id, "data": _jsonable(clean)})
+    if entry.form_id == TRANSFER_FORM:
+        _transfer_to_district(case, user, loaded, clean)
     if target is not None:
         _record_recusal(case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or "")
     _sync(case, loaded.runner, loaded.running)
