@@ -96,3 +96,107 @@ def page(browser):
     page.set_default_timeout(30_000)  # the machine is shared; give slow renders room
     yield page
     context.close()
+
+
+# --- the clerk's application on a real database ------------------------------------------------------
+
+
+class AppServer(LiveServer):
+    """An app already built (configured, migrated, seeded), served like LiveServer."""
+
+    def __init__(self, app):
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+
+class FrozenClock:
+    """The clerk's pages run on Monday 2026-03-02, 09:00 in Beijing: the engine's clock (deadlines,
+    case numbers) and the date the intake form and the inbox count from. The dates the tests type
+    lie in a year whose working-day calendar is confirmed. The app calls it (CLUEFLOW_CLOCK)."""
+
+    def __init__(self):
+        from datetime import datetime, timezone
+
+        self.now = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+    def set(self, day: str) -> None:
+        """Move to 09:00 Beijing time of a date ('YYYY-MM-DD')."""
+        from datetime import date, datetime, time, timezone
+        from zoneinfo import ZoneInfo
+
+        when = datetime.combine(date.fromisoformat(day), time(9, 0), ZoneInfo("Asia/Shanghai"))
+        self.now = when.astimezone(timezone.utc)
+
+    def today(self):
+        from zoneinfo import ZoneInfo
+
+        return self.now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+@pytest.fixture(scope="module")
+def clerk_clock():
+    """The frozen clock, given to the app as CLUEFLOW_CLOCK; also set where the engine and the pages
+    read the time directly (the system clock of engine.runner, the `date` of the clerk's views), for
+    app code that does not take CLUEFLOW_CLOCK."""
+    from datetime import date, datetime
+
+    import engine.runner
+    import webapp.cases.views
+
+    clock = FrozenClock()
+
+    class EngineDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock.now.astimezone(tz) if tz else clock.now.replace(tzinfo=None)
+
+    class PageDate(date):
+        @classmethod
+        def today(cls):
+            return clock.today()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine.runner, "datetime", EngineDatetime)
+        if hasattr(webapp.cases.views, "date"):
+            patch.setattr(webapp.cases.views, "date", PageDate)
+        yield clock
+
+
+@pytest.fixture(scope="module")
+def clerk_server(tmp_path_factory, clerk_clock):
+    """The clerk's app as deployed (CSRF on) on a fresh SQLite file, migrated by flask_migrate.upgrade()
+    and seeded with the demo bureaus and users (webapp.demo.seed_demo, password demo12345)."""
+    from flask_migrate import upgrade
+
+    from webapp.demo import seed_demo
+    from webapp.extensions import db
+
+    _require_bundle()
+    folder = tmp_path_factory.mktemp("clerk")
+    app = create_app({
+        "TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'clerk.sqlite'}",
+        "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT), "UPLOAD_FOLDER": str(folder / "uploads"),
+        "CLUEFLOW_CLOCK": clerk_clock,
+    })
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.remove()
+    with AppServer(app) as server:
+        yield server
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def clerk_page(page):
+    """`page`, where `page.problems` also collects every response the server answered with an error."""
+    page.on("response", lambda response: response.status >= 400
+            and page.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}"))
+    return page
