@@ -65,6 +65,23 @@ class Forbidden(CaseworkError):
     """The user may see the case but not do this."""
 
 
+# What each deadline rule of RULES §C is for, in the clerk's words.
+DEADLINE_LABELS = {
+    "acceptance_opinion": "提出是否立案调查的意见",
+    "non_acceptance_notice": "告知实名举报人不予受理及理由",
+    "filing_notice": "告知实名举报人是否立案",
+    "transfer": "移交有管辖权的区县",
+    "jurisdiction_dispute": "管辖争议协商",
+    "investigation": "调查办结",
+    "investigation_extended": "延长后调查办结（负责人批准）",
+    "investigation_extended_major": "延长后调查办结（集体决定）",
+    "claim_notice": "通知举报人领奖",
+    "claim_window": "举报人领取奖金",
+    "archive": "立卷归档",
+    "supervisor_term": "社会监督员聘期",
+}
+
+
 # -- time -----------------------------------------------------------------------------------------
 
 def clock():
@@ -468,7 +485,7 @@ def _copy_summary(row: Case, clean: Mapping[str, Any]) -> None:
 
 def _event(row: Case, user: User | None, kind: str, title: str, detail) -> None:
     db.session.add(CaseEvent(case_id=row.id, user_id=user.id if user else None, kind=kind, title=title,
-                             detail=detail))
+                             detail=detail, at=clock()()))
 
 
 def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine.errors import ValidationError
+from engine.packs import read_index
 
 from .. import casework, evidence
 from ..extensions import db
@@ -173,6 +174,8 @@ def case(case_id: int):
                            deadlines=loaded.runner.deadlines(loaded.running), attachments=attachments,
                            reached=loaded.running.reached(), active=[t.element_id for t in tasks],
                            can_see_reporter=casework.can_see_reporter(current_user),
+                           deadline_labels=casework.DEADLINE_LABELS,
+                           pack_name=read_index(casework.packs_root())[row.pack].display_name,
                            process_name=PROCESS_NAMES.get(row.process_id, row.process_id))
 
 
