@@ -171,14 +171,19 @@ def inbox(user: User, *, process: str | None = None, pack: str | None = None, ov
                 exhausted = exhausted and len(rows) < fetch
                 keys.update(rows)
         ordered = sorted(keys, key=lambda i: (keys[i], i))
-        entries = {e.id: e for e in db.session.execute(select(TaskEntry).where(TaskEntry.id.in_(ordered))).scalars()}
-        tasks = [entries[i] for i in ordered if i in entries
-                 and entries[i].case_id not in recused
-                 and entries[i].claimed_by_id in (None, user.id)
-                 and (process is None or entries[i].process_id == process)
-                 and (pack is None or entries[i].pack == pack)]
-        if len(tasks) >= limit or exhausted:
-            return tasks[:limit]
+        tasks: list[TaskEntry] = []
+        for start in range(0, len(ordered), fetch):  # load rows only as far as the page needs
+            chunk = ordered[start:start + fetch]
+            entries = {e.id: e for e in db.session.execute(select(TaskEntry).where(TaskEntry.id.in_(chunk))).scalars()}
+            tasks += [entries[i] for i in chunk if i in entries
+                      and entries[i].case_id not in recused
+                      and entries[i].claimed_by_id in (None, user.id)
+                      and (process is None or entries[i].process_id == process)
+                      and (pack is None or entries[i].pack == pack)]
+            if len(tasks) >= limit:
+                return tasks[:limit]
+        if exhausted:
+            return tasks
         fetch *= 4
 
 

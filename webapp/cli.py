@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from datetime import date
@@ -141,6 +142,7 @@ def run(host, port, debug, no_demo):
     if not no_demo:
         _print_demo(app)
     click.echo(f"Clueflow at http://{host}:{port}/")
+    gc.freeze()  # the app's long-lived objects (parsed packs, templates) leave the collector's rounds
     app.run(host=host, port=port, debug=debug, use_reloader=False)
 
 
