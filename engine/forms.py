@@ -101,10 +101,17 @@ def _is_blank(value) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-class _Text(fields.Field):
+class _SpecField(fields.Field):
+    """A marshmallow field that knows the form component it validates."""
+
     def __init__(self, spec: Field, **kwargs):
         super().__init__(**kwargs)
         self.spec = spec
+
+
+class _Text(_SpecField):
+    def __init__(self, spec: Field, **kwargs):
+        super().__init__(spec, **kwargs)
         self.regex = re.compile(spec.pattern) if spec.pattern else None
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -132,10 +139,7 @@ class _Text(fields.Field):
         return value
 
 
-class _Number(fields.Field):
-    def __init__(self, spec: Field, **kwargs):
-        super().__init__(**kwargs)
-        self.spec = spec
+class _Number(_SpecField):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if _is_blank(value):
@@ -184,10 +188,7 @@ _TRUE = frozenset({"true", "on", "1"})
 _FALSE = frozenset({"false", "0"})
 
 
-class _Checkbox(fields.Field):
-    def __init__(self, spec: Field, **kwargs):
-        super().__init__(**kwargs)
-        self.spec = spec
+class _Checkbox(_SpecField):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value is True or value is False:
@@ -203,10 +204,7 @@ class _Checkbox(fields.Field):
         return result
 
 
-class _Date(fields.Field):
-    def __init__(self, spec: Field, **kwargs):
-        super().__init__(**kwargs)
-        self.spec = spec
+class _Date(_SpecField):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if _is_blank(value):

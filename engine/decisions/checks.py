@@ -34,6 +34,16 @@ _TOKEN = re.compile(
 )
 
 
+
+def _reporter(d: Decision, problems: list[Problem]):
+    """A function that records a problem of decision `d` at a rule and column."""
+
+    def report(message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None:
+        problems.append(Problem(message, pack=d.pack, file=d.file, element=d.id,
+                                rule=rule.label if rule else "", column=column, severity=severity))
+
+    return report
+
 def _literals(text: str) -> list[Any] | None:
     """The literal values of a simple cell, or None when the cell is not simple."""
     pos, found, last = 0, [], ""
@@ -190,18 +200,7 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
     declared = set(d.required_inputs)
     others = ids - {d.id} - required
 
-    def report(message: str, rule: Rule | None, column: str, severity: str = "error") -> None:
-        problems.append(
-            Problem(
-                message,
-                pack=d.pack,
-                file=d.file,
-                element=d.id,
-                rule=rule.label if rule else "",
-                column=column,
-                severity=severity,
-            )
-        )
+    report = _reporter(d, problems)
 
     def free(names: frozenset[str], what: str, column: str) -> set[str]:
         """Names an input or literal expression reads: they are the decision's inputs."""
@@ -294,18 +293,7 @@ def _check_cell_types(d: Decision, out: Output, expr: Any, rule: Rule | None) ->
 def _check_table(d: Decision) -> list[Problem]:
     problems: list[Problem] = []
 
-    def report(message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None:
-        problems.append(
-            Problem(
-                message,
-                pack=d.pack,
-                file=d.file,
-                element=d.id,
-                rule=rule.label if rule else "",
-                column=column,
-                severity=severity,
-            )
-        )
+    report = _reporter(d, problems)
 
     for rule in d.rules:
         for out, expr in zip(d.outputs, rule.outputs, strict=True):
