@@ -77,8 +77,10 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 def _locale() -> str:
     """Chinese unless the user chose English (?lang=en, kept in the session)."""
-    from flask import request, session
+    from flask import has_request_context, request, session
 
+    if not has_request_context():  # the command line and background work speak Chinese
+        return "zh"
     chosen = request.args.get("lang")
     if chosen in ("zh", "en"):
         session["lang"] = chosen

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -142,7 +143,7 @@ def visible_cases(user: User):
 def case_for(user: User, case_id: int) -> Case:
     case = db.session.execute(visible_cases(user).where(Case.id == case_id)).scalar_one_or_none()
     if case is None:
-        raise NotFound("案件不存在或您无权查看")
+        raise NotFound(_("案件不存在或您无权查看"))
     return case
 
 
@@ -207,11 +208,11 @@ def masked(user: User, data: Mapping[str, Any]) -> dict[str, Any]:
 def task_for(user: User, case: Case, task_id: str) -> TaskEntry:
     entry = db.session.execute(select(TaskEntry).filter_by(case_id=case.id, task_id=task_id)).scalar_one_or_none()
     if entry is None:
-        raise NotFound("该任务已办理完毕或不存在")
+        raise NotFound(_("该任务已办理完毕或不存在"))
     if not entry.roles & user.roles:
-        raise Forbidden("您的角色不能办理此任务")
+        raise Forbidden(_("您的角色不能办理此任务"))
     if entry.claimed_by_id not in (None, user.id):
-        raise Forbidden(f"此任务已由 {entry.claimed_by.display_name} 认领")
+        raise Forbidden(_("此任务已由 %(name)s 认领", name=entry.claimed_by.display_name))
     return entry
 
 
@@ -274,7 +275,7 @@ def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) 
     """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done,
     with the evidence files already stored (evidence.Stored) attached in the same commit."""
     if "registrar" not in user.roles:
-        raise Forbidden("只有登记员可以登记举报")
+        raise Forbidden(_("只有登记员可以登记举报"))
     problems = {**reported_party_problems(data), **walk_in_problems(data)}
     row = _open_case(user.bureau, user, data, now or clock(), problems)
     evidence_files.add_to_case(row, user, evidence)
@@ -299,7 +300,7 @@ def _open_case(bureau: Bureau, user: User, data: Mapping[str, Any], now, problem
         raise
     except (RunError, ClueflowError) as exc:
         db.session.rollback()
-        raise CaseworkError(f"登记未能完成：{explain(exc)}") from exc
+        raise CaseworkError(_("登记未能完成：%(reason)s", reason=explain(exc))) from exc
     if problems:
         db.session.rollback()
         raise ValidationError(problems)
@@ -332,21 +333,21 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
     """Complete a task with form data; refuses stale pages, wrong roles and invalid data."""
     entry = task_for(user, case, task_id)
     if lock_version is not None and lock_version != case.lock_version:
-        raise Conflict("此案件已被他人更新，请刷新页面后重新办理")
+        raise Conflict(_("此案件已被他人更新，请刷新页面后重新办理"))
     loaded = load(case, now)
     try:
         clean = loaded.runner.complete(loaded.running, task_id, data)
     except ValidationError:
         raise
     except TaskNotReady as exc:
-        raise Conflict("该任务已被他人办理完毕") from exc
+        raise Conflict(_("该任务已被他人办理完毕")) from exc
     except (RunError, ClueflowError) as exc:
         db.session.rollback()
-        raise CaseworkError(f"办理未能完成，案件未作任何改动：{explain(exc)}") from exc
+        raise CaseworkError(_("办理未能完成，案件未作任何改动：%(reason)s", reason=explain(exc))) from exc
     if entry.form_id == RECUSAL_FORM and clean.get("recusal_approved"):
         target = _staff_member(user, clean.get("recusal_staff") or "")
         if target is None:
-            raise ValidationError({"recusal_staff": ["没有这名工作人员：请填写本局（或下级局）工作人员的用户名或姓名"]})
+            raise ValidationError({"recusal_staff": [_("没有这名工作人员：请填写本局（或下级局）工作人员的用户名或姓名")]})
     else:
         target = None
     _event(case, user, "task", f"办理「{entry.name}」", {"element": entry.element_id, "data": _jsonable(clean)})
@@ -361,12 +362,12 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
 def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:
     """Deliver an event such as a withdrawal or a recusal request to a running case."""
     if case.status == "closed":
-        raise CaseworkError("案件已办结，不能办理此事项")
+        raise CaseworkError(_("案件已办结，不能办理此事项"))
     loaded = load(case, now)
     try:
         loaded.runner.send(loaded.running, message)
     except ClueflowError as exc:
-        raise CaseworkError(f"当前环节不能办理此事项：{exc}") from exc
+        raise CaseworkError(_("当前环节不能办理此事项：%(reason)s", reason=str(exc))) from exc
     _event(case, user, message, title, None)
     _sync(case, loaded.runner, loaded.running)
     _commit()
@@ -389,10 +390,10 @@ def release(user: User, case: Case, task_id: str) -> None:
 def recuse(decided_by: User, case: Case, recused_username: str, reason: str) -> None:
     """Record a head's decision that a staff member withdraws from a case (CQH 第十八条)."""
     if not {"division_head", "bureau_head"} & decided_by.roles:
-        raise Forbidden("回避决定由负责人作出")
+        raise Forbidden(_("回避决定由负责人作出"))
     target = _staff_member(decided_by, recused_username)
     if target is None:
-        raise CaseworkError("没有这名工作人员")
+        raise CaseworkError(_("没有这名工作人员"))
     _record_recusal(case, decided_by, target, reason)
     db.session.commit()
 
@@ -425,11 +426,11 @@ def explain(exc: BaseException) -> str:
             return (f"{current.region} {current.year} 年的节假日安排尚未确认，无法计算期限。"
                     "请系统管理员录入并确认该年度日历后再办理。")
         if isinstance(current, UnknownDeadlineRule):
-            return f"规则包缺少期限规则：{current}。请联系规则管理员。"
+            return _("规则包缺少期限规则：%(rule)s。请联系规则管理员。", rule=str(current))
         if isinstance(current, FeelError):
-            return f"规则包中的表达式出错（{current}）。请联系规则管理员。"
+            return _("规则包中的表达式出错（%(error)s）。请联系规则管理员。", error=str(current))
         current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return f"流程无法继续（{exc}）。请联系规则管理员。"
+    return _("流程无法继续（%(error)s）。请联系规则管理员。", error=str(exc))
 
 
 # -- keeping the rows in step ----------------------------------------------------------------------
@@ -439,7 +440,7 @@ def _commit() -> None:
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
-        raise Conflict("此案件已被他人更新，请刷新页面后重新办理") from exc
+        raise Conflict(_("此案件已被他人更新，请刷新页面后重新办理")) from exc
 
 
 def _sync(row: Case, runner: Runner, running: RunningCase) -> None:

@@ -47,3 +47,20 @@ def test_the_committed_mo_matches_the_po():
     compiled = {m.id: m.string for m in mo if m.id}
     assert wanted == compiled, "messages.mo is stale: run .venv/bin/pybabel compile -d webapp/translations"
     assert all(m.string for m in po if m.id), "every message of the English catalogue is translated"
+
+
+def test_messages_from_the_server_follow_the_language(clerk_app):
+    """A refused login, spoken by Python code rather than a template, is translated too."""
+    client = clerk_app.test_client()
+    client.get("/login?lang=en")
+    page = client.post("/login", data={"username": "nobody", "password": "x"}).get_data(as_text=True)
+    assert "Wrong user name or password" in page and "用户名或密码不正确" not in page
+    client.get("/login?lang=zh")
+    page = client.post("/login", data={"username": "nobody", "password": "x"}).get_data(as_text=True)
+    assert "用户名或密码不正确" in page
+
+
+def test_every_message_the_python_code_shows_is_in_the_catalogue():
+    catalogue = read_po((CATALOGUE / "messages.po").open("rb"))
+    for msgid in ("案件已办结，不能办理此事项", "「%(task)s」已办理", "您已退出登录", "已登记，编号 %(number)s"):
+        assert catalogue[msgid] is not None and catalogue[msgid].string, msgid

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -34,7 +35,7 @@ def login():
         username = (request.form.get("username") or "").strip()
         user = db.session.execute(select(User).filter_by(username=username)).scalar_one_or_none()
         if user is None or not user.active or not user.check_password(request.form.get("password") or ""):
-            error = "用户名或密码不正确"
+            error = _("用户名或密码不正确")
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -45,5 +46,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("您已退出登录")
+    flash(_("您已退出登录"))
     return redirect(url_for("auth.login"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -92,7 +93,7 @@ def intake():
         if refused:
             errors = {"evidence": refused}
         elif duplicates and request.form.get("duplicates_seen") != "1":
-            flash("被举报人或单位与已有案件相同，请核对后再次提交（CQH 第十三条第一、二项）", "error")
+            flash(_("被举报人或单位与已有案件相同，请核对后再次提交（CQH 第十三条第一、二项）"), "error")
         else:
             try:
                 case = casework.register_report(current_user, values, evidence=pending)
@@ -101,7 +102,8 @@ def intake():
             except casework.CaseworkError as exc:
                 flash(str(exc), "error")
             else:
-                flash(f"已登记，编号 {case.number}" + (f"，证据材料 {len(pending)} 件" if pending else ""))
+                flash(_("已登记，编号 %(number)s", number=case.number)
+                      + (_("，证据材料 %(count)s 件", count=len(pending)) if pending else ""))
                 return redirect(url_for("cases.case", case_id=case.id))
     tokens = [(evidence.pending_token(current_app.config["SECRET_KEY"], current_user, p), p) for p in pending]
     return render_template("cases/intake.html", definition=definition, values=values, errors=errors,
@@ -132,9 +134,9 @@ def upload_evidence(case_id: int):
         except evidence.NotAllowed as exc:
             flash(str(exc), "error")
         else:
-            flash("已添加证据材料：" + "、".join(r.filename for r in received))
+            flash(_("已添加证据材料：%(files)s", files="、".join(r.filename for r in received)))
     elif not refused:
-        flash("请选择要上传的文件", "error")
+        flash(_("请选择要上传的文件"), "error")
     return redirect(url_for("cases.case", case_id=case_id))
 
 
@@ -193,7 +195,7 @@ def task(case_id: int, task_id: str):
         entry = casework.task_for(current_user, row, task_id)
     except casework.NotFound:
         # The case is this user's to see, the task is gone: someone completed it a moment ago.
-        flash("该任务已被他人办理完毕。任务已办理完毕后不能再次提交，案件未作改动", "error")
+        flash(_("该任务已被他人办理完毕。任务已办理完毕后不能再次提交，案件未作改动"), "error")
         return redirect(url_for("cases.case", case_id=case_id))
     compiled = casework.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
@@ -211,7 +213,7 @@ def task(case_id: int, task_id: str):
             if isinstance(exc, casework.Conflict):
                 return redirect(url_for("cases.case", case_id=case_id))
         else:
-            flash(f"「{entry.name}」已办理")
+            flash(_("「%(task)s」已办理", task=entry.name))
             return redirect(url_for("cases.case", case_id=case_id))
     return render_template("cases/task.html", case=row, entry=entry, definition=definition, values=values,
                            errors=errors, field_keys={c["key"] for c in field_components(definition["components"])},
@@ -232,8 +234,13 @@ def release(case_id: int, task_id: str):
     return redirect(request.referrer or url_for("cases.inbox"))
 
 
-EVENTS = {"withdrawal": "登记举报人撤回举报（CQH 第二十三条）",
-          "recusal_request": "提出回避申请（CQH 第十八条）"}
+def N_(message: str) -> str:
+    """Marks a message for the translation catalogue; it is translated where it is shown."""
+    return message
+
+
+EVENTS = {"withdrawal": N_("登记举报人撤回举报（CQH 第二十三条）"),
+          "recusal_request": N_("提出回避申请（CQH 第十八条）")}
 
 
 @bp.post("/cases/<int:case_id>/events/<message>")
@@ -246,7 +253,7 @@ def send(case_id: int, message: str):
     except casework.CaseworkError as exc:
         flash(str(exc), "error")
     else:
-        flash(EVENTS[message] + "：已进入待办")
+        flash(_("%(event)s：已进入待办", event=_(EVENTS[message])))
     return redirect(url_for("cases.case", case_id=case_id))
 
 
@@ -259,7 +266,7 @@ def recuse(case_id: int):
     except casework.CaseworkError as exc:
         flash(str(exc), "error")
     else:
-        flash("回避决定已记录，该工作人员不再能查看本案")
+        flash(_("回避决定已记录，该工作人员不再能查看本案"))
     return redirect(url_for("cases.case", case_id=case_id))
 
 
