@@ -44,11 +44,11 @@ UNITS = ["某某大药房", "某某医院", "某某诊所", "某某卫生院", "
 def _task_kinds(app) -> list[tuple[str, str, str, str]]:
     """(element id, name, form id, roles) of every user task of report_handling."""
     from engine.bpmn import FormTask
-    from webapp import casework
+    from webapp import packversions
 
     with app.app_context():
-        version = casework.current_version("chongqing").version
-        compiled = casework.compiled_version("chongqing", version)
+        version = packversions.current_version("chongqing").version
+        compiled = packversions.compiled_version("chongqing", version)
     spec, subprocesses = compiled.process("report_handling")
     kinds = []
     for process in (spec, *subprocesses.values()):
@@ -61,7 +61,7 @@ def _task_kinds(app) -> list[tuple[str, str, str, str]]:
 
 def generate(app, url: str, count: int, seed: int = 11) -> float:
     """Bulk-insert `count` cases with one task each; returns the seconds it took."""
-    from webapp import casework
+    from webapp import packversions
     from webapp.extensions import db
     from webapp.models import Bureau, User
 
@@ -72,7 +72,7 @@ def generate(app, url: str, count: int, seed: int = 11) -> float:
         users_by_bureau: dict[int, list[int]] = {}
         for user_id, bureau_id in db.session.execute(select(User.id, User.bureau_id)):
             users_by_bureau.setdefault(bureau_id, []).append(user_id)
-        version = casework.current_version("chongqing").version
+        version = packversions.current_version("chongqing").version
         db.session.commit()
         db.session.remove()
     prefix = {"chongqing": "CQ", "urumqi": "WLMQ", "heilongjiang": "HLJ", "dali": "DL", "sichuan": "SC",

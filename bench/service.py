@@ -106,10 +106,10 @@ def engine_steps(app, stored: str, count: int) -> tuple[list[float], list[float]
     """Milliseconds of the Clueflow runner step and of the bare SpiffWorkflow step on the same state."""
     from SpiffWorkflow.util.task import TaskState
 
-    from webapp import casework
+    from webapp import packversions
 
     with app.app_context():
-        runner = casework.runner_for("chongqing", json.loads(stored)["pack_version"])
+        runner = packversions.runner_for("chongqing", json.loads(stored)["pack_version"])
     spec, subprocesses = runner.pack.process("report_handling")
     serializer = runner.serializer  # the converter is SpiffWorkflow's BpmnWorkflowConverter minus the spec
 

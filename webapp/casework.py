@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
@@ -21,33 +20,29 @@ from engine.calendars import CalendarNotConfirmed
 from engine.deadlines import UnknownDeadlineRule
 from engine.errors import ClueflowError, ValidationError
 from engine.feel import FeelError
-from engine.packs import Pack, load_pack, read_index
-from engine.rules import calendars_for
 from engine.runner import Case as RunningCase
-from engine.runner import RunError, Runner, TaskNotReady, system_clock
-from engine.specs import CompiledPack, compile_pack
+from engine.runner import RunError, Runner, TaskNotReady
 
 from . import evidence as evidence_files
+from .clock import LOCAL_ZONE, clock, local_today
 from .extensions import db
+from .intake import next_number, reported_party_problems, walk_in_problems
 from .models import (
     NO_DUE,
     Bureau,
     Case,
-    CaseCounter,
     CaseEvent,
-    PackVersion,
     Recusal,
     TaskEntry,
     TaskQueue,
     User,
 )
+from .packversions import current_version, runner_for
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 INTAKE_PROCESS = "report_handling"
 REGISTRATION_FORM = "registration"
 RECUSAL_FORM = "recusal_decision"
 TRANSFER_FORM = "transfer"
-_COMPILED: dict[tuple[str, str], CompiledPack] = {}
 
 
 class CaseworkError(Exception):
@@ -64,72 +59,6 @@ class Conflict(CaseworkError):
 
 class Forbidden(CaseworkError):
     """The user may see the case but not do this."""
-
-
-# What each deadline rule of RULES §C is for, in the clerk's words.
-DEADLINE_LABELS = {
-    "acceptance_opinion": "提出是否立案调查的意见",
-    "non_acceptance_notice": "告知实名举报人不予受理及理由",
-    "filing_notice": "告知实名举报人是否立案",
-    "transfer": "移交有管辖权的区县",
-    "jurisdiction_dispute": "管辖争议协商",
-    "investigation": "调查办结",
-    "investigation_extended": "延长后调查办结（负责人批准）",
-    "investigation_extended_major": "延长后调查办结（集体决定）",
-    "claim_notice": "通知举报人领奖",
-    "claim_window": "举报人领取奖金",
-    "archive": "立卷归档",
-    "supervisor_term": "社会监督员聘期",
-}
-
-
-# -- time -----------------------------------------------------------------------------------------
-
-def clock():
-    """The application's clock (config CLUEFLOW_CLOCK, a callable returning an aware instant)."""
-    from flask import current_app
-
-    return current_app.config.get("CLUEFLOW_CLOCK") or system_clock
-
-
-def local_today() -> date:
-    """Today in Beijing time, by the application's clock."""
-    return clock()().astimezone(LOCAL_ZONE).date()
-
-
-# -- pack versions ---------------------------------------------------------------------------------
-
-def packs_root() -> str:
-    from flask import current_app
-
-    return current_app.config["CLUEFLOW_PACKS_ROOT"]
-
-
-def current_version(pack_name: str) -> PackVersion:
-    """The version new cases of a pack start on: the shipped files, stored once."""
-    pack = load_pack(pack_name, packs_root())
-    row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=pack.version)).scalar_one_or_none()
-    if row is None:
-        row = PackVersion(pack=pack_name, version=pack.version,
-                          files={path: data.decode("utf-8") for path, data in pack.files.items()})
-        db.session.add(row)
-        db.session.flush()
-    return row
-
-
-def compiled_version(pack_name: str, version: str) -> CompiledPack:
-    """The compiled pack of a stored version (parsed once per process)."""
-    key = (pack_name, version)
-    if key not in _COMPILED:
-        row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=version)).scalar_one()
-        info = read_index(packs_root())[pack_name]
-        pack = Pack(info=info, chain=(pack_name,), files={p: t.encode("utf-8") for p, t in row.files.items()})
-        _COMPILED[key] = compile_pack(pack, calendars_for(packs_root()))
-    return _COMPILED[key]
-
-
-def runner_for(pack_name: str, version: str, now=None) -> Runner:
-    return Runner(compiled_version(pack_name, version), clock=now or clock())
 
 
 # -- what a user may see ---------------------------------------------------------------------------
@@ -228,47 +157,6 @@ class Loaded:
 def load(case: Case, now=None) -> Loaded:
     runner = runner_for(case.pack, case.pack_version, now)
     return Loaded(case, runner, runner.restore(case.state))
-
-
-def next_number(pack_name: str, year: int) -> str:
-    prefix = read_index(packs_root())[pack_name].case_prefix
-    counter = db.session.execute(
-        select(CaseCounter).filter_by(pack=pack_name, year=year).with_for_update()).scalar_one_or_none()
-    if counter is None:
-        counter = CaseCounter(pack=pack_name, year=year, last=0)
-        db.session.add(counter)
-    counter.last += 1
-    return f"{prefix}-{year}-{counter.last:05d}"
-
-
-def walk_in_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """CQH 第十一条: an oral report at the bureau with no written material is taken by two or more
-    staff ("原则上"), so the 登记表 names the second one or records why only one was present."""
-    if data.get("source_channel") != "visit" or _ticked(data.get("written_material")):
-        return {}
-    second = str(data.get("second_staff") or "").strip()
-    reason = str(data.get("single_staff_reason") or "").strip()
-    if second and second == str(data.get("recorder") or "").strip():
-        return {"second_staff": ["在场第二名工作人员应是记录人以外的另一人（CQH 第十一条）"]}
-    if second or reason:
-        return {}
-    return {
-        "second_staff": ["来访口头举报且未提供书面材料的，原则上应有两名以上工作人员在场（CQH 第十一条）："
-                         "请填写在场第二名工作人员，或写明仅一名工作人员在场的原因"],
-        "single_staff_reason": ["仅一名工作人员在场时，须写明原因（CQH 第十一条）"],
-    }
-
-
-def reported_party_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The 登记表's own note: the reported person or the reported unit must be given (RULES F.1)."""
-    if str(data.get("reported_person_name") or "").strip() or str(data.get("reported_unit_name") or "").strip():
-        return {}
-    message = "被举报人或被举报单位至少填写一项（登记表：被举报人或被举报单位、举报内容为必填项）"
-    return {"reported_person_name": [message], "reported_unit_name": [message]}
-
-
-def _ticked(value: Any) -> bool:
-    return value is True or str(value).lower() in ("true", "on", "1", "yes")
 
 
 def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) -> Case:
@@ -505,6 +393,10 @@ def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def bureau_by_code(code: str) -> Bureau | None:
+    return db.session.execute(select(Bureau).filter_by(code=code)).scalar_one_or_none()
+
+
 def duplicates(user: User, person: str | None, unit: str | None, exclude: int | None = None) -> list[Case]:
     """Earlier cases naming the same reported person or unit (CQH 第十三条第一、二项)."""
     conditions = []
@@ -516,26 +408,3 @@ def duplicates(user: User, person: str | None, unit: str | None, exclude: int | 
         return []
     query = visible_cases(user).where(or_(*conditions)).order_by(Case.created_at.desc()).limit(10)
     return [c for c in db.session.execute(query).scalars() if c.id != exclude]
-
-
-def working_days_left(pack_name: str, today: date, due: date | None) -> int | None:
-    """Working days from today to a due date on the pack's calendar (negative when overdue);
-    None when there is no due date or the calendar for those days is not confirmed."""
-    if due is None:
-        return None
-    region = read_index(packs_root())[pack_name].calendar
-    calendars = calendars_for(packs_root())
-    step = 1 if due >= today else -1
-    count, day = 0, today
-    try:
-        while day != due:
-            day = date.fromordinal(day.toordinal() + step)
-            if calendars.is_working_day(region, day):
-                count += step
-    except ClueflowError:
-        return None
-    return count
-
-
-def bureau_by_code(code: str) -> Bureau | None:
-    return db.session.execute(select(Bureau).filter_by(code=code)).scalar_one_or_none()

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from webapp import create_app
-from webapp.casework import load, next_number, walk_in_problems
+from webapp.casework import load
 from webapp.demo import seed_demo
 from webapp.extensions import db
+from webapp.intake import next_number, walk_in_problems
 from webapp.models import Case
 
 TODAY = date.today().isoformat()

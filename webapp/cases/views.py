@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.errors import ValidationError
 from engine.packs import read_index
 
-from .. import casework, evidence
+from .. import casework, clock, evidence, packversions
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent
 from . import bp
@@ -42,9 +42,9 @@ def inbox():
     process = request.args.get("process") or None
     pack = request.args.get("pack") or None
     overdue = request.args.get("overdue") == "1"
-    today = casework.local_today()
+    today = clock.local_today()
     tasks = casework.inbox(current_user, process=process, pack=pack, overdue=overdue, today=today)
-    left = {t.id: casework.working_days_left(t.pack, today, t.due) for t in tasks}
+    left = {t.id: packversions.working_days_left(t.pack, today, t.due) for t in tasks}
     return render_template("cases/inbox.html", tasks=tasks, left=left, today=today, process=process, pack=pack,
                            overdue=overdue, process_names=PROCESS_NAMES)
 
@@ -61,7 +61,7 @@ def search():
 
 
 def _intake_defaults() -> dict:
-    today = casework.local_today().isoformat()
+    today = clock.local_today().isoformat()
     return {"registered_on": today, "received_on": today, "recorded_on": today,
             "recorder": current_user.display_name, "repeat_of": "none", "request_kind": "report",
             "reporter_kind": "natural_person"}
@@ -74,8 +74,8 @@ INTAKE_CONTROLS = ("duplicates_seen", "evidence_pending")  # posted by the page 
 def intake():
     if "registrar" not in current_user.roles:
         abort(403)
-    version = casework.current_version(current_user.bureau.pack)
-    compiled = casework.compiled_version(current_user.bureau.pack, version.version)
+    version = packversions.current_version(current_user.bureau.pack)
+    compiled = packversions.compiled_version(current_user.bureau.pack, version.version)
     definition = compiled.forms[casework.REGISTRATION_FORM].definition
     values, errors, duplicates, pending = _intake_defaults(), {}, [], []
     if request.method == "POST":
@@ -176,15 +176,15 @@ def case(case_id: int):
                            deadlines=loaded.runner.deadlines(loaded.running), attachments=attachments,
                            reached=loaded.running.reached(), active=[t.element_id for t in tasks],
                            can_see_reporter=casework.can_see_reporter(current_user),
-                           deadline_labels=casework.DEADLINE_LABELS,
-                           pack_name=read_index(casework.packs_root())[row.pack].display_name,
+                           deadline_labels=packversions.DEADLINE_LABELS,
+                           pack_name=read_index(packversions.packs_root())[row.pack].display_name,
                            process_name=PROCESS_NAMES.get(row.process_id, row.process_id))
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")
 def diagram(case_id: int):
     row = casework.case_for(current_user, case_id)
-    compiled = casework.compiled_version(row.pack, row.pack_version)
+    compiled = packversions.compiled_version(row.pack, row.pack_version)
     return compiled.pack.file("bpmn", row.process_id), 200, {"Content-Type": "application/xml; charset=utf-8"}
 
 
@@ -197,7 +197,7 @@ def task(case_id: int, task_id: str):
         # The case is this user's to see, the task is gone: someone completed it a moment ago.
         flash(_("该任务已被他人办理完毕。任务已办理完毕后不能再次提交，案件未作改动"), "error")
         return redirect(url_for("cases.case", case_id=case_id))
-    compiled = casework.compiled_version(row.pack, row.pack_version)
+    compiled = packversions.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
     loaded = casework.load(row)
     values, errors = dict(loaded.running.data), {}
@@ -274,6 +274,6 @@ def recuse(case_id: int):
 def registration_sheet(case_id: int):
     row = casework.case_for(current_user, case_id)
     loaded = casework.load(row)
-    compiled = casework.compiled_version(row.pack, row.pack_version)
+    compiled = packversions.compiled_version(row.pack, row.pack_version)
     return render_template("cases/registration_sheet.html", case=row, data=casework.masked(current_user, loaded.running.data),
                            definition=compiled.forms[casework.REGISTRATION_FORM].definition)

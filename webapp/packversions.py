@@ -1,0 +1,90 @@
+"""The pack versions cases run on: the shipped files stored once per version, compiled once per
+process, the runner for a version, and what a pack's deadlines mean to a clerk."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from engine.errors import ClueflowError
+from engine.packs import Pack, load_pack, read_index
+from engine.rules import calendars_for
+from engine.runner import Runner
+from engine.specs import CompiledPack, compile_pack
+
+from .clock import clock
+from .extensions import db
+from .models import PackVersion
+
+_COMPILED: dict[tuple[str, str], CompiledPack] = {}
+
+# What each deadline rule of RULES §C is for, in the clerk's words.
+DEADLINE_LABELS = {
+    "acceptance_opinion": "提出是否立案调查的意见",
+    "non_acceptance_notice": "告知实名举报人不予受理及理由",
+    "filing_notice": "告知实名举报人是否立案",
+    "transfer": "移交有管辖权的区县",
+    "jurisdiction_dispute": "管辖争议协商",
+    "investigation": "调查办结",
+    "investigation_extended": "延长后调查办结（负责人批准）",
+    "investigation_extended_major": "延长后调查办结（集体决定）",
+    "claim_notice": "通知举报人领奖",
+    "claim_window": "举报人领取奖金",
+    "archive": "立卷归档",
+    "supervisor_term": "社会监督员聘期",
+}
+
+
+
+def packs_root() -> str:
+    from flask import current_app
+
+    return current_app.config["CLUEFLOW_PACKS_ROOT"]
+
+
+def current_version(pack_name: str) -> PackVersion:
+    """The version new cases of a pack start on: the shipped files, stored once."""
+    pack = load_pack(pack_name, packs_root())
+    row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=pack.version)).scalar_one_or_none()
+    if row is None:
+        row = PackVersion(pack=pack_name, version=pack.version,
+                          files={path: data.decode("utf-8") for path, data in pack.files.items()})
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def compiled_version(pack_name: str, version: str) -> CompiledPack:
+    """The compiled pack of a stored version (parsed once per process)."""
+    key = (pack_name, version)
+    if key not in _COMPILED:
+        row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=version)).scalar_one()
+        info = read_index(packs_root())[pack_name]
+        pack = Pack(info=info, chain=(pack_name,), files={p: t.encode("utf-8") for p, t in row.files.items()})
+        _COMPILED[key] = compile_pack(pack, calendars_for(packs_root()))
+    return _COMPILED[key]
+
+
+def runner_for(pack_name: str, version: str, now=None) -> Runner:
+    return Runner(compiled_version(pack_name, version), clock=now or clock())
+
+
+
+def working_days_left(pack_name: str, today: date, due: date | None) -> int | None:
+    """Working days from today to a due date on the pack's calendar (negative when overdue);
+    None when there is no due date or the calendar for those days is not confirmed."""
+    if due is None:
+        return None
+    region = read_index(packs_root())[pack_name].calendar
+    calendars = calendars_for(packs_root())
+    step = 1 if due >= today else -1
+    count, day = 0, today
+    try:
+        while day != due:
+            day = date.fromordinal(day.toordinal() + step)
+            if calendars.is_working_day(region, day):
+                count += step
+    except ClueflowError:
+        return None
+    return count
