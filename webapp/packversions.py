@@ -71,13 +71,18 @@ def runner_for(pack_name: str, version: str, now=None) -> Runner:
 
 
 
-def working_days_left(pack_name: str, today: date, due: date | None) -> int | None:
-    """Working days from today to a due date on the pack's calendar (negative when overdue);
-    None when there is no due date or the calendar for those days is not confirmed."""
+def working_days_left(tasks, today: date) -> dict[int, int | None]:
+    """For each task-index row, the working days from today to its due date on its pack's calendar
+    (negative when overdue; None without a due date or when those days' calendar is not confirmed).
+    The packs index and the calendars are read once for the whole list."""
+    regions = {name: info.calendar for name, info in read_index(packs_root()).items()}
+    calendars = calendars_for(packs_root())
+    return {t.id: _days_between(calendars, regions[t.pack], today, t.due) for t in tasks}
+
+
+def _days_between(calendars, region: str, today: date, due: date | None) -> int | None:
     if due is None:
         return None
-    region = read_index(packs_root())[pack_name].calendar
-    calendars = calendars_for(packs_root())
     step = 1 if due >= today else -1
     count, day = 0, today
     try:

@@ -253,3 +253,11 @@ def task_id_of(url: str) -> str:
 
 def login(app, username: str) -> Clerk:
     return Clerk(app, username).login()
+
+
+def login_client(app, username: str = "cq-yuzhong-registrar"):
+    """A plain test client logged in as a demo user (password demo12345)."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "demo12345"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client

@@ -159,3 +159,19 @@ def _clerk_dispose(app, cleanup):
         db.engine.dispose()
     if cleanup:
         cleanup()
+
+
+@pytest.fixture
+def intake_app(tmp_path):
+    """A migrated, demo-seeded app on a SQLite file, CSRF off, uploads under tmp_path/"up"."""
+    import flask_migrate
+
+    from webapp import create_app
+    from webapp.demo import seed_demo
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite", "UPLOAD_FOLDER": str(tmp_path / "up")})
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_demo()
+    return app

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from clerk import login_client as login
 from sqlalchemy import select
 
 from webapp import create_app
@@ -36,20 +37,8 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite", "UPLOAD_FOLDER": str(tmp_path / "up")})
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_demo()
-    return app
-
-
-def login(app, username="cq-yuzhong-registrar"):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "demo12345"})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
+def app(intake_app):
+    return intake_app
 
 
 def upload(name: str, data: bytes):

@@ -7,13 +7,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import flask_migrate
 import pytest
+from clerk import login_client as login
 from sqlalchemy import select
 
-from webapp import create_app
 from webapp.casework import load
-from webapp.demo import seed_demo
 from webapp.extensions import db
 from webapp.intake import next_number, walk_in_problems
 from webapp.models import Case
@@ -30,20 +28,8 @@ WALK_IN = dict(source_channel="visit", second_staff="", single_staff_reason="")
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite", "UPLOAD_FOLDER": str(tmp_path / "up")})
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_demo()
-    return app
-
-
-def login(app, username="cq-yuzhong-registrar"):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "demo12345"})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
+def app(intake_app):
+    return intake_app
 
 
 def post(client, **overrides):

@@ -44,7 +44,7 @@ def inbox():
     overdue = request.args.get("overdue") == "1"
     today = clock.local_today()
     tasks = casework.inbox(current_user, process=process, pack=pack, overdue=overdue, today=today)
-    left = {t.id: packversions.working_days_left(t.pack, today, t.due) for t in tasks}
+    left = packversions.working_days_left(tasks, today)
     return render_template("cases/inbox.html", tasks=tasks, left=left, today=today, process=process, pack=pack,
                            overdue=overdue, process_names=PROCESS_NAMES)
 
