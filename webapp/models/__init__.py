@@ -14,7 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Index, UniqueConstraint
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from ..extensions import db
 
 ROLES = ("registrar", "case_officer", "division_head", "bureau_head", "policy_editor", "auditor", "administrator")
 
@@ -218,5 +218,7 @@ class Attachment(db.Model):
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-__all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
+from .audit import AuditEntry  # noqa: E402  (the models of each area live in their own module)
+
+__all__ = ["AuditEntry", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
            "Recusal", "Attachment", "ROLES", "utcnow"]
