@@ -247,6 +247,17 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
     _commit()
 
 
+def fire_due_timers(case: Case, now=None) -> list[str]:
+    """Fire the timers of one case that are due by the clock and bring its rows in step (the caller
+    commits); returns the ids of the timer elements that fired, empty when none was due."""
+    loaded = load(case, now)
+    fired = loaded.runner.fire_timers(loaded.running)
+    if fired:
+        _event(case, None, "timer", "期限届满：" + "、".join(fired), {"timers": fired})
+        _sync(case, loaded.runner, loaded.running)
+    return fired
+
+
 def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:
     """Deliver an event such as a withdrawal or a recusal request to a running case."""
     if case.status == "closed":
