@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
+from .deadlines import DeadlineWaiting
 from .errors import ClueflowError
 from .feel import FeelError, compile_expression
 
@@ -67,20 +68,32 @@ class DeadlineTimer(TimeDateEventDefinition):
     """A timeDate timer whose FEEL expression gives a due date (usually `deadline(rule, trigger)`).
 
     The due instant is fixed when the timer starts waiting and kept in the case state, with the
-    deadline's explanation; whether it has fired is judged against the engine's clock.
+    deadline's explanation; whether it has fired is judged against the engine's clock. A deadline
+    that needs an unconfirmed national calendar year waits without a due instant (internal data
+    `deadline_waiting`, its `deadline` marked pending) until `compute` is called again on newer
+    calendars (Runner.recompute_deadlines); it never fires and is never guessed.
     """
 
     def has_fired(self, my_task):
+        if my_task._get_internal_data("event_value") is None:
+            if my_task._get_internal_data("deadline_waiting"):
+                return False
+            self.compute(my_task)
         due = my_task._get_internal_data("event_value")
-        if due is None:
-            value, explained = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
-            due = value.isoformat()
-            my_task._set_internal_data(event_value=due)
-            if explained is not None:
-                my_task._set_internal_data(deadline=explained)
-        if datetime.fromisoformat(due) <= my_task.workflow.script_engine.now():
+        if due is not None and datetime.fromisoformat(due) <= my_task.workflow.script_engine.now():
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
+
+    def compute(self, my_task) -> None:
+        """(Re)compute the due instant and its explanation on the script engine's calendars."""
+        try:
+            value, explained = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+        except DeadlineWaiting as waiting:
+            my_task._set_internal_data(event_value=None, deadline=waiting.pending, deadline_waiting=True)
+            return
+        my_task._set_internal_data(event_value=value.isoformat(), deadline_waiting=False)
+        if explained is not None:
+            my_task._set_internal_data(deadline=explained)
 
     def details(self, my_task):
         return PendingBpmnEvent(self.name, "TimeDateEventDefinition", my_task._get_internal_data("event_value"))
@@ -203,17 +216,26 @@ class FeelScriptEngine:
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
     def evaluate_timer(self, task, expression) -> tuple[datetime, dict | None]:
-        """A timer's due instant, and the deadline it came from, explained (None for a plain date)."""
+        """A timer's due instant, and the deadline it came from, explained (None for a plain date).
+
+        Raises DeadlineWaiting (not a task error) when the deadline needs an unconfirmed national year."""
         explained: list = []
+        waiting: list[DeadlineWaiting] = []
 
         def recording_deadline(rule, trigger):
-            result = self._deadline(rule, trigger)
+            try:
+                result = self._deadline(rule, trigger)
+            except DeadlineWaiting as exc:
+                waiting.append(exc)
+                raise
             explained.append(result)
             return result.due
 
         try:
             value = compile_expression(expression).evaluate(task.data, {"deadline": recording_deadline})
-        except ClueflowError as exc:  # FEEL errors, unknown deadline rules, unconfirmed calendar years
+        except ClueflowError as exc:  # FEEL errors, unknown deadline rules
+            if waiting:  # the timer waits for a calendar year rather than failing the step
+                raise waiting[0] from None
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
         if isinstance(value, datetime):
             instant = value if value.tzinfo else value.replace(tzinfo=DEADLINE_ZONE)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Mapping
 
-from .calendars import Calendars
+from .calendars import CalendarNotConfirmed, Calendars
 from .errors import ClueflowError
 
 UNITS = ("working_days", "days", "months")
@@ -20,6 +20,18 @@ UNIT_WORDS = {"working_days": "个工作日", "days": "日", "months": "个月"}
 
 class UnknownDeadlineRule(ClueflowError):
     """The pack's deadline_rules table has no row for this rule."""
+
+
+class DeadlineWaiting(CalendarNotConfirmed):
+    """The deadline needs a national year that is not confirmed: it is known except for its due date.
+
+    `pending` is the deadline as stored while it waits: rule, basis, count, unit, trigger, region,
+    `due` None, `pending` True and `waiting_for` {"region", "year"} — never a guessed date.
+    """
+
+    def __init__(self, region: str, year: int, pending: dict[str, Any]):
+        super().__init__(region, year)
+        self.pending = pending
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,16 @@ def compute_deadline(decide: Callable[[str, Mapping], dict], calendars: Calendar
     if unit not in UNITS:
         raise ClueflowError(f"deadline rule '{rule}' has unknown unit '{unit}'")
     roll_forward = bool(row.get("roll_forward"))
-    result = calendars.add(region, trigger, int(count), unit, roll_forward)
+    try:
+        result = calendars.add(region, trigger, int(count), unit, roll_forward)
+    except CalendarNotConfirmed as exc:
+        raise DeadlineWaiting(exc.region, exc.year, {
+            "rule": rule, "basis": str(row.get("basis") or ""), "count": int(count), "unit": unit,
+            "roll_forward": roll_forward, "trigger": trigger.isoformat(), "due": None, "provisional": False,
+            "region": region, "calendar": "", "pending": True,
+            "waiting_for": {"region": exc.region, "year": exc.year},
+            "explanation": [f"等待 {exc.region} {exc.year} 年日历确认，到期日暂不计算"], "warnings": [],
+        }) from exc
     return Deadline(
         rule=rule,
         basis=str(row.get("basis") or ""),

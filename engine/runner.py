@@ -191,9 +191,10 @@ class Runner:
         return min(instants) if instants else None
 
     def deadlines(self, case: Case) -> list[dict[str, Any]]:
-        """The pending deadlines of the case, each explained (rule, article, unit, trigger, due, calendar)."""
+        """The running deadlines of the case, each explained (rule, article, unit, trigger, due, calendar);
+        one waiting for a calendar year has `pending` true, `due` and `fires_at` None, and comes last."""
         rows = []
-        for task in self._waiting_timers(case):
+        for task in self._deadline_timers(case):
             explained = task._get_internal_data("deadline")
             rows.append({
                 "element_id": task.task_spec.bpmn_id,
@@ -201,8 +202,26 @@ class Runner:
                 "fires_at": task._get_internal_data("event_value"),
                 **(explained or {}),
             })
-        rows.sort(key=lambda r: r.get("fires_at") or "")
+        rows.sort(key=lambda r: (r["fires_at"] is None, r["fires_at"] or ""))
         return rows
+
+    def recompute_deadlines(self, case: Case) -> list[dict[str, Any]]:
+        """Count every running deadline of the case again on this runner's calendars (after a calendar
+        changed): a waiting one gets its due date once its year is confirmed, a computed one may move.
+        Changes only the case state; returns the deadlines whose due date changed, each with the
+        timer's task id, element, rule, `old_due` and `new_due` (None while waiting)."""
+        moved = []
+        for task in self._deadline_timers(case):
+            old = task._get_internal_data("deadline") or {}
+            old_value = task._get_internal_data("event_value")
+            task.task_spec.event_definition.compute(task)
+            new = task._get_internal_data("deadline") or {}
+            if task._get_internal_data("event_value") != old_value or old.get("due") != new.get("due"):
+                moved.append({"task_id": str(task.id), "element_id": task.task_spec.bpmn_id,
+                              "name": task.task_spec.bpmn_name or "", "rule": new.get("rule") or old.get("rule"),
+                              "old_due": old.get("due"), "new_due": new.get("due"),
+                              "fires_at": task._get_internal_data("event_value")})
+        return moved
 
     # -- internals -----------------------------------------------------------------------------
     def _advance(self, case: Case) -> None:
@@ -220,10 +239,15 @@ class Runner:
             raise TaskNotReady("this task is no longer waiting: it was completed or withdrawn")
         return task
 
-    def _waiting_timers(self, case: Case) -> list:
+    def _deadline_timers(self, case: Case) -> list:
+        """The deadline timers waiting in the case, with a due instant or waiting for a calendar year."""
         return [t for t in case.workflow.event_manager.tasks.values()
                 if isinstance(getattr(t.task_spec, "event_definition", None), DeadlineTimer)
-                and t.state == TaskState.WAITING and t._get_internal_data("event_value")]
+                and t.state == TaskState.WAITING and not t._get_internal_data("event_fired")]
+
+    def _waiting_timers(self, case: Case) -> list:
+        """The deadline timers with a due instant (those that can fire)."""
+        return [t for t in self._deadline_timers(case) if t._get_internal_data("event_value")]
 
     @staticmethod
     def _due(task) -> datetime:
@@ -252,7 +276,8 @@ class Runner:
                      if sibling is not task and sibling.state == TaskState.WAITING
                      and isinstance(getattr(sibling.task_spec, "event_definition", None), DeadlineTimer)]
         deadlines = [d for d in deadlines if d]
-        return min(deadlines, key=lambda d: d["due"]) if deadlines else None
+        # The earliest known due date; a deadline waiting for a calendar year only when none is known.
+        return min(deadlines, key=lambda d: (d.get("due") is None, d.get("due") or "")) if deadlines else None
 
 
 __all__ = ["Runner", "Case", "TaskInfo", "FixedClock", "system_clock", "TaskNotReady", "RunError",

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from engine.bpmn import FeelScriptEngine
+from engine.calendars import Calendars, RegionYear
 from engine.errors import ClueflowError, PackError, ValidationError
 from engine.packs import load_pack
 from engine.rules import calendars_for
-from engine.runner import FixedClock, RunError, Runner, TaskNotReady
+from engine.runner import FixedClock, Runner, TaskNotReady
 from engine.specs import compile_pack
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
@@ -98,10 +99,64 @@ def test_timer_counts_working_days_and_fires_on_the_clock(runner, clock):
     assert runner.deadlines(case) == []
 
 
-def test_a_deadline_in_an_unconfirmed_national_year_stops_the_step(runner):
+# TEST DATA, not the State Council's notice: a plausible 2027 national schedule for the tests.
+TEST_CN_2027 = {"region": "CN", "year": 2027, "confirmed": True, "source": "测试数据（非官方）",
+                "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
+                             {"name": "春节", "from": "2027-02-05", "to": "2027-02-13"}],
+                "makeup_workdays": ["2027-02-14"]}
+
+
+def runner_on(years, clock):
+    """The fixture pack counted on other calendars (same pack version: cases restore on it)."""
+    return Runner(compile_pack(load_pack("mini", FIXTURE), Calendars(years), contract=False), clock=clock)
+
+
+def test_a_deadline_in_an_unconfirmed_national_year_waits_without_a_due_date(runner, clock):
     case = runner.start("flow")
-    with pytest.raises(RunError, match="calendar CN 2027 not confirmed"):
-        runner.complete(case, only_task(runner, case).id, {"received_on": "2026-12-28", "amount": 100})
+    runner.complete(case, only_task(runner, case).id, {"received_on": "2026-12-28", "amount": 100})
+    case = roundtrip(runner, case)
+    officer = only_task(runner, case)
+    assert officer.element_id == "officer"  # the step went on; nothing guessed
+    assert officer.deadline["pending"] is True and officer.deadline["due"] is None
+    assert officer.deadline["waiting_for"] == {"region": "CN", "year": 2027}
+    [deadline] = runner.deadlines(case)
+    assert deadline["rule"] == "reply" and deadline["trigger"] == "2026-12-28" and deadline["basis"] == "测试 第一条"
+    assert deadline["fires_at"] is None and deadline["due"] is None
+    assert runner.next_timer(case) is None
+    clock.now = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    assert runner.fire_timers(case) == []  # a waiting deadline never fires
+    assert runner.recompute_deadlines(case) == []  # still no 2027 calendar: still waiting
+
+    confirmed = runner_on([*calendars_for().region_years(), RegionYear.from_dict(TEST_CN_2027)], clock)
+    case = confirmed.restore(runner.save(case))
+    [moved] = confirmed.recompute_deadlines(case)
+    # 2026-12-28 (Monday) + 5 WD: 29, 30, 31 December, 元旦 1–3 January skipped, 4 and 5 January.
+    assert (moved["element_id"], moved["rule"], moved["old_due"], moved["new_due"]) == (
+        "officer_late", "reply", None, "2027-01-05")
+    case = roundtrip(confirmed, case)
+    assert only_task(confirmed, case).deadline["due"] == "2027-01-05"
+    assert confirmed.next_timer(case) == datetime(2027, 1, 5, 16, 0, tzinfo=timezone.utc)
+    assert confirmed.recompute_deadlines(case) == []
+    assert confirmed.fire_timers(case) == ["officer_late"]
+
+
+def test_a_changed_holiday_moves_a_computed_deadline(runner, clock):
+    case = runner.start("flow")
+    runner.complete(case, only_task(runner, case).id, {"received_on": "2026-02-06", "amount": 100})
+    assert only_task(runner, case).deadline["due"] == "2026-02-13"
+    years = []
+    for ry in calendars_for().region_years():
+        if (ry.region, ry.year) == ("CN", 2026):
+            data = ry.to_dict()
+            data["holidays"].append({"name": "测试假日", "from": "2026-02-10", "to": "2026-02-10"})
+            ry = RegionYear.from_dict(data)
+        years.append(ry)
+    edited = runner_on(years, clock)
+    case = edited.restore(runner.save(case))
+    [moved] = edited.recompute_deadlines(case)
+    # 9, 11, 12, 13 February and the make-up Saturday the 14th.
+    assert (moved["old_due"], moved["new_due"]) == ("2026-02-13", "2026-02-14")
+    assert roundtrip(edited, case) and edited.next_timer(case) == datetime(2026, 2, 14, 16, 0, tzinfo=timezone.utc)
 
 
 def test_a_message_starts_the_event_subprocess(runner):
