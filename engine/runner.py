@@ -214,7 +214,10 @@ class Runner:
         for task in self._deadline_timers(case):
             old = task._get_internal_data("deadline") or {}
             old_value = task._get_internal_data("event_value")
-            task.task_spec.event_definition.compute(task)
+            try:
+                task.task_spec.event_definition.compute(task)
+            except WorkflowException as exc:
+                raise RunError(str(exc)) from exc
             new = task._get_internal_data("deadline") or {}
             if task._get_internal_data("event_value") != old_value or old.get("due") != new.get("due"):
                 moved.append({"task_id": str(task.id), "element_id": task.task_spec.bpmn_id,

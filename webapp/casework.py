@@ -23,6 +23,7 @@ from engine.feel import FeelError
 from engine.runner import Case as RunningCase
 from engine.runner import RunError, Runner, TaskNotReady
 
+from . import deadline_index
 from . import evidence as evidence_files
 from .clock import LOCAL_ZONE, clock, local_today
 from .extensions import db
@@ -356,12 +357,18 @@ def _sync_rows(row: Case, runner: Runner, running: RunningCase) -> None:
     if running.completed:
         row.status, row.closed_at = "closed", runner.clock()
         row.outcome = _outcome(running)
+    deadline_index.sync(row, runner.deadlines(running))
     existing = {t.task_id: t for t in db.session.execute(select(TaskEntry).filter_by(case_id=row.id)).scalars()}
     for task in ready:
+        due = date.fromisoformat(task.deadline["due"]) if task.deadline and task.deadline.get("due") else None
         if task.id in existing:
-            existing.pop(task.id).deadline = task.deadline
+            entry = existing.pop(task.id)
+            entry.deadline = task.deadline
+            if entry.due != due:  # a calendar change moved it, or gave a waiting deadline its date
+                entry.due = due
+                db.session.execute(TaskQueue.__table__.update().where(TaskQueue.task_entry_id == entry.id)
+                                   .values(sort_due=due or NO_DUE))
             continue
-        due = date.fromisoformat(task.deadline["due"]) if task.deadline else None
         entry = TaskEntry(case_id=row.id, task_id=task.id, element_id=task.element_id, name=task.name,
                           form_id=task.form_id, roles_text=",".join(task.roles), bureau_id=row.bureau_id,
                           pack=row.pack, process_id=row.process_id, due=due, deadline=task.deadline)

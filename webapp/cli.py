@@ -157,6 +157,9 @@ def _upgrade(app) -> None:
 
     with app.app_context():
         upgrade()
+        from webapp.calendaring import seed as seed_calendars
+
+        seed_calendars()  # the calendars/*.json years the database lacks
 
 
 def _print_demo(app) -> None:

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from engine.errors import ClueflowError
 from engine.packs import Pack, load_pack, read_index
-from engine.rules import calendars_for
 from engine.runner import Runner
 from engine.specs import CompiledPack, compile_pack
 
+from . import calendaring
 from .clock import clock
 from .extensions import db
 from .models import PackVersion
@@ -56,14 +56,14 @@ def current_version(pack_name: str) -> PackVersion:
 
 
 def compiled_version(pack_name: str, version: str) -> CompiledPack:
-    """The compiled pack of a stored version (parsed once per process)."""
+    """The compiled pack of a stored version (parsed once per process), counting on the current calendars."""
     key = (pack_name, version)
     if key not in _COMPILED:
         row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=version)).scalar_one()
         info = read_index(packs_root())[pack_name]
         pack = Pack(info=info, chain=(pack_name,), files={p: t.encode("utf-8") for p, t in row.files.items()})
-        _COMPILED[key] = compile_pack(pack, calendars_for(packs_root()))
-    return _COMPILED[key]
+        _COMPILED[key] = compile_pack(pack, calendaring.calendars())
+    return calendaring.counted_on_current(_COMPILED[key])
 
 
 def runner_for(pack_name: str, version: str, now=None) -> Runner:
@@ -76,7 +76,7 @@ def working_days_left(tasks, today: date) -> dict[int, int | None]:
     (negative when overdue; None without a due date or when those days' calendar is not confirmed).
     The packs index and the calendars are read once for the whole list."""
     regions = {name: info.calendar for name, info in read_index(packs_root()).items()}
-    calendars = calendars_for(packs_root())
+    calendars = calendaring.calendars()
     return {t.id: _days_between(calendars, regions[t.pack], today, t.due) for t in tasks}
 
 

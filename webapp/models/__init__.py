@@ -219,6 +219,15 @@ class Attachment(db.Model):
 
 
 from .audit import AuditEntry  # noqa: E402  (the models of each area live in their own module)
+from .calendars import (  # noqa: E402
+    CalendarChange,
+    CalendarYear,
+    CaseDeadline,
+    HolidayPeriod,
+    MakeupWorkday,
+    MovedDeadline,
+)
 
-__all__ = ["AuditEntry", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
+__all__ = ["AuditEntry", "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday",
+           "MovedDeadline", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
            "Recusal", "Attachment", "ROLES", "utcnow"]

@@ -1,0 +1,136 @@
+"""The running deadlines of open cases, indexed; the deadlines waiting for a calendar year; and what a
+calendar change does to them.
+
+`sync` keeps a case's rows in step with its state (called by casework._sync on every change). After a
+region's year is edited or confirmed, `recompute_after` counts again every open case whose deadlines
+depend on it — waiting for that year, or running from, into or across it, in that region or one layered
+on it — one transaction per batch of cases; each moved deadline is kept on the change
+(`MovedDeadline`) and written in the case's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+from flask import current_app
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import ClueflowError
+
+from . import calendaring
+from .clock import clock
+from .extensions import db
+from .models import CalendarChange, Case, CaseDeadline, MovedDeadline, Recusal, User
+
+BATCH = 100
+NEIGHBOUR_DAYS = 31  # a notice may reach into the neighbouring December or January (元旦)
+
+
+def _date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def sync(row: Case, deadlines: Iterable[dict[str, Any]]) -> None:
+    """Replace the case's indexed deadlines by those of its state (none once it is closed)."""
+    for pending in [o for o in db.session.new if isinstance(o, CaseDeadline) and o.case_id == row.id]:
+        db.session.expunge(pending)
+    db.session.execute(delete(CaseDeadline).where(CaseDeadline.case_id == row.id))
+    if row.status == "closed":
+        return
+    for d in deadlines:
+        waiting = d.get("waiting_for") or {}
+        db.session.add(CaseDeadline(
+            case_id=row.id, element_id=d["element_id"], name=(d.get("name") or "")[:120], rule=d.get("rule"),
+            basis=(d.get("basis") or "")[:120] or None, region=d.get("region"), trigger=_date(d.get("trigger")),
+            due=_date(d.get("due")), waiting_region=waiting.get("region"), waiting_year=waiting.get("year"),
+            provisional=bool(d.get("provisional"))))
+
+
+def _visible(query, user: User):
+    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
+    return query.where(Case.bureau_id.in_(user.bureau.visible_bureau_ids()), Case.id.not_in(recused))
+
+
+def waiting(user: User, limit: int = 200) -> list[CaseDeadline]:
+    """The deadlines of this user's bureaus that wait for a calendar year, oldest trigger first."""
+    query = (select(CaseDeadline).join(Case).where(Case.status == "open", CaseDeadline.waiting_year.is_not(None))
+             .order_by(CaseDeadline.trigger, CaseDeadline.id).limit(limit))
+    return list(db.session.execute(_visible(query, user)).scalars())
+
+
+def moved(change: CalendarChange, user: User) -> tuple[list[MovedDeadline], int]:
+    """The deadlines a change moved in this user's bureaus, and how many it moved elsewhere."""
+    query = select(MovedDeadline).join(Case).where(MovedDeadline.change_id == change.id)
+    mine = list(db.session.execute(_visible(query, user).order_by(MovedDeadline.id)).scalars())
+    return mine, max(change.moved_count - len(mine), 0)
+
+
+def affected_cases(change: CalendarChange) -> list[int]:
+    """The open cases with a deadline that depends on the changed region's year."""
+    year = change.year
+    low = date(year, 1, 1) - timedelta(days=NEIGHBOUR_DAYS)
+    high = date(year, 12, 31) + timedelta(days=NEIGHBOUR_DAYS)
+    regions = calendaring.dependent_regions(change.region)
+    query = (select(CaseDeadline.case_id).join(Case)
+             .where(Case.status == "open", CaseDeadline.region.in_(regions),
+                    or_(CaseDeadline.waiting_year == year,
+                        and_(CaseDeadline.due.is_not(None), CaseDeadline.trigger <= high, CaseDeadline.due >= low)))
+             .group_by(CaseDeadline.case_id).order_by(CaseDeadline.case_id))
+    return [case_id for (case_id,) in db.session.execute(query)]
+
+
+def recompute_after(change: CalendarChange, batch: int = BATCH) -> int:
+    """Count the affected cases' deadlines again on the current calendars; returns how many moved."""
+    change_id = change.id
+    total = 0
+    ids = affected_cases(change)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        for attempt in range(3):  # a clerk saving one of the cases meanwhile: count that batch again
+            try:
+                count = _recompute(db.session.get(CalendarChange, change_id), chunk)
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                if attempt == 2:
+                    raise
+                continue
+            total += count
+            break
+    change = db.session.get(CalendarChange, change_id)
+    change.recomputed_at = clock()()
+    change.moved_count = (db.session.execute(select(func.count(MovedDeadline.id))
+                                             .where(MovedDeadline.change_id == change_id)).scalar() or 0)
+    db.session.commit()
+    return total
+
+
+def _recompute(change: CalendarChange, case_ids: list[int]) -> int:
+    from . import casework  # casework keeps the rows in step and imports this module
+    from .packversions import DEADLINE_LABELS
+
+    count = 0
+    for case in db.session.execute(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)).scalars():
+        try:
+            loaded = casework.load(case)
+            moves = loaded.runner.recompute_deadlines(loaded.running)
+        except ClueflowError as exc:  # one broken case does not stop the others
+            current_app.logger.error("case %s: deadlines not recounted after %s: %s", case.number,
+                                     change.summary, exc)
+            continue
+        if not moves:
+            continue
+        casework._sync(case, loaded.runner, loaded.running)
+        lines = []
+        for m in moves:
+            label = DEADLINE_LABELS.get(m["rule"] or "", m["name"] or m["element_id"])
+            db.session.add(MovedDeadline(change_id=change.id, case_id=case.id, element_id=m["element_id"],
+                                         task_name=label[:120], rule=m["rule"], old_due=_date(m["old_due"]),
+                                         new_due=_date(m["new_due"])))
+            lines.append(f"{label} {m['old_due'] or '待定'} → {m['new_due'] or '待定'}")
+        casework._event(case, None, "deadline_moved", f"日历变更（{change.region} {change.year}）：{'；'.join(lines)}"[:200],
+                        {"change": change.id, "moved": moves})
+        count += len(moves)
+    return count
