@@ -1,0 +1,200 @@
+"""Calendars kept in the database and edited in the browser: seeding, the editor's checks, who may edit,
+deadlines waiting for a national year, and the deadlines a confirmed or edited year moves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine.calendars import RegionYear
+from webapp import calendaring
+from webapp.extensions import db
+from webapp.models import AuditEntry, CaseEvent, HolidayPeriod, MovedDeadline
+
+from clerk import ACCEPTANCE, JURISDICTION, KEEP, flashes, login, page, visible_text
+
+SEED = Path(__file__).parents[2] / "calendars"
+EDITOR = "cq-policy-editor"  # Chongqing's city policy editor: the CN calendar is theirs to edit
+# TEST DATA, not the State Council's notice: a plausible 2027 national schedule.
+TEST_2027_PERIODS = [("元旦", "2027-01-01", "2027-01-03"), ("春节", "2027-02-06", "2027-02-14")]
+TEST_2027_SOURCE = "测试数据（非官方）：国办发明电〔2026〕xx号"
+
+
+def edit(clerk, region: str, year: int, form: str, **fields):
+    return clerk.post(f"/calendars/{region}/{year}", data={"form": form, **fields})
+
+
+def field_messages(response) -> list[str]:
+    return [s.text_content().strip() for s in page(response).xpath("//span[contains(@class,'field-error')]")]
+
+
+def register_on(app, clock, day: str) -> int:
+    clock.set(day)
+    return login(app, "cq-yuzhong-registrar").register(registered_on=day, received_on=day, recorded_on=day)
+
+
+def audit_actions(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        return [(e.action, e.subject) for e in db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()]
+
+
+# -- seeding ---------------------------------------------------------------------------------------
+
+def test_the_seeded_calendars_equal_the_json_files(clerk_app):
+    login(clerk_app, EDITOR)  # the first request seeds
+    files = [RegionYear.from_dict(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(SEED.glob("*.json"))]
+    with clerk_app.app_context():
+        stored = calendaring.region_years()
+        assert sorted(ry.to_dict()["region"] + str(ry.year) for ry in stored) == sorted(
+            ry.region + str(ry.year) for ry in files)
+        by_key = {(ry.region, ry.year): ry for ry in stored}
+        for ry in files:
+            assert by_key[(ry.region, ry.year)].to_dict() == ry.to_dict()
+            assert by_key[(ry.region, ry.year)].version == ry.version
+        assert calendaring.seed() == []  # seeding again adds nothing
+    assert ("calendar.seed", "CN 2026") in audit_actions(clerk_app)
+
+
+# -- the editor's checks ---------------------------------------------------------------------------
+
+def test_the_editor_refuses_bad_input_in_chinese_and_saves_nothing(clerk_app):
+    editor = login(clerk_app, EDITOR)
+    with clerk_app.app_context():
+        before = db.session.query(HolidayPeriod).count()
+    cases = [
+        (dict(form="period-new", name="测试", first_day="2026-02-20", last_day="2026-02-25"), "与「春节」"),
+        (dict(form="period-new", name="测试", first_day="2027-03-01", last_day="2027-03-02"), "日期须在 2026 年内"),
+        (dict(form="period-new", name="测试", first_day="2026-03-05", last_day="2026-03-02"), "结束日期不能早于开始日期"),
+        (dict(form="period-new", name="", first_day="2026-03-02", last_day="2026-03-02"), "请填写节假日名称"),
+        (dict(form="period-new", name="测试", first_day="2026-3-2", last_day="2026-03-02"), "日期格式应为 YYYY-MM-DD"),
+        (dict(form="period-new", name="测试", first_day="2026-02-13", last_day="2026-02-14"), "假期不能包含调休上班日 2026-02-14"),
+        (dict(form="makeup", day="2026-10-03"), "在假期「国庆节」内"),
+        (dict(form="makeup", day="2026-03-04"), "调休上班日应为星期六或星期日"),
+        (dict(form="makeup", day="2025-03-01"), "日期须在 2026 年内"),
+        (dict(form="source", source=""), "已确认的日历必须注明依据文件"),
+    ]
+    for data, message in cases:
+        response = editor.post("/calendars/CN/2026", data=data)
+        assert response.status_code == 200, (data, response.status_code)
+        assert any(message in m for m in field_messages(response)), (data, field_messages(response))
+        if data.get("name"):  # what was typed is still in the form
+            assert page(response).xpath(f"//input[@name='name'][@value='{data['name']}']")
+    # Confirming needs a source document.
+    assert editor.post("/calendars/years", data={"region": "CN", "year": "2027"}).status_code == 302
+    response = edit(editor, "CN", 2027, "confirm")
+    assert any("确认前请填写依据文件" in m for m in field_messages(response))
+    assert editor.post("/calendars/years", data={"region": "CN", "year": "2027"}).status_code == 302
+    assert any("已存在" in f for f in flashes(editor.get("/calendars/")))
+    with clerk_app.app_context():
+        assert db.session.query(HolidayPeriod).count() == before
+        assert calendaring.year_row("CN", 2027).confirmed is False
+
+
+def test_only_the_regions_own_policy_staff_may_edit(clerk_app):
+    urumqi = login(clerk_app, "wlmq-policy-editor")
+    response = urumqi.get("/calendars/CN/2026")
+    assert response.status_code == 200 and "春节" in visible_text(response)
+    assert not page(response).xpath("//form[@id='new-period']")  # read only
+    data = dict(name="测试", first_day="2026-03-10", last_day="2026-03-10")
+    assert edit(urumqi, "CN", 2026, "period-new", **data).status_code == 403
+    assert urumqi.post("/calendars/years", data={"region": "CN", "year": "2027"}).status_code == 403
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    assert edit(officer, "CN", 2026, "period-new", **data).status_code == 403
+    chongqing = login(clerk_app, EDITOR)
+    assert edit(chongqing, "CN-XJ", 2025, "makeup", day="2025-03-01").status_code == 403
+    assert edit(urumqi, "CN-XJ", 2025, "period-new", name="测试", first_day="2025-04-01",
+                last_day="2025-04-01").status_code == 302  # Urumqi's own region
+    with clerk_app.app_context():
+        assert not db.session.query(HolidayPeriod).filter_by(name="测试", first_day="2026-03-10").count()
+    assert chongqing.get("/calendars/XX/2026").status_code == 404
+
+
+# -- deadlines and calendar changes ----------------------------------------------------------------
+
+def test_a_case_waits_for_the_2027_calendar_and_confirming_it_gives_the_due_date(clerk_app, clerk_clock):
+    case_id = register_on(clerk_app, clerk_clock, "2026-12-15")
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    officer.done(case_id, JURISDICTION, KEEP)
+    # 2026-12-15 + 15 working days reaches into 2027: the step went on, the deadline waits.
+    case_page = visible_text(officer.case_page(case_id))
+    assert "等待 2027 年全国日历确认" in case_page
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert "等待 2027 年全国日历确认" in row["due"] + " " + visible_text(officer.get("/"))
+    assert row["left"] == "—"
+    admin = login(clerk_app, "cq-administrator")
+    alert = page(admin.get("/")).xpath("//div[contains(@class,'calendar-alert')]")
+    assert alert and "等待 2027 年全国日历确认" in alert[0].text_content()
+    number = page(admin.get(f"/cases/{case_id}")).xpath("//h1")[0].text_content().split()[0]
+    assert number in alert[0].text_content()
+
+    editor = login(clerk_app, EDITOR)
+    assert editor.post("/calendars/years", data={"region": "CN", "year": "2027"}).status_code == 302
+    for name, first, last in TEST_2027_PERIODS:
+        assert edit(editor, "CN", 2027, "period-new", name=name, first_day=first, last_day=last).status_code == 302
+    assert edit(editor, "CN", 2027, "makeup", day="2027-02-20").status_code == 302
+    # Still unconfirmed: nothing is counted on it yet.
+    assert "等待 2027 年全国日历确认" in visible_text(officer.case_page(case_id))
+    assert edit(editor, "CN", 2027, "source", source=TEST_2027_SOURCE).status_code == 302
+    response = edit(editor, "CN", 2027, "confirm")
+    assert response.status_code == 302 and "/calendars/changes/" in response.headers["Location"]
+    moved = editor.get(response.headers["Location"])
+    rows = [[c.text_content().strip() for c in tr.xpath("./td")]
+            for tr in page(moved).xpath("//table[contains(@class,'moved')]/tbody/tr")]
+    # Dec 16–31 are 12 working days; 元旦 1–3 January skipped; 4, 5, 6 January.
+    assert [number, "提出是否立案调查的意见", "待定（等待日历确认）", "2027-01-06"] in rows, rows
+
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2027-01-06" and row["left"] == "剩 15 个工作日"
+    case_page = visible_text(officer.case_page(case_id))
+    assert "等待 2027 年全国日历确认" not in case_page and "2027-01-06" in case_page
+    assert "日历变更（CN 2027）" in case_page
+    assert not page(admin.get("/")).xpath("//div[contains(@class,'calendar-alert')]")
+    actions = audit_actions(clerk_app)
+    for action in ("calendar.year.add", "calendar.period.add", "calendar.makeup.add", "calendar.source",
+                   "calendar.confirm"):
+        assert (action, "CN 2027") in actions, action
+    with clerk_app.app_context():
+        [moved_row] = db.session.execute(select(MovedDeadline)).scalars().all()
+        assert moved_row.case_id == case_id and moved_row.old_due is None
+        assert db.session.execute(select(CaseEvent).filter_by(case_id=case_id, kind="deadline_moved")).scalar_one()
+
+
+def test_editing_a_2026_holiday_moves_a_running_deadline(clerk_app, clerk_clock):
+    case_id = register_on(clerk_app, clerk_clock, "2026-03-02")
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    officer.done(case_id, JURISDICTION, KEEP)
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-03-23"  # 2026-03-02 + 15 working days
+    editor = login(clerk_app, EDITOR)
+    response = edit(editor, "CN", 2026, "period-new", name="测试调整", first_day="2026-03-10", last_day="2026-03-10")
+    assert response.status_code == 302 and "/calendars/changes/" in response.headers["Location"]
+    assert "2026-03-24" in visible_text(editor.get(response.headers["Location"]))
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-03-24"
+    # Taking the day out again moves it back.
+    with clerk_app.app_context():
+        period = db.session.query(HolidayPeriod).filter_by(name="测试调整").one()
+        period_id = period.id
+    assert edit(editor, "CN", 2026, f"period-{period_id}", delete="1").status_code == 302
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-03-23"
+    assert ("calendar.period.delete", "CN 2026") in audit_actions(clerk_app)
+
+
+def test_a_provisional_deadline_is_marked_on_every_page(clerk_app, clerk_clock):
+    clerk_clock.set("2026-04-01")
+    case_id = login(clerk_app, "wlmq-tianshan-registrar").register(
+        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01")
+    officer = login(clerk_app, "wlmq-tianshan-case-officer")
+    officer.done(case_id, JURISDICTION, KEEP)
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-04-23"
+    # CN-XJ 2026 is not confirmed: counted on the national layer, and marked so.
+    inbox = page(officer.get("/"))
+    assert inbox.xpath("//table[contains(@class,'inbox')]//span[contains(@class,'tag-provisional')]")
+    case = officer.case_page(case_id)
+    assert page(case).xpath("//span[contains(@class,'tag-provisional')]")
+    task = officer.get(row["url"])
+    assert page(task).xpath("//span[contains(@class,'tag-provisional')]")
