@@ -140,8 +140,7 @@ def ensure_seeded() -> None:
         return
     try:
         seed()
-    except SQLAlchemyError:  # not migrated yet, or another process seeding at the same moment
+    except SQLAlchemyError as exc:  # not migrated, or another process seeding at the same moment
         db.session.rollback()
-        app.logger.warning("calendars not seeded from the files yet", exc_info=True)
-        return
-    app.extensions["clueflow.calendars_seeded"] = True
+        app.logger.warning("calendars not seeded from the files: %s", exc.__class__.__name__)
+    app.extensions["clueflow.calendars_seeded"] = True  # tried once; `clueflow run` seeds too

@@ -4,6 +4,7 @@ deadlines waiting for a national year, and the deadlines a confirmed or edited y
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -107,7 +108,7 @@ def test_only_the_regions_own_policy_staff_may_edit(clerk_app):
     assert edit(urumqi, "CN-XJ", 2025, "period-new", name="测试", first_day="2025-04-01",
                 last_day="2025-04-01").status_code == 302  # Urumqi's own region
     with clerk_app.app_context():
-        assert not db.session.query(HolidayPeriod).filter_by(name="测试", first_day="2026-03-10").count()
+        assert not db.session.query(HolidayPeriod).filter_by(name="测试", first_day=date(2026, 3, 10)).count()
     assert chongqing.get("/calendars/XX/2026").status_code == 404
 
 
