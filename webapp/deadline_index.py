@@ -115,20 +115,27 @@ def _recompute(change: CalendarChange, case_ids: list[int]) -> int:
     for case in db.session.execute(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)).scalars():
         try:
             loaded = casework.load(case)
+            before = loaded.runner.deadlines(loaded.running)
             moves = loaded.runner.recompute_deadlines(loaded.running)
+            after = loaded.runner.deadlines(loaded.running)
         except ClueflowError as exc:  # one broken case does not stop the others
             current_app.logger.error("case %s: deadlines not recounted after %s: %s", case.number,
                                      change.summary, exc)
             continue
+        if after == before:
+            continue
+        # The due dates, or only what they were counted on (calendar versions, provisional or not).
+        casework._sync(case, loaded.runner, loaded.running)
         if not moves:
             continue
-        casework._sync(case, loaded.runner, loaded.running)
+        provisional = {d["element_id"]: bool(d.get("provisional")) for d in after}
         lines = []
         for m in moves:
             label = DEADLINE_LABELS.get(m["rule"] or "", m["name"] or m["element_id"])
             db.session.add(MovedDeadline(change_id=change.id, case_id=case.id, element_id=m["element_id"],
                                          task_name=label[:120], rule=m["rule"], old_due=_date(m["old_due"]),
-                                         new_due=_date(m["new_due"])))
+                                         new_due=_date(m["new_due"]),
+                                         provisional=provisional.get(m["element_id"], False)))
             lines.append(f"{label} {m['old_due'] or '待定'} → {m['new_due'] or '待定'}")
         casework._event(case, None, "deadline_moved", f"日历变更（{change.region} {change.year}）：{'；'.join(lines)}"[:200],
                         {"change": change.id, "moved": moves})

@@ -100,6 +100,7 @@ def upgrade():
     sa.Column('rule', sa.String(length=60), nullable=True),
     sa.Column('old_due', sa.Date(), nullable=True),
     sa.Column('new_due', sa.Date(), nullable=True),
+    sa.Column('provisional', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['change_id'], ['calendar_changes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')

@@ -199,3 +199,27 @@ def test_a_provisional_deadline_is_marked_on_every_page(clerk_app, clerk_clock):
     assert page(case).xpath("//span[contains(@class,'tag-provisional')]")
     task = officer.get(row["url"])
     assert page(task).xpath("//span[contains(@class,'tag-provisional')]")
+
+
+def test_confirming_a_regional_year_recounts_its_provisional_deadlines(clerk_app, clerk_clock):
+    clerk_clock.set("2026-04-01")
+    case_id = login(clerk_app, "wlmq-tianshan-registrar").register(
+        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01")
+    officer = login(clerk_app, "wlmq-tianshan-case-officer")
+    officer.done(case_id, JURISDICTION, KEEP)
+    editor = login(clerk_app, "wlmq-policy-editor")
+    assert editor.post("/calendars/years", data={"region": "CN-XJ", "year": "2026"}).status_code == 302
+    # TEST DATA: a regional rest day, not the region's notice.
+    assert edit(editor, "CN-XJ", 2026, "period-new", name="测试假日", first_day="2026-04-10",
+                last_day="2026-04-10").status_code == 302
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-04-23"  # unconfirmed: still counted on the national layer
+    assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
+    response = edit(editor, "CN-XJ", 2026, "confirm")
+    moved = visible_text(editor.get(response.headers["Location"]))
+    assert "2026-04-23" in moved and "2026-04-24" in moved
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-04-24"
+    inbox = page(officer.get("/"))
+    assert not inbox.xpath("//table[contains(@class,'inbox')]//span[contains(@class,'tag-provisional')]")
+    assert "CN-XJ 2026@" in visible_text(officer.case_page(case_id))

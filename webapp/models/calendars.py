@@ -99,6 +99,7 @@ class MovedDeadline(db.Model):
     rule = db.Column(db.String(60))
     old_due = db.Column(db.Date)
     new_due = db.Column(db.Date)
+    provisional = db.Column(db.Boolean, nullable=False, default=False)  # the new date, on an unconfirmed regional year
 
     case = db.relationship("Case")
 
