@@ -7,14 +7,13 @@ import json
 from datetime import date
 from pathlib import Path
 
+from clerk import ACCEPTANCE, JURISDICTION, KEEP, flashes, login, page, visible_text
 from sqlalchemy import select
 
 from engine.calendars import RegionYear
 from webapp import calendaring
 from webapp.extensions import db
 from webapp.models import AuditEntry, CaseEvent, HolidayPeriod, MovedDeadline
-
-from clerk import ACCEPTANCE, JURISDICTION, KEEP, flashes, login, page, visible_text
 
 SEED = Path(__file__).parents[2] / "calendars"
 EDITOR = "cq-policy-editor"  # Chongqing's city policy editor: the CN calendar is theirs to edit
