@@ -1,7 +1,7 @@
 """The working-day calendars the application counts on: kept in the database, seeded from the
 `calendars/*.json` files, handed to the engine as plain data (`engine.calendars.Calendars`).
 
-The engine's Calendars are built once per process and database for each version stamp (the id of
+The engine's Calendars are built once per process and database for each version stamp (see `stamp`:
 the newest `CalendarChange`); a change of any region's year gives a new stamp, and the next use case
 builds new Calendars and counts the compiled packs on them. With no calendar in the database yet
 (before seeding) the seed files are used as they are.
@@ -33,9 +33,11 @@ def seed_files() -> tuple[RegionYear, ...]:
     return calendars_for(current_app.config["CLUEFLOW_PACKS_ROOT"]).region_years()
 
 
-def stamp() -> int:
-    """The calendars' version stamp: the id of the newest change (0 before seeding)."""
-    return db.session.execute(select(func.max(CalendarChange.id))).scalar() or 0
+def stamp() -> tuple[int, int]:
+    """The calendars' version stamp: the newest change's id and the number of changes ((0, 0) before
+    seeding). The count catches a change committed after a newer one (ids are handed out before commit)."""
+    newest, count = db.session.execute(select(func.max(CalendarChange.id), func.count(CalendarChange.id))).one()
+    return newest or 0, count
 
 
 def calendars() -> Calendars:
@@ -43,7 +45,7 @@ def calendars() -> Calendars:
     state = current_app.extensions.setdefault(_STATE, {"stamp": None})
     current = stamp()
     if state["stamp"] != current:
-        years = region_years() if current else seed_files()
+        years = region_years() if current[1] else seed_files()
         state.update(stamp=current, calendars=Calendars(years), packs={})
     return state["calendars"]
 

@@ -150,7 +150,13 @@ def change(region: str, year: int):
             abort(400)
     except ValidationError as exc:
         db.session.rollback()
-        return _render_year(_row(region, year), form, exc.messages, values)
+        row = _row(region, year)
+        shown = {"period-new", "makeup", "source", "confirm"} | {f"period-{p.id}" for p in row.periods}
+        if form not in shown:  # a period or day deleted meanwhile: no field to put the message under
+            for messages in exc.messages.values():
+                for message in messages:
+                    flash(message, "error")
+        return _render_year(row, form, exc.messages, values)
     if change.moved_count:
         flash(_("%(done)s；%(n)s 个期限已按新日历重新计算", done=done, n=change.moved_count))
         return redirect(url_for("calendars.moved", change_id=change.id))
