@@ -202,6 +202,14 @@ def confirm(user: User, row: CalendarYear, comment: str = "") -> CalendarChange:
                     {"source": row.source, "comment": comment or None})
 
 
+def recount(user: User, change: CalendarChange) -> int:
+    """Count again the deadlines a change concerns (after a recount was cut short); returns how many moved."""
+    _check(user, change.region)
+    audit.record(user, "calendar.recount", f"{change.region} {change.year}", change.summary, {"change": change.id})
+    db.session.commit()
+    return deadline_index.recompute_after(change)
+
+
 def _changed(user: User, row: CalendarYear, action: str, summary: str, detail: dict) -> CalendarChange:
     """Check the year as the engine will read it, record the change, commit, recount deadlines."""
     try:

@@ -222,3 +222,30 @@ def test_confirming_a_regional_year_recounts_its_provisional_deadlines(clerk_app
     inbox = page(officer.get("/"))
     assert not inbox.xpath("//table[contains(@class,'inbox')]//span[contains(@class,'tag-provisional')]")
     assert "CN-XJ 2026@" in visible_text(officer.case_page(case_id))
+
+
+def test_a_recount_cut_short_is_finished_from_the_change_page(clerk_app, clerk_clock):
+    from webapp.models import CalendarChange, CalendarYear
+
+    case_id = register_on(clerk_app, clerk_clock, "2026-12-15")
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    officer.done(case_id, JURISDICTION, KEEP)
+    # The year confirmed and the change recorded, and the server stopped before the recount.
+    with clerk_app.app_context():
+        row = CalendarYear(region="CN", year=2027, confirmed=True, source=TEST_2027_SOURCE)
+        row.periods = [HolidayPeriod(name=n, first_day=date.fromisoformat(a), last_day=date.fromisoformat(b))
+                       for n, a, b in TEST_2027_PERIODS]
+        change = CalendarChange(region="CN", year=2027, action="confirm", summary="确认 CN 2027 年度日历")
+        db.session.add_all([row, change])
+        db.session.commit()
+        change_id = change.id
+    assert login(clerk_app, "wlmq-policy-editor").post(f"/calendars/changes/{change_id}/recount").status_code == 403
+    editor = login(clerk_app, EDITOR)
+    assert "尚未全部重新计算" in visible_text(editor.get(f"/calendars/changes/{change_id}"))
+    response = editor.post(f"/calendars/changes/{change_id}/recount")
+    assert response.status_code == 302
+    moved = visible_text(editor.get(response.headers["Location"]))
+    assert "2027-01-06" in moved and "尚未全部重新计算" not in moved
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2027-01-06"
+    assert ("calendar.recount", "CN 2027") in audit_actions(clerk_app)

@@ -140,19 +140,18 @@ def test_a_task_with_a_wrong_date_is_shown_again_with_the_date_message(clerk_app
 
 def test_a_deadline_in_a_year_without_a_confirmed_calendar_is_explained_in_chinese(clerk_app, clerk_clock):
     """A report received just before New Year: the 15-WD acceptance opinion runs into a year whose national
-    calendar is not yet published. The step is refused (fail-closed) — with a message a clerk can read
-    (PRODUCT: every error a person can cause gets a clear message in Chinese), and nothing changes."""
+    calendar is not yet published. The step goes on and the deadline waits for that calendar — said in
+    Chinese where the due date would be, never guessed (RULES §A; issue 6 item 5)."""
     clerk_clock.set("2026-12-21")
     registrar = login(clerk_app, "cq-yuzhong-registrar")
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     case_id = registrar.register(registered_on="2026-12-21", received_on="2026-12-21", recorded_on="2026-12-21")
-    before = snapshot(clerk_app, case_id)
-    response = officer.do(case_id, JURISDICTION, KEEP)
-    messages = " ".join(flashes(response))
-    assert snapshot(clerk_app, case_id) == before
-    assert "案件未作任何改动" in messages, messages
+    response = officer.done(case_id, JURISDICTION, KEEP)
+    messages = " ".join(flashes(officer.get(response.headers["Location"])))
     assert not re.search(r"[A-Za-z]{4,}", messages), f"the clerk is shown an untranslated engine message: {messages}"
-    assert "日历" in messages, messages
+    case_page = visible_text(officer.case_page(case_id))
+    assert "等待 2027 年全国日历确认" in case_page
+    assert not re.search(r"2027-\d\d-\d\d", case_page), "no due date in 2027 may be guessed"
 
 
 # -- CSRF ------------------------------------------------------------------------------------------

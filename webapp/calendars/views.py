@@ -171,4 +171,16 @@ def moved(change_id: int):
     if change is None:
         abort(404)
     mine, elsewhere = deadline_index.moved(change, current_user)
-    return render_template("calendars/moved.html", change=change, moved=mine, elsewhere=elsewhere)
+    return render_template("calendars/moved.html", change=change, moved=mine, elsewhere=elsewhere,
+                           can_edit=calendar_edits.can_edit(current_user, change.region))
+
+
+@bp.post("/calendars/changes/<int:change_id>/recount")
+def recount(change_id: int):
+    """Finish counting the deadlines of a change whose recount was cut short (a server stopped)."""
+    change = db.session.get(CalendarChange, change_id)
+    if change is None:
+        abort(404)
+    calendar_edits.recount(current_user, change)
+    flash(_("受影响的期限已重新计算"))
+    return redirect(url_for("calendars.moved", change_id=change_id))
