@@ -23,6 +23,7 @@ from . import calendaring
 from .clock import clock
 from .extensions import db
 from .models import CalendarChange, Case, CaseDeadline, MovedDeadline, Recusal, User
+from .packversions import DEADLINE_LABELS
 
 BATCH = 100
 NEIGHBOUR_DAYS = 31  # a notice may reach into the neighbouring December or January (元旦)
@@ -42,7 +43,8 @@ def sync(row: Case, deadlines: Iterable[dict[str, Any]]) -> None:
     for d in deadlines:
         waiting = d.get("waiting_for") or {}
         db.session.add(CaseDeadline(
-            case_id=row.id, element_id=d["element_id"], name=(d.get("name") or "")[:120], rule=d.get("rule"),
+            case_id=row.id, element_id=d["element_id"], name=DEADLINE_LABELS.get(d.get("rule") or "", d.get("name") or "")[:120],
+            rule=d.get("rule"),
             basis=(d.get("basis") or "")[:120] or None, region=d.get("region"), trigger=_date(d.get("trigger")),
             due=_date(d.get("due")), waiting_region=waiting.get("region"), waiting_year=waiting.get("year"),
             provisional=bool(d.get("provisional"))))
@@ -109,7 +111,6 @@ def recompute_after(change: CalendarChange, batch: int = BATCH) -> int:
 
 def _recompute(change: CalendarChange, case_ids: list[int]) -> int:
     from . import casework  # casework keeps the rows in step and imports this module
-    from .packversions import DEADLINE_LABELS
 
     count = 0
     for case in db.session.execute(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)).scalars():

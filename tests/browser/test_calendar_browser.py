@@ -4,6 +4,8 @@ new due date. No page logs an error or fails a request."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from webapp import casework
@@ -11,6 +13,7 @@ from webapp.extensions import db
 from webapp.models import User
 
 PASSWORD = "demo12345"
+SHOTS = Path("/tmp/calendar-shots")
 # What the registrar and the officer entered (as in the clerk's browser test), received in December 2026.
 DAY = "2026-12-15"
 REGISTRATION = dict(
@@ -29,6 +32,11 @@ TEST_2027_SOURCE = "测试数据（非官方）：国办发明电〔2026〕xx号
 def settled(page) -> None:
     page.wait_for_load_state("load")
     assert page.problems == [], f"{page.url}: {page.problems}"
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def waiting_case(server, clock) -> str:
@@ -61,6 +69,7 @@ def test_a_policy_editor_confirms_2027_and_sees_the_moved_case(clerk_server, cle
         page.get_by_role("link", name="工作日历").click()
     settled(page)
     assert number in page.locator("#waiting").text_content()  # waiting for the 2027 calendar
+    shot(page, "1-calendars")
     cn = page.locator("section.calendar-region[data-region='CN']")
     cn.get_by_label("新增年度").fill("2027")
     with page.expect_navigation():
@@ -77,6 +86,7 @@ def test_a_policy_editor_confirms_2027_and_sees_the_moved_case(clerk_server, cle
     settled(page)
     assert page.locator("tr.period[data-name='元旦']").count() == 1
     assert page.locator(".year-grid td.day-holiday").count() == 3
+    shot(page, "2-year")
 
     page.locator("#source-form").get_by_label("文件名称与文号").fill(TEST_2027_SOURCE)
     with page.expect_navigation():
@@ -87,6 +97,7 @@ def test_a_policy_editor_confirms_2027_and_sees_the_moved_case(clerk_server, cle
     settled(page)
 
     assert "日历变更调整的期限" in page.locator("h1").text_content()
+    shot(page, "3-moved")
     row = page.locator("table.moved tbody tr", has_text=number)
     assert row.count() == 1
     text = row.text_content()
