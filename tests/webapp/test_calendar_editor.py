@@ -97,6 +97,9 @@ def test_only_the_regions_own_policy_staff_may_edit(clerk_app):
     response = urumqi.get("/calendars/CN/2026")
     assert response.status_code == 200 and "春节" in visible_text(response)
     assert not page(response).xpath("//form[@id='new-period']")  # read only
+    english = visible_text(urumqi.get("/calendars/CN/2026?lang=en"))
+    assert "CN 2026 calendar" in english and "Statutory holidays" in english
+    urumqi.get("/calendars/?lang=zh")
     data = dict(name="测试", first_day="2026-03-10", last_day="2026-03-10")
     assert edit(urumqi, "CN", 2026, "period-new", **data).status_code == 403
     assert urumqi.post("/calendars/years", data={"region": "CN", "year": "2027"}).status_code == 403
