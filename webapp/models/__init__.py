@@ -219,6 +219,7 @@ class Attachment(db.Model):
 
 
 from .audit import AuditEntry  # noqa: E402  (the models of each area live in their own module)
+from .notices import Notice, SentMessage  # noqa: E402, F401  (the outbox)
 
 __all__ = ["AuditEntry", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
            "Recusal", "Attachment", "ROLES", "utcnow"]
