@@ -336,3 +336,73 @@ def test_the_count_of_sent_messages_is_one_row_per_send(clerk_app):
     officer.post(f"/outbox/{notice.id}/send")
     with clerk_app.app_context():
         assert db.session.execute(select(func.count()).select_from(SentMessage)).scalar() == 1
+
+
+# -- the claim notice of the reward process (URU 第十六条) ---------------------------------------------
+
+REWARD_FACTS = dict(registration_no="WLMQ-2026-00007", concluded_on="2026-04-01", verified=True, fund_loss=True,
+                    match="full", verified_loss="100000", anonymous=False, reporter_name="张三",
+                    reporter_address=ADDRESS, reporter_phone=PHONE, notice_channel="letter",
+                    reported_unit_name="某某大药房")
+ELIGIBLE = dict(reporter_kind="natural_person", has_evidence=True, already_known=False, verified=True, fund_loss=True,
+                match="full", wants_reward=True, identity_verified=True, reachable=True, reporter_is_staff=False,
+                self_report=False, withdrawn_before_decision=False, proceedings_before_report=False,
+                eligibility_reviewed_on="2026-04-02")
+PROPOSAL = dict(base_amount=100000, criminal=False, evidence_tier="basic", reporter_category="ordinary",
+                decision_date="2026-04-03")
+SIGNED = dict(approval_form_no="SP-1", reward_approved=True, funding_level="district", approved_on="2026-04-07",
+              approval_opinion="同意")
+
+
+def start_reward_case(app) -> int:
+    """A reward case of 天山区 started on the facts of a concluded report (as the reward process expects)."""
+    from webapp import casework, packversions
+    from webapp.models import Case
+
+    with app.app_context():
+        bureau = casework.bureau_by_code("wlmq-tianshan")
+        version = packversions.current_version(bureau.pack)
+        runner = packversions.runner_for(bureau.pack, version.version)
+        running = runner.start("reward", dict(REWARD_FACTS))
+        row = Case(number="WLMQ-JL-2026-00001", pack=bureau.pack, pack_version=version.version, process_id="reward",
+                   bureau_id=bureau.id, state="", created_at=runner.clock())
+        db.session.add(row)
+        db.session.flush()
+        casework._sync(row, runner, running)
+        db.session.commit()
+        return row.id
+
+
+def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery_fills_both_tasks(clerk_app,
+                                                                                                   clerk_clock):
+    clerk_clock.set("2026-04-02")
+    case_id = start_reward_case(clerk_app)
+    officer = login(clerk_app, "wlmq-tianshan-case-officer")
+    head = login(clerk_app, "wlmq-tianshan-bureau-head")
+    officer.done(case_id, "奖励条件审查", ELIGIBLE)
+    officer.done(case_id, "首位举报人核查", dict(first_reporter_outcome="first", first_reporter_note="最早收到"))
+    officer.done(case_id, "拟定奖励金额", PROPOSAL)
+    assert notices(clerk_app, case_id) == []
+    head.done(case_id, "负责人审批", SIGNED)
+    [notice] = notices(clerk_app, case_id)
+    assert notice.kind == "claim" and notice.due == deadline("urumqi", "claim_notice", "2026-04-01").due
+    assert "5,000.00元" in notice.body and "60日" in notice.body and "第十八条" in notice.body
+    assert "WLMQ-2026-00007" in notice.body and notice.template == "notices/urumqi/claim.txt"
+
+    clerk_clock.set("2026-04-09")
+    response = officer.post(f"/outbox/{notice.id}/send", data={"delivered_on": "2026-04-08", "method": "in_person",
+                                                               "receipt_ref": "HZ-0408"})
+    assert response.status_code == 302
+    _, fields = browser_form(officer.get(officer.task_url(case_id, "发送领奖通知书")))
+    assert (fields["claim_notice_no"], fields["claim_notice_issued_on"], fields["delivery_method"]) == (
+        notice.number, "2026-04-08", "in_person")
+    officer.post(officer.task_url(case_id, "发送领奖通知书"), data=fields)
+    _, fields = browser_form(officer.get(officer.task_url(case_id, "登记送达回执")))
+    assert (fields["notice_received_on"], fields["receipt_method"]) == ("2026-04-08", "in_person")
+    officer.post(officer.task_url(case_id, "登记送达回执"), data=fields)
+    assert list(officer.task_links(case_id)) == ["举报人领取奖励"]
+    with clerk_app.app_context():
+        from webapp.models import TaskEntry
+
+        entry = db.session.execute(select(TaskEntry).filter_by(case_id=case_id)).scalar_one()
+        assert entry.deadline["rule"] == "claim_window" and entry.deadline["trigger"] == "2026-04-08"

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import casework, clock, notices, packversions
+from .. import casework, clock, notices, noticetexts, packversions
 from . import bp
 
 STATE_FILTERS = ("pending", "delivered", "all")
@@ -56,7 +56,8 @@ def _notice_page(row, values, errors, status=200):
 @bp.get("/<int:notice_id>/letter")
 def letter(notice_id: int):
     row = notices.notice_for(current_user, notice_id)
-    return render_template("outbox/letter.html", notice=row, shown=notices.shown(current_user, row))
+    issued = noticetexts.cn_date(row.delivered_on or clock.local_today())
+    return render_template("outbox/letter.html", notice=row, shown=notices.shown(current_user, row), issued=issued)
 
 
 @bp.post("/<int:notice_id>/send")
