@@ -11,7 +11,7 @@ contact details appear only on the notice itself, for those who may see the repo
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from flask import current_app
@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from . import noticetexts, senders
 from .casework import CaseworkError, Forbidden, NotFound, can_see_reporter, load, visible_cases
-from .clock import clock, local_today
+from .clock import LOCAL_ZONE, clock, local_today
 from .extensions import db
 from .models import Case, CaseEvent, Notice, User
 from .packversions import packs_root
@@ -259,7 +259,7 @@ def _letter_delivery(notice: Notice, delivered_on: str | None, method: str | Non
         problems["delivered_on"] = _("请填写送达日期（YYYY-MM-DD）")
     if on is not None and on > local_today():
         problems["delivered_on"] = _("送达日期不能晚于今天")
-    elif on is not None and on < notice.created_at.date():
+    elif on is not None and on < _local_date(notice.created_at):
         problems["delivered_on"] = _("送达日期不能早于告知书生成日期")
     if method not in LETTER_METHODS:
         problems["method"] = _("请选择送达方式")
@@ -268,6 +268,13 @@ def _letter_delivery(notice: Notice, delivered_on: str | None, method: str | Non
     if problems:
         raise InvalidDelivery(problems)
     return on
+
+
+def _local_date(instant: datetime) -> date:
+    """The Beijing date of a stored instant (SQLite gives it back without its zone: it is UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(LOCAL_ZONE).date()
 
 
 def task_prefill(case: Case, form_id: str, task_id: str) -> dict[str, Any]:
