@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 from sqlalchemy import case as sql_case
 from sqlalchemy import select, update
 
+from engine.runner import TaskNotReady
+
 from . import noticetexts, senders
 from .casework import CaseworkError, Forbidden, NotFound, can_see_reporter, load, visible_cases
 from .clock import LOCAL_ZONE, clock, local_today
@@ -172,9 +174,18 @@ def notice_for(user: User, notice_id: int) -> Notice:
     return notice
 
 
+def reporter_facts(notice: Notice) -> dict[str, Any]:
+    """The case's facts as its notice task saw them (the latest step may be a withdrawal's, without them)."""
+    loaded = load(notice.case)
+    try:
+        return loaded.runner.task_data(loaded.running, notice.task_id)
+    except TaskNotReady:
+        return dict(loaded.running.data)
+
+
 def shown(user: User, notice: Notice) -> dict[str, Any]:
     """The notice as this user may see it: the recipient's contact only for those who may see the reporter."""
-    data = load(notice.case).running.data
+    data = reporter_facts(notice)
     allowed = can_see_reporter(user)
     title, body = notice.title, notice.body
     name = data.get("reporter_name") or ""
@@ -228,7 +239,7 @@ def deliver(user: User, notice_id: int, delivered_on: str | None = None, method:
         raise AlreadySent(_("告知书 %(number)s 已发送，未重复发送", number=notice.number))
     now = clock()()
     if electronic:
-        recipient = (load(notice.case).running.data.get(CONTACT_FIELD[notice.channel]) or "").strip()
+        recipient = (reporter_facts(notice).get(CONTACT_FIELD[notice.channel]) or "").strip()
         if not recipient:
             db.session.rollback()
             raise CaseworkError(_("登记表中没有举报人的%(what)s，无法按其选择的方式发送；请补充后再发送或改为书面告知",

@@ -406,3 +406,16 @@ def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery
 
         entry = db.session.execute(select(TaskEntry).filter_by(case_id=case_id)).scalar_one()
         assert entry.deadline["rule"] == "claim_window" and entry.deadline["trigger"] == "2026-04-08"
+
+
+def test_a_filing_notice_still_reaches_the_reporter_after_a_withdrawal_was_recorded(clerk_app):
+    """The withdrawal's own step knows nothing of the reporter: the notice reads the facts its task saw."""
+    case_id, officer = to_filing_notice(clerk_app, channel="sms")
+    registrar = login(clerk_app, "cq-yuzhong-registrar")
+    registrar.post(f"/cases/{case_id}/events/withdrawal")
+    registrar.done(case_id, RECORD_WITHDRAWAL, WITHDRAWN)
+    [notice] = notices(clerk_app, case_id)
+    assert PHONE in visible_text(officer.get(f"/outbox/{notice.id}"))
+    assert officer.post(f"/outbox/{notice.id}/send").status_code == 302
+    [message] = sent_messages(clerk_app)
+    assert message.recipient == PHONE and notices(clerk_app, case_id)[0].state == "delivered"
