@@ -92,6 +92,9 @@ def test_a_real_name_reporter_s_filing_notice_enters_the_outbox_with_its_due_dat
     assert row["kind"].startswith("是否立案告知") and row["due"] == expected.isoformat()
     assert row["left"] == "剩 4 个工作日" and row["state"] == "待发送" and "CQH 第十五条" in row["basis"]
     assert "是否立案告知已生成，待发送" in visible_text(officer.case_page(case_id))
+    clerk_clock.set("2026-03-13")
+    [row] = outbox_rows(officer)
+    assert row["left"] == "逾期 2 个工作日"
 
 
 def test_an_anonymous_reporter_is_not_notified(clerk_app):
