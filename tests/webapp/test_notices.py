@@ -422,3 +422,33 @@ def test_a_filing_notice_still_reaches_the_reporter_after_a_withdrawal_was_recor
     assert officer.post(f"/outbox/{notice.id}/send").status_code == 302
     [message] = sent_messages(clerk_app)
     assert message.recipient == PHONE and notices(clerk_app, case_id)[0].state == "delivered"
+
+
+class RefusingGateway:
+    """A bureau's own SMS gateway, plugged in by configuration, that refuses the first message."""
+
+    name = "gateway"
+    calls: list = []
+
+    def send(self, message):
+        from webapp.senders import SendFailed
+
+        RefusingGateway.calls.append(message.recipient)
+        if len(RefusingGateway.calls) == 1:
+            raise SendFailed("短信网关繁忙")
+        return "GW-0001"
+
+
+def test_a_configured_sender_is_used_and_a_refusal_records_nothing(clerk_app):
+    case_id, officer = to_filing_notice(clerk_app, channel="sms")
+    [notice] = notices(clerk_app, case_id)
+    clerk_app.config["CLUEFLOW_NOTICE_SENDER"] = "test_notices:RefusingGateway"
+    RefusingGateway.calls.clear()
+    response = officer.post(f"/outbox/{notice.id}/send", follow_redirects=True)
+    assert any("发送失败，未作记录：短信网关繁忙" in m for m in flashes(response)), flashes(response)
+    assert notices(clerk_app, case_id)[0].state == "pending"
+    officer.post(f"/outbox/{notice.id}/send")
+    [notice] = notices(clerk_app, case_id)
+    assert (notice.state, notice.receipt_ref) == ("delivered", "GW-0001") and RefusingGateway.calls == [PHONE, PHONE]
+    assert sent_messages(clerk_app) == []  # the log sender's table is the log sender's
+    assert "Notice outbox" in visible_text(officer.get("/outbox?lang=en&state=all"))
