@@ -138,7 +138,8 @@ def test_a_non_acceptance_notice_gives_the_reasons_and_is_due_15_working_days_af
     assert notice.kind == "non_acceptance"
     assert notice.due == deadline("urumqi", "non_acceptance_notice", "2026-03-02").due
     assert notice.title == "不予受理告知书" and "不予受理的理由：" in notice.body
-    assert "CQH-12-2" in notice.body or "URU" in notice.body or "医疗保障" in notice.body.split("理由：")[1]
+    reason = notice.body.split("不予受理的理由：")[1]
+    assert reason.startswith("举报事项不属于医疗保障部门监管职责范围，不予受理，请向有处理权限的部门提出。\n")
 
 
 def test_the_result_is_told_after_the_decision(clerk_app):
