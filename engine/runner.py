@@ -19,7 +19,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .bpmn import DeadlineTimer, FeelScriptEngine, FormTask
@@ -142,6 +142,14 @@ class Runner:
 
     def task(self, case: Case, task_id: str) -> TaskInfo:
         return self._info(self._ready_task(case, task_id))
+
+    def task_data(self, case: Case, task_id: str) -> dict[str, Any]:
+        """The data one task of the case saw, ready or done (the facts as they stood at that step;
+        `case.data` is the latest step's, which after an event subprocess holds only its own)."""
+        try:
+            return dict(case.workflow.get_task_from_id(UUID(task_id)).data)
+        except (KeyError, ValueError, TaskNotFoundException) as exc:
+            raise TaskNotReady(f"no task {task_id} in this case") from exc
 
     def complete(self, case: Case, task_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """Complete a ready user task with data validated against its form; returns the clean data.

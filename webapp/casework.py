@@ -119,7 +119,7 @@ def inbox(user: User, *, process: str | None = None, pack: str | None = None, ov
 
 
 REPORTER_FIELDS = ("reporter_name", "reporter_sex", "reporter_id_no", "reporter_employer", "reporter_phone",
-                   "reporter_address")
+                   "reporter_address", "reporter_email")
 HANDLING_ROLES = frozenset({"registrar", "case_officer", "division_head", "bureau_head"})
 
 
@@ -378,6 +378,9 @@ def _sync_rows(row: Case, runner: Runner, running: RunningCase) -> None:
     for gone in existing.values():
         db.session.execute(delete(TaskQueue).where(TaskQueue.task_entry_id == gone.id))
         db.session.delete(gone)
+    from .notices import queue_notices  # the outbox follows the ready notice tasks (CQH 15, 22; URU 14, 16)
+
+    queue_notices(row, runner, running, ready)
 
 
 def _outcome(running: RunningCase) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.errors import ValidationError
 from engine.packs import read_index
 
-from .. import casework, clock, evidence, packversions
+from .. import casework, clock, evidence, notices, packversions
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent
 from . import bp
@@ -200,7 +200,7 @@ def task(case_id: int, task_id: str):
     compiled = packversions.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
     loaded = casework.load(row)
-    values, errors = dict(loaded.running.data), {}
+    values, errors = {**loaded.running.data, **notices.task_prefill(row, entry.form_id, task_id)}, {}
     if request.method == "POST":
         values = data_from_post(definition, request.form)
         lock = request.form.get("lock_version")

@@ -227,6 +227,7 @@ from .calendars import (  # noqa: E402
     MakeupWorkday,
     MovedDeadline,
 )
+from .notices import Notice, SentMessage  # noqa: E402, F401  (the outbox)
 
 __all__ = ["AuditEntry", "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday",
            "MovedDeadline", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",

@@ -1,0 +1,310 @@
+"""The outbox of notices to real-name reporters: generated when the notice task of a case becomes
+ready, sent by a clerk by the channel the reporter chose, delivery recorded once.
+
+Kinds: the filing notice (CQH 第十五条), the non-acceptance notice with reasons (URU 第十四条第二款),
+the result notice (CQH 第二十二条; never after a withdrawal, CQH 第二十三条) and the claim notice
+(URU 第十六条). Anonymous reporters are not notified. The due date is the notice task's own
+deadline (deadline_rules filing_notice, non_acceptance_notice, claim_notice); the result notice has
+none in the rules. Access follows the cases: a user sees the notices of the cases they may see;
+contact details appear only on the notice itself, for those who may see the reporter.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Mapping
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case as sql_case
+from sqlalchemy import select, update
+
+from engine.runner import TaskNotReady
+
+from . import noticetexts, senders
+from .casework import CaseworkError, Forbidden, NotFound, can_see_reporter, load, visible_cases
+from .clock import LOCAL_ZONE, clock, local_today
+from .extensions import db
+from .models import Case, CaseEvent, Notice, User
+from .packversions import packs_root
+
+
+def N_(message: str) -> str:
+    """Marks a message for the translation catalogue; it is translated where it is shown."""
+    return message
+
+
+KIND_BY_FORM = {"filing_notice": "filing", "non_acceptance_notice": "non_acceptance",
+                "result_notice": "result", "claim_notice": "claim"}
+KIND_NAMES = {"filing": N_("是否立案告知"), "non_acceptance": N_("不予受理告知"),
+              "result": N_("处理结果告知"), "claim": N_("领奖通知")}
+KIND_BASIS = {"filing": "CQH 第十五条", "non_acceptance": "URU 第十四条第二款",
+              "result": "CQH 第二十二条", "claim": "URU 第十六条"}
+KIND_CODES = {"filing": "LA", "non_acceptance": "BSL", "result": "JG", "claim": "LJ"}
+CHANNEL_NAMES = {"letter": N_("书面（信件）"), "sms": N_("短信"), "email": N_("电子邮件")}
+CONTACT_FIELD = {"letter": "reporter_address", "sms": "reporter_phone", "email": "reporter_email"}
+LETTER_METHODS = {"post": N_("邮寄（挂号信）"), "in_person": N_("当面送达")}
+STATE_NAMES = {"pending": N_("待发送"), "sending": N_("发送中"), "delivered": N_("已送达"),
+               "done_in_case": N_("已在案件中办理")}
+SENDER_ROLES = frozenset({"case_officer", "registrar"})
+OUTBOX_ROLES = frozenset({"registrar", "case_officer", "division_head", "bureau_head", "auditor"})
+# Task forms that record the delivery of a claim notice (filled from the notice once delivered).
+DELIVERY_FORMS = {"notice_delivery": "claim"}
+
+
+class AlreadySent(CaseworkError):
+    """The notice was sent before (a second click, or a colleague): nothing was sent again."""
+
+
+class InvalidDelivery(CaseworkError):
+    """The delivery record is incomplete; messages per field, in Chinese."""
+
+    def __init__(self, messages: dict[str, str]):
+        super().__init__("；".join(messages.values()))
+        self.messages = messages
+
+
+# -- generation (called by casework._sync whenever a case's ready tasks are rebuilt) ---------------
+
+def queue_notices(row: Case, runner, running, ready) -> list[Notice]:
+    """Put a notice in the outbox for every newly ready notice task of a real-name reporter's case;
+    a pending notice whose task was completed in the case without it is marked so."""
+    data = running.data
+    existing = {n.task_id: n for n in db.session.execute(select(Notice).filter_by(case_id=row.id)).scalars()}
+    ready_ids = {t.id for t in ready}
+    for notice in existing.values():
+        if notice.state == "pending" and notice.task_id not in ready_ids:
+            notice.state = "done_in_case"
+    if data.get("anonymous"):
+        return []  # anonymous reporters are not notified (CQH 第十条, 第十五条)
+    created = []
+    for task in ready:
+        kind = KIND_BY_FORM.get(task.form_id)
+        if kind is None or task.id in existing:
+            continue
+        if kind == "result" and data.get("withdrawn"):
+            continue  # withdrawn before the decision: the result is not told (CQH 第二十三条)
+        notice = _generate(row, runner, data, task, kind, existing)
+        if notice is not None:
+            created.append(notice)
+            existing[task.id] = notice
+    return created
+
+
+def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, existing) -> Notice | None:
+    same_kind = sum(1 for n in existing.values() if n.kind == kind)
+    number = f"{row.number}-{KIND_CODES[kind]}" + (f"-{same_kind + 1}" if same_kind else "")
+    channel = reporter_channel(data)
+    try:
+        text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number))
+    except (noticetexts.TemplateMissing, noticetexts.TemplateBroken) as exc:
+        # The case goes on; the clerk notifies by hand and the rule administrators fix the template.
+        current_app.logger.error("notice %s of case %s not generated: %s", kind, row.number, exc)
+        db.session.add(CaseEvent(case_id=row.id, kind="notice", title=f"告知书未能生成（模板问题：{exc}）"[:200],
+                                 at=runner.clock()))
+        return None
+    notice = Notice(case_id=row.id, bureau_id=row.bureau_id, pack=row.pack, kind=kind, number=number,
+                    task_id=task.id, element_id=task.element_id, channel=channel, title=text.title,
+                    body=text.body, template=text.template, template_sha256=text.sha256,
+                    due=date.fromisoformat(task.deadline["due"]) if task.deadline else None,
+                    deadline=task.deadline, state="pending", created_at=runner.clock())
+    db.session.add(notice)
+    db.session.add(CaseEvent(case_id=row.id, kind="notice", at=runner.clock(), detail={"number": number},
+                             title=f"{KIND_NAMES[kind]}已生成，待发送（{number}）"))
+    return notice
+
+
+def reporter_channel(data: Mapping[str, Any]) -> str:
+    """The channel the reporter chose on the 登记表 (a letter when none was chosen)."""
+    chosen = data.get("notice_channel")
+    return chosen if chosen in CONTACT_FIELD else "letter"
+
+
+def _context(row: Case, runner, data: Mapping[str, Any], number: str) -> dict[str, Any]:
+    """What a notice template may use: the case's data and the facts every notice needs."""
+    context = {k: v for k, v in data.items() if isinstance(k, str) and k.isidentifier()}
+    context.update(
+        case_number=data.get("registration_no") or row.number, bureau=row.bureau.name, notice_no=number,
+        issued_on=local_today(), reporter_name=data.get("reporter_name") or "举报人",
+        reported=row.reported_unit or row.reported_person or data.get("reported_unit_name")
+        or data.get("reported_person_name") or "被举报对象",
+        claim_window=_claim_window(runner),
+    )
+    return context
+
+
+def _claim_window(runner) -> str:
+    """The claim window of the case's pack in words (deadline_rules claim_window): 60日, 2个月."""
+    try:
+        rule = runner.pack.decide("deadline_rules", {"rule": "claim_window"})
+    except Exception:  # noqa: BLE001 - a pack without the rule still gets its notice, worded without it
+        return ""
+    units = {"days": "日", "months": "个月", "working_days": "个工作日"}
+    return f"{rule.get('count')}{units.get(rule.get('unit'), '')}"
+
+
+# -- what a user may see ---------------------------------------------------------------------------
+
+def _require_outbox(user: User) -> None:
+    if not OUTBOX_ROLES & user.roles:
+        raise Forbidden(_("您的角色不能查看告知书"))
+
+
+def _visible(user: User):
+    cases = visible_cases(user).with_only_columns(Case.id)
+    return select(Notice).where(Notice.bureau_id.in_(user.bureau.visible_bureau_ids()), Notice.case_id.in_(cases))
+
+
+def outbox(user: User, state: str = "pending", limit: int = 200) -> list[Notice]:
+    """The notices of the user's bureaus: pending soonest due first (no deadline last), or all/delivered."""
+    _require_outbox(user)
+    query = _visible(user)
+    if state in ("pending", "delivered"):
+        query = query.where(Notice.state == state)
+    no_due_last = sql_case((Notice.due.is_(None), 1), else_=0)
+    query = query.order_by(no_due_last, Notice.due, Notice.id)
+    return list(db.session.execute(query.limit(limit)).scalars())
+
+
+def notice_for(user: User, notice_id: int) -> Notice:
+    _require_outbox(user)
+    notice = db.session.execute(_visible(user).where(Notice.id == notice_id)).scalar_one_or_none()
+    if notice is None:
+        raise NotFound(_("告知书不存在或您无权查看"))
+    return notice
+
+
+def reporter_facts(notice: Notice) -> dict[str, Any]:
+    """The case's facts as its notice task saw them (the latest step may be a withdrawal's, without them)."""
+    loaded = load(notice.case)
+    try:
+        return loaded.runner.task_data(loaded.running, notice.task_id)
+    except TaskNotReady:
+        return dict(loaded.running.data)
+
+
+def shown(user: User, notice: Notice) -> dict[str, Any]:
+    """The notice as this user may see it: the recipient's contact only for those who may see the reporter."""
+    data = reporter_facts(notice)
+    allowed = can_see_reporter(user)
+    title, body = notice.title, notice.body
+    name = data.get("reporter_name") or ""
+    if not allowed and name:
+        title, body = title.replace(name, "（保密）"), body.replace(name, "（保密）")
+    if allowed:
+        current_app.logger.info("reporter contact of case %s shown to %s on notice %s", notice.case.number,
+                                user.username, notice.number)
+    return {"title": title, "paragraphs": noticetexts.paragraphs(body), "allowed": allowed,
+            "reporter_name": name if allowed else "（保密）",
+            "recipient": (data.get(CONTACT_FIELD[notice.channel]) or "") if allowed else "（保密）",
+            "address": (data.get("reporter_address") or "") if allowed else "（保密）"}
+
+
+def notice_for_task(case: Case, form_id: str, task_id: str) -> Notice | None:
+    """The notice a task of the case is about: its own, or the claim notice whose delivery it records."""
+    if form_id in DELIVERY_FORMS:
+        query = (select(Notice).filter_by(case_id=case.id, kind=DELIVERY_FORMS[form_id])
+                 .order_by(Notice.id.desc()).limit(1))
+    elif form_id in KIND_BY_FORM:
+        query = select(Notice).filter_by(case_id=case.id, task_id=task_id)
+    else:
+        return None
+    return db.session.execute(query).scalars().first()
+
+
+def notices_of_case(case: Case) -> list[Notice]:
+    return list(db.session.execute(select(Notice).filter_by(case_id=case.id).order_by(Notice.id)).scalars())
+
+
+# -- sending ---------------------------------------------------------------------------------------
+
+def deliver(user: User, notice_id: int, delivered_on: str | None = None, method: str | None = None,
+            receipt_ref: str | None = None) -> Notice:
+    """Send a notice and record its delivery, once: SMS and e-mail through the configured sender (its
+    reference is the receipt), a letter by recording when and how it was delivered and its receipt."""
+    notice = notice_for(user, notice_id)
+    if not SENDER_ROLES & user.roles:
+        raise Forbidden(_("只有承办人或登记员可以发送告知书"))
+    if notice.state != "pending":
+        raise AlreadySent(_("告知书 %(number)s 已发送，未重复发送", number=notice.number))
+    electronic = notice.channel in ("sms", "email")
+    if not electronic:
+        on = _letter_delivery(notice, delivered_on, method, receipt_ref)
+    # Claim the row: of two submissions only one finds it pending (the other waits for the row lock on
+    # PostgreSQL, the write lock on SQLite, and then finds it taken).
+    claimed = db.session.execute(update(Notice).where(Notice.id == notice.id, Notice.state == "pending")
+                                 .values(state="sending").execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise AlreadySent(_("告知书 %(number)s 已发送，未重复发送", number=notice.number))
+    now = clock()()
+    if electronic:
+        recipient = (reporter_facts(notice).get(CONTACT_FIELD[notice.channel]) or "").strip()
+        if not recipient:
+            db.session.rollback()
+            raise CaseworkError(_("登记表中没有举报人的%(what)s，无法按其选择的方式发送；请补充后再发送或改为书面告知",
+                                  what=_("手机号码") if notice.channel == "sms" else _("电子邮箱")))
+        try:
+            reference = senders.configured().send(senders.Message(notice.id, notice.channel, recipient,
+                                                                  notice.title, notice.body))
+        except senders.SendFailed as exc:
+            db.session.rollback()
+            raise CaseworkError(_("发送失败，未作记录：%(reason)s", reason=str(exc))) from exc
+        on, method, receipt_ref = local_today(), notice.channel, reference
+    db.session.refresh(notice)
+    notice.state, notice.delivered_on, notice.delivery_method = "delivered", on, method
+    notice.receipt_ref, notice.sent_at, notice.sent_by_id = (receipt_ref or "").strip()[:120], now, user.id
+    db.session.add(CaseEvent(case_id=notice.case_id, user_id=user.id, kind="notice", at=now,
+                             detail={"number": notice.number, "method": method, "receipt": notice.receipt_ref},
+                             title=f"{KIND_NAMES[notice.kind]}已送达（{notice.number}，{on.isoformat()}）"))
+    db.session.commit()
+    return notice
+
+
+def _letter_delivery(notice: Notice, delivered_on: str | None, method: str | None, receipt_ref: str | None) -> date:
+    problems: dict[str, str] = {}
+    on = None
+    try:
+        on = date.fromisoformat((delivered_on or "").strip())
+    except ValueError:
+        problems["delivered_on"] = _("请填写送达日期（YYYY-MM-DD）")
+    if on is not None and on > local_today():
+        problems["delivered_on"] = _("送达日期不能晚于今天")
+    elif on is not None and on < _local_date(notice.created_at):
+        problems["delivered_on"] = _("送达日期不能早于告知书生成日期")
+    if method not in LETTER_METHODS:
+        problems["method"] = _("请选择送达方式")
+    if not (receipt_ref or "").strip():
+        problems["receipt_ref"] = _("请填写回执编号或挂号信号")
+    if problems:
+        raise InvalidDelivery(problems)
+    return on
+
+
+def _local_date(instant: datetime) -> date:
+    """The Beijing date of a stored instant (SQLite gives it back without its zone: it is UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(LOCAL_ZONE).date()
+
+
+def task_prefill(case: Case, form_id: str, task_id: str) -> dict[str, Any]:
+    """Values for a notice task's form from its delivered notice, for the clerk to check and submit."""
+    notice = notice_for_task(case, form_id, task_id)
+    if notice is None or notice.state != "delivered":
+        return {}
+    on = notice.delivered_on.isoformat()
+    if form_id in DELIVERY_FORMS:
+        return {"notice_received_on": on, "receipt_method": _claim_method(notice)}
+    if notice.kind == "claim":
+        return {"claim_notice_no": notice.number, "claim_notice_issued_on": on, "delivery_method": _claim_method(notice)}
+    method = {"sms": "sms", "email": "online"}.get(notice.channel) or (
+        "in_person" if notice.delivery_method == "in_person" else "letter")
+    return {"notice_sent_on": on, "notice_method": method,
+            "notice_text": f"{notice.title}（{notice.number}）\n{notice.body}"}
+
+
+def _claim_method(notice: Notice) -> str:
+    if notice.channel in ("sms", "email"):
+        return "electronic"
+    return "in_person" if notice.delivery_method == "in_person" else "post"

@@ -1,0 +1,129 @@
+"""The wording of the notices to reporters: Jinja templates kept as data, one per pack and notice kind.
+
+`notices/<pack>/<kind>.txt` under the packs root, found along the pack's parent chain like the
+BPMN, DMN and form files (a city overrides the national wording file by file). Policy staff edit
+them as text: they are rendered in Jinja's sandbox (no attribute walks, no Python), the first line
+is the title and blank lines separate paragraphs. Rendered once per notice; the row keeps the
+text and the template's SHA-256, so a later edit never changes a notice already generated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Mapping
+
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from engine.packs import read_index
+
+FOLDER = "notices"
+SUFFIX = ".txt"
+
+
+class TemplateMissing(Exception):
+    """No notice template for this kind anywhere along the pack's chain."""
+
+
+class TemplateBroken(Exception):
+    """A notice template that cannot be rendered (syntax, unknown variable, forbidden access)."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str  # paragraphs separated by blank lines, without the title
+    template: str  # relative path, e.g. notices/national/filing.txt
+    sha256: str
+
+
+def cn_date(value: Any) -> str:
+    """2026-03-02 → 2026年3月2日, the way official letters write dates."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def yuan(value: Any) -> str:
+    """An amount in yuan with two decimals and thousands separators: 12,000.00元."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{amount:,.2f}元"
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox, with powers refused and repetition bounded (a template must not hang the server)."""
+
+    intercepted_binops = frozenset({"**", "*"})
+    MAX_REPEAT = 1000
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("'**' is not allowed in notice templates")
+        if operator == "*" and any(isinstance(v, (str, list, tuple)) for v in (left, right)) \
+                and any(isinstance(v, int) and v > self.MAX_REPEAT for v in (left, right)):
+            raise SecurityError(f"repetition above {self.MAX_REPEAT} is not allowed in notice templates")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment(undefined) -> ImmutableSandboxedEnvironment:
+    env = _Sandbox(autoescape=False, undefined=undefined)
+    env.filters.update(cn_date=cn_date, yuan=yuan)
+    return env
+
+
+# A fact the case does not have yet renders empty; the checks render strictly to catch misspelt names.
+_ENV, _STRICT = _environment(ChainableUndefined), _environment(StrictUndefined)
+
+
+def find(root: Path | str, pack: str, kind: str) -> Path:
+    """The template of a notice kind for a pack: its own, else its nearest parent's."""
+    root = Path(root)
+    infos = read_index(root)
+    current: str | None = pack
+    while current:
+        path = root / FOLDER / current / f"{kind}{SUFFIX}"
+        if path.is_file():
+            return path
+        current = infos[current].parent if current in infos else None
+    raise TemplateMissing(f"no notice template {FOLDER}/<pack>/{kind}{SUFFIX} for pack '{pack}'")
+
+
+def render(root: Path | str, pack: str, kind: str, context: Mapping[str, Any], strict: bool = False) -> Rendered:
+    """Render the pack's template of a notice kind with the case's facts (strict: unknown names fail)."""
+    path = find(root, pack, kind)
+    source = path.read_text(encoding="utf-8")
+    try:
+        text = (_STRICT if strict else _ENV).from_string(source).render(**context)
+    except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:  # range() too big is OverflowError
+        raise TemplateBroken(f"{path.relative_to(Path(root))}: {exc}") from exc
+    lines = text.strip().splitlines()
+    title = lines[0].strip() if lines else ""
+    body = "\n".join(lines[1:]).strip()
+    return Rendered(title=title, body=body, template=str(path.relative_to(Path(root))),
+                    sha256=hashlib.sha256(source.encode("utf-8")).hexdigest())
+
+
+def paragraphs(body: str) -> list[str]:
+    """The body's paragraphs (blank-line separated; single line breaks kept inside a paragraph)."""
+    blocks, current = [], []
+    for line in body.splitlines():
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            blocks.append("".join(current))
+            current = []
+    if current:
+        blocks.append("".join(current))
+    return blocks

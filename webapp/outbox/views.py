@@ -1,0 +1,95 @@
+"""Routes of the outbox. Thin: read the request, call one function of webapp.notices, render."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import casework, clock, notices, noticetexts, packversions
+from . import bp
+
+STATE_FILTERS = ("pending", "delivered", "all")
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Every outbox page needs a logged-in user."""
+
+
+@bp.errorhandler(casework.NotFound)
+def _not_found(error):
+    return render_template("errors.html", code=404, title="页面不存在", message=str(error)), 404
+
+
+@bp.errorhandler(casework.Forbidden)
+def _forbidden(error):
+    return render_template("errors.html", code=403, title="没有权限", message=str(error)), 403
+
+
+@bp.get("")
+def index():
+    state = request.args.get("state") if request.args.get("state") in STATE_FILTERS else "pending"
+    today = clock.local_today()
+    rows = notices.outbox(current_user, state=state)
+    return render_template("outbox/index.html", notices=rows, state=state, today=today,
+                           left=packversions.working_days_left(rows, today), kinds=notices.KIND_NAMES,
+                           states=notices.STATE_NAMES, basis=notices.KIND_BASIS)
+
+
+@bp.get("/<int:notice_id>")
+def notice(notice_id: int):
+    row = notices.notice_for(current_user, notice_id)
+    return _notice_page(row, {}, {})
+
+
+def _notice_page(row, values, errors, status=200):
+    today = clock.local_today()
+    return render_template("outbox/notice.html", notice=row, shown=notices.shown(current_user, row), today=today,
+                           left=packversions.working_days_left([row], today)[row.id], kinds=notices.KIND_NAMES,
+                           states=notices.STATE_NAMES, channels=notices.CHANNEL_NAMES, basis=notices.KIND_BASIS,
+                           methods=notices.LETTER_METHODS, may_send=bool(notices.SENDER_ROLES & current_user.roles),
+                           values=values, errors=errors), status
+
+
+@bp.get("/<int:notice_id>/letter")
+def letter(notice_id: int):
+    row = notices.notice_for(current_user, notice_id)
+    issued = noticetexts.cn_date(row.delivered_on or clock.local_today())
+    return render_template("outbox/letter.html", notice=row, shown=notices.shown(current_user, row), issued=issued)
+
+
+@bp.post("/<int:notice_id>/send")
+def send(notice_id: int):
+    values = {k: (request.form.get(k) or "").strip() for k in ("delivered_on", "method", "receipt_ref")}
+    try:
+        row = notices.deliver(current_user, notice_id, **values)
+    except notices.InvalidDelivery as exc:
+        return _notice_page(notices.notice_for(current_user, notice_id), values, exc.messages, 422)
+    except notices.AlreadySent as exc:
+        flash(str(exc), "warn")
+    except (casework.NotFound, casework.Forbidden):
+        raise  # the blueprint's 404 / 403 pages
+    except casework.CaseworkError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("告知书 %(number)s 已送达并记录", number=row.number))
+    return redirect(url_for("outbox.notice", notice_id=notice_id))
+
+
+@bp.app_template_global()
+def notice_for_task(case, entry):
+    """The notice a task page refers to (templates/outbox/_task_notice.html)."""
+    return notices.notice_for_task(case, entry.form_id, entry.task_id)
+
+
+@bp.app_template_global()
+def notices_of_case(case):
+    """The case's notices, listed among its documents (templates/outbox/_case_notices.html)."""
+    return notices.notices_of_case(case)
+
+
+@bp.app_template_global()
+def notice_label(notice):
+    return f"{_(notices.KIND_NAMES[notice.kind])}（{_(notices.STATE_NAMES[notice.state])}）"
