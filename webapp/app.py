@@ -90,10 +90,12 @@ def _locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .deadlines import bp as deadlines_bp
     from .packs import bp as packs_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(deadlines_bp)
     app.register_blueprint(packs_bp)
 
 
