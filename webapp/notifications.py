@@ -32,15 +32,18 @@ def reminder_days() -> int:
     return int(current_app.config.get("CLUEFLOW_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
 
 
-def recipients(bureau_id: int, roles, case_id: int | None, claimed_by_id: int | None = None) -> list[int]:
+def recipients(bureau_id: int, roles, case_id: int | None, claimed_by_id: int | None = None,
+               staff: dict | None = None) -> list[int]:
     """Who is told about a task: its claimant, else the active users of its roles in its bureau
-    who are not recused from the case."""
+    who are not recused from the case. `staff` caches the bureaus' users within one tick."""
     if claimed_by_id is not None:
         return [claimed_by_id]
-    users = db.session.execute(select(User.id, User.roles_text).where(User.bureau_id == bureau_id,
-                                                                      User.active.is_(True))).all()
+    staff = {} if staff is None else staff
+    if bureau_id not in staff:
+        staff[bureau_id] = db.session.execute(select(User.id, User.roles_text).where(
+            User.bureau_id == bureau_id, User.active.is_(True))).all()
     wanted = set(roles)
-    ids = [uid for uid, text in users if wanted & set(text.split(","))]
+    ids = [uid for uid, text in staff[bureau_id] if wanted & set(text.split(","))]
     if case_id is not None and ids:
         recused = set(db.session.execute(select(Recusal.user_id).where(Recusal.case_id == case_id)).scalars())
         ids = [i for i in ids if i not in recused]
@@ -110,16 +113,18 @@ def _remind(entry: TaskEntry, days_left: int | None, now: datetime) -> None:
                                     kind="reminder", title=title[:200], body=body[:400], created_at=now))
 
 
-def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime) -> int:
+def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime, staff: dict | None = None) -> int:
     """Tell the users of each task a fired timer opened (the head's 督办) which deadline passed."""
     if not opened:
         return 0
-    overdue = [e for e in db.session.execute(select(TaskEntry).where(TaskEntry.case_id == case.id,
-                                                                     TaskEntry.due.is_not(None))).scalars()]
-    passed = "；".join(f"「{e.name}」{e.due.isoformat()} 到期（{basis_text(e.deadline)}）" for e in overdue)
+    # The case's task rows were just brought in step by _sync: read them from the session, not the database.
+    rows = [o for o in list(db.session.identity_map.values()) if isinstance(o, TaskEntry) and o.case_id == case.id]
+    today = now.astimezone(LOCAL_ZONE).date()
+    passed = "；".join(f"「{e.name}」{e.due.isoformat()} 到期（{basis_text(e.deadline)}）"
+                      for e in sorted(rows, key=lambda e: e.due) if e.due is not None and e.due < today)
     for entry in opened:
         title = f"超期督办：{case.number}「{entry.name}」"
-        for user_id in recipients(case.bureau_id, entry.roles, case.id):
+        for user_id in recipients(case.bureau_id, entry.roles, case.id, staff=staff):
             db.session.add(Notification(user_id=user_id, case_id=case.id, task_id=entry.task_id, kind="escalation",
                                         title=title[:200], body=passed[:400] or None, created_at=now))
     return len(opened)

@@ -83,6 +83,7 @@ def tick(batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = 
 def fire_due(now_fn, batch: int, result: TickResult) -> None:
     """Fire every case due by now, a batch per transaction, until none is left."""
     now = now_fn()
+    staff: dict = {}  # the bureaus' users, read once per tick for the notifications
     stuck: set[int] = set()  # fired yet still due: left for the next tick rather than looping
     while True:
         cases = _claim(now, batch, stuck)
@@ -92,7 +93,7 @@ def fire_due(now_fn, batch: int, result: TickResult) -> None:
         failures = {f.case_id: f for f in db.session.execute(
             select(TimerFailure).where(TimerFailure.case_id.in_([c.id for c in cases]))).scalars()}
         for case in cases:
-            _fire_one(case, failures.get(case.id), now_fn, now, result)
+            _fire_one(case, failures.get(case.id), now_fn, now, result, staff)
             if case.next_timer_at is not None and _aware(case.next_timer_at) <= now and case.id not in failures:
                 stuck.add(case.id)
         db.session.commit()
@@ -113,7 +114,8 @@ def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
     return list(db.session.execute(query).scalars())
 
 
-def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, result: TickResult) -> None:
+def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, result: TickResult,
+              staff: dict) -> None:
     from .notifications import notify_escalation
 
     try:
@@ -132,7 +134,7 @@ def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, r
     if fired:
         result.cases += 1
         result.timers += len(fired)
-        result.escalations += notify_escalation(case, opened, now)
+        result.escalations += notify_escalation(case, opened, now, staff)
 
 
 def _record_failure(case_id: int, failure: TimerFailure | None, exc: BaseException, now: datetime) -> None:
