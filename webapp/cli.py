@@ -163,7 +163,8 @@ def worker(once, interval, batch, fixed_now):
     from engine.runner import FixedClock
     from webapp.worker import run as run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("clueflow.worker").setLevel(logging.INFO)
     app = _app()
     if fixed_now:
         from datetime import datetime

@@ -117,11 +117,10 @@ def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime, staff:
     """Tell the users of each task a fired timer opened (the head's 督办) which deadline passed."""
     if not opened:
         return 0
-    # The case's task rows were just brought in step by _sync: read them from the session, not the database.
-    rows = [o for o in list(db.session.identity_map.values()) if isinstance(o, TaskEntry) and o.case_id == case.id]
+    rows = db.session.execute(select(TaskEntry).where(TaskEntry.case_id == case.id, TaskEntry.due.is_not(None))).scalars()
     today = now.astimezone(LOCAL_ZONE).date()
     passed = "；".join(f"「{e.name}」{e.due.isoformat()} 到期（{basis_text(e.deadline)}）"
-                      for e in sorted(rows, key=lambda e: e.due) if e.due is not None and e.due < today)
+                      for e in sorted(rows, key=lambda e: e.due) if e.due < today)
     for entry in opened:
         title = f"超期督办：{case.number}「{entry.name}」"
         for user_id in recipients(case.bureau_id, entry.roles, case.id, staff=staff):

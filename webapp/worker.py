@@ -36,6 +36,7 @@ BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 DEFAULT_BATCH = 20
 DEFAULT_INTERVAL = 30.0
+SQLITE_WAIT_MS = 60_000  # how long a worker waits for another one's batch on SQLite
 
 
 @dataclass
@@ -85,6 +86,7 @@ def fire_due(now_fn, batch: int, result: TickResult) -> None:
     now = now_fn()
     staff: dict = {}  # the bureaus' users, read once per tick for the notifications
     stuck: set[int] = set()  # fired yet still due: left for the next tick rather than looping
+    _compile_due_versions(now)
     while True:
         cases = _claim(now, batch, stuck)
         if not cases:
@@ -99,6 +101,18 @@ def fire_due(now_fn, batch: int, result: TickResult) -> None:
         db.session.commit()
 
 
+def _compile_due_versions(now: datetime) -> None:
+    """Parse the pack versions of the due cases before any lock is taken: parsing takes a while, and
+    on SQLite the claim holds the only write lock."""
+    from .packversions import compiled_version
+
+    versions = db.session.execute(select(Case.pack, Case.pack_version).where(Case.next_timer_at <= now,
+                                                                             Case.status == "open").distinct()).all()
+    for pack, version in versions:
+        compiled_version(pack, version)
+    db.session.rollback()
+
+
 def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
     """Lock up to `batch` due cases for this transaction (see the module's docstring)."""
     retry_later = select(TimerFailure.case_id).where(TimerFailure.retry_at > now)
@@ -110,7 +124,9 @@ def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Case)
     elif db.engine.dialect.name == "sqlite":
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        connection = db.session.connection()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")  # another worker's batch
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     return list(db.session.execute(query).scalars())
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from clerk import ACCEPTANCE, JURISDICTION, KEEP, login, visible_text
 from sqlalchemy import func, select
 
-from clerk import ACCEPTANCE, KEEP, JURISDICTION, login, visible_text
 from webapp import worker
 from webapp.extensions import db
 from webapp.models import Case, CaseEvent, DistrictReport, Notification, TaskEntry, TimerFailure, User
@@ -49,6 +49,14 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-03-23" and "URU 第十四条第一款" in row["basis"]
+    with clerk_app.app_context():  # the deadline as stored in the task index: everything an auditor checks
+        [entry] = db.session.execute(select(TaskEntry).filter_by(case_id=case_id)).scalars()
+        stored = entry.deadline
+        db.session.remove()
+    assert {k: stored[k] for k in ("rule", "basis", "count", "unit", "trigger", "due", "provisional")} == {
+        "rule": "acceptance_opinion", "basis": "URU 第十四条第一款", "count": 15, "unit": "working_days",
+        "trigger": "2026-03-02", "due": "2026-03-23", "provisional": False}
+    assert stored["calendar"].startswith("CN 2026@")  # the calendar year and its version
 
     clerk_clock.set("2026-03-17")  # 4 WD before: nothing yet
     assert _tick(clerk_app).reminders == 0
@@ -82,6 +90,8 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
     text = visible_text(board)
     assert "受理审查" in text and "逾期 1 个工作日" in text and "URU 第十四条第一款：15 个工作日" in text
     with clerk_app.app_context():
+        [entry] = db.session.execute(select(TaskEntry).filter_by(case_id=case_id, form_id="acceptance_check")).scalars()
+        assert entry.deadline["rule"] == "acceptance_opinion"  # a passed deadline is still explained
         events = db.session.execute(select(CaseEvent.title).filter_by(case_id=case_id, kind="timer")).scalars().all()
         assert events == ["期限届满：Event_AcceptanceDue"]
         db.session.remove()
