@@ -122,7 +122,7 @@ def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime, staff:
     passed = "；".join(f"「{e.name}」{e.due.isoformat()} 到期（{basis_text(e.deadline)}）"
                       for e in sorted(rows, key=lambda e: e.due) if e.due < today)
     for entry in opened:
-        title = f"超期督办：{case.number}「{entry.name}」"
+        title = f"{'超期督办' if entry.form_id == 'overdue_review' else '期限届满'}：{case.number}「{entry.name}」"
         for user_id in recipients(case.bureau_id, entry.roles, case.id, staff=staff):
             db.session.add(Notification(user_id=user_id, case_id=case.id, task_id=entry.task_id, kind="escalation",
                                         title=title[:200], body=passed[:400] or None, created_at=now))

@@ -138,6 +138,9 @@ def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, r
         with db.session.begin_nested():
             fired = casework.fire_due_timers(case, now_fn)
             opened = [o for o in db.session.new if isinstance(o, TaskEntry)]
+            if not fired:  # the stored instant was stale (e.g. a deadline moved): take the state's own
+                loaded = casework.load(case, now_fn)
+                case.next_timer_at = loaded.runner.next_timer(loaded.running)
             db.session.flush()
     except StaleDataError:
         return  # changed by someone else meanwhile: it is looked at again next tick

@@ -198,3 +198,19 @@ def test_district_reports_open_once_per_district_and_quarter_with_the_rest_day_w
         periods = sorted(db.session.execute(select(DistrictReport.period).distinct()).scalars())
         assert periods == ["2026-Q2", "2026-Q3", "2026-Y"]
         db.session.remove()
+
+
+def test_a_stale_next_timer_instant_is_corrected_not_fired(clerk_app, clerk_clock):
+    case_id = _case_at_acceptance(clerk_app, clerk_clock)
+    with clerk_app.app_context():
+        case = db.session.get(Case, case_id)
+        real = worker._aware(case.next_timer_at)
+        case.next_timer_at = real - timedelta(days=5)
+        db.session.commit()
+        db.session.remove()
+    clerk_clock.set("2026-03-20")
+    result = _tick(clerk_app)
+    assert (result.timers, result.failed) == (0, 0)
+    with clerk_app.app_context():
+        assert worker._aware(db.session.get(Case, case_id).next_timer_at) == real
+        db.session.remove()
