@@ -33,9 +33,10 @@ def reminder_days() -> int:
 
 
 def recipients(bureau_id: int, roles, case_id: int | None, claimed_by_id: int | None = None,
-               staff: dict | None = None) -> list[int]:
+               staff: dict | None = None, recused: set[int] | None = None) -> list[int]:
     """Who is told about a task: its claimant, else the active users of its roles in its bureau
-    who are not recused from the case. `staff` caches the bureaus' users within one tick."""
+    who are not recused from the case. `staff` caches the bureaus' users within one tick;
+    `recused`, when given, is the case's recused users (read for a whole batch at once)."""
     if claimed_by_id is not None:
         return [claimed_by_id]
     staff = {} if staff is None else staff
@@ -45,7 +46,8 @@ def recipients(bureau_id: int, roles, case_id: int | None, claimed_by_id: int | 
     wanted = set(roles)
     ids = [uid for uid, text in staff[bureau_id] if wanted & set(text.split(","))]
     if case_id is not None and ids:
-        recused = set(db.session.execute(select(Recusal.user_id).where(Recusal.case_id == case_id)).scalars())
+        if recused is None:
+            recused = set(db.session.execute(select(Recusal.user_id).where(Recusal.case_id == case_id)).scalars())
         ids = [i for i in ids if i not in recused]
     return ids
 
@@ -113,7 +115,8 @@ def _remind(entry: TaskEntry, days_left: int | None, now: datetime) -> None:
                                     kind="reminder", title=title[:200], body=body[:400], created_at=now))
 
 
-def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime, staff: dict | None = None) -> int:
+def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime, staff: dict | None = None,
+                      recused: set[int] | None = None) -> int:
     """Tell the users of each task a fired timer opened (the head's 督办) which deadline passed."""
     if not opened:
         return 0
@@ -123,7 +126,7 @@ def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime, staff:
                       for e in sorted(rows, key=lambda e: e.due) if e.due < today)
     for entry in opened:
         title = f"{'超期督办' if entry.form_id == 'overdue_review' else '期限届满'}：{case.number}「{entry.name}」"
-        for user_id in recipients(case.bureau_id, entry.roles, case.id, staff=staff):
+        for user_id in recipients(case.bureau_id, entry.roles, case.id, staff=staff, recused=recused):
             db.session.add(Notification(user_id=user_id, case_id=case.id, task_id=entry.task_id, kind="escalation",
                                         title=title[:200], body=passed[:400] or None, created_at=now))
     return len(opened)

@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import casework
 from .clock import clock
 from .extensions import db
-from .models import Case, TaskEntry, TimerFailure
+from .models import Case, Recusal, TaskEntry, TimerFailure
 
 log = logging.getLogger("clueflow.worker")
 
@@ -92,10 +92,15 @@ def fire_due(now_fn, batch: int, result: TickResult) -> None:
         if not cases:
             db.session.rollback()
             return
+        ids = [c.id for c in cases]
         failures = {f.case_id: f for f in db.session.execute(
-            select(TimerFailure).where(TimerFailure.case_id.in_([c.id for c in cases]))).scalars()}
+            select(TimerFailure).where(TimerFailure.case_id.in_(ids))).scalars()}
+        recused: dict[int, set[int]] = {i: set() for i in ids}
+        for case_id, user_id in db.session.execute(select(Recusal.case_id, Recusal.user_id)
+                                                   .where(Recusal.case_id.in_(ids))):
+            recused[case_id].add(user_id)
         for case in cases:
-            _fire_one(case, failures.get(case.id), now_fn, now, result, staff)
+            _fire_one(case, failures.get(case.id), now_fn, now, result, staff, recused[case.id])
             if case.next_timer_at is not None and _aware(case.next_timer_at) <= now and case.id not in failures:
                 stuck.add(case.id)
         db.session.commit()
@@ -131,7 +136,7 @@ def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
 
 
 def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, result: TickResult,
-              staff: dict) -> None:
+              staff: dict, recused: set[int]) -> None:
     from .notifications import notify_escalation
 
     try:
@@ -153,7 +158,7 @@ def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, r
     if fired:
         result.cases += 1
         result.timers += len(fired)
-        result.escalations += notify_escalation(case, opened, now, staff)
+        result.escalations += notify_escalation(case, opened, now, staff, recused)
 
 
 def _record_failure(case_id: int, failure: TimerFailure | None, exc: BaseException, now: datetime) -> None:
