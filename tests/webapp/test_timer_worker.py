@@ -190,6 +190,8 @@ def test_district_reports_open_once_per_district_and_quarter_with_the_rest_day_w
     officer.done(case_id, "报送举报处理情况", dict(report_period_label="2026年第二季度", reported_on="2026-07-03",
                                              reports_received="12", cases_filed="5", cases_closed="4",
                                              report_summary="按期报送", reported_by="渝中区承办人"))
+    assert officer.case_page(case_id).status_code == 200
+    assert login(clerk_app, "cq-yubei-case-officer").case_page(case_id).status_code == 404  # another district's
     clerk_clock.set("2026-10-01")
     assert _tick(clerk_app).reports == 2
     clerk_clock.set("2026-12-01")
