@@ -174,7 +174,9 @@ def worker(once, interval, batch, fixed_now):
         except ValueError:
             _fail(f"--now must be an ISO 8601 instant, got '{fixed_now}'")
         app.config["CLUEFLOW_CLOCK"] = FixedClock(instant)
-    run_worker(app, interval=interval, once=once, batch=batch, echo=click.echo)
+    result = run_worker(app, interval=interval, once=once, batch=batch, echo=click.echo)
+    if once and result is None:
+        sys.exit(1)  # the tick failed as a whole (see the log)
 
 
 def _app():

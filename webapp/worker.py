@@ -181,10 +181,12 @@ def _aware(value: datetime) -> datetime:
 
 
 def run(app, *, interval: float = DEFAULT_INTERVAL, once: bool = False, batch: int = DEFAULT_BATCH,
-        stop: threading.Event | None = None, echo=None) -> None:
+        stop: threading.Event | None = None, echo=None) -> TickResult | None:
     """The worker's loop: a tick, then a pause of `interval` seconds, until `stop` is set (or once).
-    A tick that fails as a whole (the database away) is logged and tried again next round."""
+    A tick that fails as a whole (the database away) is logged and tried again next round; the
+    last tick's result is returned (None when it failed)."""
     stop = stop or threading.Event()
+    result = None
     while not stop.is_set():
         with app.app_context():
             try:
@@ -198,8 +200,9 @@ def run(app, *, interval: float = DEFAULT_INTERVAL, once: bool = False, batch: i
         if echo and (result or once):
             echo(result.summary() if result is not None else "tick failed (see the log)")
         if once:
-            return
+            return result
         stop.wait(interval)
+    return result
 
 
 def start_beside(app, interval: float = DEFAULT_INTERVAL) -> threading.Thread:
