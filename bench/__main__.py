@@ -7,11 +7,13 @@
 3. Task completion through the service layer (`casework.complete_task` on a real database) against
    the runner alone and bare SpiffWorkflow on the same report_handling step (bench/service.py).
 4. The inbox, case search and duplicate check over BENCH_CASES generated cases (bench/inbox.py).
+5. A timer-worker tick over BENCH_TIMER_CASES open cases (default 100,000) with BENCH_TIMER_DUE due
+   (default 1,000), target ≤ 1 s (bench/timers.py).
 
 3 and 4 run on a fresh SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL (a database the
 bench may empty) or TEST_DATABASE_URL (the bench then uses a sibling database `clueflow_bench`) is set.
 Sizes: BENCH_CASES (default 1,000,000), BENCH_COMPLETIONS (default 300), BENCH_CALLS (inbox calls per
-user, default 200); BENCH_ONLY=decisions,steps,service,inbox runs a subset.
+user, default 200); BENCH_ONLY=decisions,steps,service,inbox,timers runs a subset.
 
 Timings are printed, never asserted: the tests check behaviour, this checks speed.
 """
@@ -142,9 +144,16 @@ def steps(count: int) -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def main() -> None:
-    only = {p.strip() for p in os.environ.get("BENCH_ONLY", "decisions,steps,service,inbox").split(",")}
+    only = {p.strip() for p in os.environ.get("BENCH_ONLY", "decisions,steps,service,inbox,timers").split(",")}
     if "decisions" in only or "steps" in only:
         engine_benches(only)
+    if "timers" in only:
+        from . import databases, timers
+
+        total = int(os.environ.get("BENCH_TIMER_CASES", "100000"))
+        due = int(os.environ.get("BENCH_TIMER_DUE", "1000"))
+        for label, url in databases.targets():
+            timers.report(label, total, due, timers.run(url, total, due))
     if "service" in only or "inbox" in only:
         from . import databases, inbox, service
 

@@ -283,8 +283,9 @@ class Runner:
         parent = task.parent
         if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
             return None
+        # A timer that has fired still explains the (now passed) deadline of the task it is attached to.
         deadlines = [sibling._get_internal_data("deadline") for sibling in parent.children
-                     if sibling is not task and sibling.state == TaskState.WAITING
+                     if sibling is not task and sibling.state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED)
                      and isinstance(getattr(sibling.task_spec, "event_definition", None), DeadlineTimer)]
         deadlines = [d for d in deadlines if d]
         # The earliest known due date; a deadline waiting for a calendar year only when none is known.

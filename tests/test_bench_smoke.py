@@ -39,3 +39,12 @@ def test_databases_always_include_sqlite(monkeypatch):
     monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
     assert [label for label, _url in databases.targets()] == ["SQLite"]
+
+
+def test_the_timer_bench_fires_each_due_case_once(tmp_path):
+    from bench import timers
+
+    figures = timers.run(_sqlite_url(tmp_path), 30, 5)
+    assert figures["fired_events"] == figures["first"].cases == 6  # the 5 copies and their template
+    assert figures["idle"].cases == 0
+    timers.report("SQLite", 30, 5, figures)

@@ -91,11 +91,13 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .calendars import bp as calendars_bp
     from .cases import bp as cases_bp
+    from .deadlines import bp as deadlines_bp
     from .outbox import bp as outbox_bp
     from .packs import bp as packs_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(deadlines_bp)
     app.register_blueprint(packs_bp)
     app.register_blueprint(calendars_bp)
     app.register_blueprint(outbox_bp)

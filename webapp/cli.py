@@ -135,15 +135,48 @@ def seed_demo_command():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True)
 @click.option("--no-demo", is_flag=True, help="Do not create the demo bureaus and users.")
-def run(host, port, debug, no_demo):
-    """Apply migrations, create the demo users, serve the web application."""
+@click.option("--no-worker", is_flag=True, help="Do not run a timer worker beside the server.")
+def run(host, port, debug, no_demo, no_worker):
+    """Apply migrations, create the demo users, serve the web application (with one timer worker)."""
     app = _app()
     _upgrade(app)
     if not no_demo:
         _print_demo(app)
+    if not no_worker:
+        from webapp.worker import start_beside
+
+        start_beside(app)  # a daemon thread: it stops with the server
     click.echo(f"Clueflow at http://{host}:{port}/")
     gc.freeze()  # the app's long-lived objects (parsed packs, templates) leave the collector's rounds
     app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between ticks.")
+@click.option("--batch", default=20, show_default=True, help="Cases claimed per transaction.")
+@click.option("--now", "fixed_now", help="Run at this fixed instant (ISO 8601, e.g. 2026-03-24T09:00+08:00).")
+def worker(once, interval, batch, fixed_now):
+    """Fire due timers, send deadline reminders and open district reports, every --interval seconds."""
+    import logging
+
+    from engine.runner import FixedClock
+    from webapp.worker import run as run_worker
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("clueflow.worker").setLevel(logging.INFO)
+    app = _app()
+    if fixed_now:
+        from datetime import datetime
+
+        try:
+            instant = datetime.fromisoformat(fixed_now)
+        except ValueError:
+            _fail(f"--now must be an ISO 8601 instant, got '{fixed_now}'")
+        app.config["CLUEFLOW_CLOCK"] = FixedClock(instant)
+    result = run_worker(app, interval=interval, once=once, batch=batch, echo=click.echo)
+    if once and result is None:
+        sys.exit(1)  # the tick failed as a whole (see the log)
 
 
 def _app():

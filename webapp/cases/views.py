@@ -18,7 +18,8 @@ from ..models import Attachment, Case, CaseEvent
 from . import bp
 from .formview import data_from_post, field_components
 
-PROCESS_NAMES = {"report_handling": "举报线索处理", "reward": "举报奖励", "supervisor": "社会监督员"}
+PROCESS_NAMES = {"report_handling": "举报线索处理", "reward": "举报奖励", "supervisor": "社会监督员",
+                 "district_report": "区县报送"}
 
 
 @bp.before_request

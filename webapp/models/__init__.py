@@ -227,8 +227,12 @@ from .calendars import (  # noqa: E402
     MakeupWorkday,
     MovedDeadline,
 )
-from .notices import Notice, SentMessage  # noqa: E402, F401  (the outbox)
+from .notices import Notice, SentMessage  # noqa: E402  (the outbox)
+from .timers import DeadlineReminder, DistrictReport, Notification, TimerFailure  # noqa: E402
 
-__all__ = ["AuditEntry", "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday",
-           "MovedDeadline", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
-           "Recusal", "Attachment", "ROLES", "utcnow"]
+__all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
+           "Recusal", "Attachment", "ROLES", "utcnow",
+           "AuditEntry",
+           "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday", "MovedDeadline",
+           "Notice", "SentMessage",
+           "DeadlineReminder", "DistrictReport", "Notification", "TimerFailure"]
