@@ -90,11 +90,13 @@ def _locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .editor import bp as editor_bp
     from .packs import bp as packs_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(packs_bp)
+    app.register_blueprint(editor_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
