@@ -44,8 +44,9 @@ def examples(draft_id: int, decision_id: str):
     model, decision = _decision(row, decision_id)
     cases = _cases(row, decision_id)
     results = [engine_examples.run_case(model.evaluate, decision_id, n, c) for n, c in enumerate(cases, 1)]
-    return render_template("editor/examples.html", draft=row, decision=decision, columns=table.columns(decision),
-                           cases=cases, results=results, cell=table.cell_text, can_edit=uc.can_edit(current_user))
+    return render_template("editor/examples.html", draft=row, decision=decision,
+                           columns=table.columns(model, decision_id, cases), cases=cases, results=results,
+                           cell=table.shown, can_edit=uc.can_edit(current_user))
 
 
 def _save_cases(row, decision_id: str, cases, what: str):
@@ -58,10 +59,10 @@ def _save_cases(row, decision_id: str, cases, what: str):
 @bp.post("/drafts/<int:draft_id>/examples/<decision_id>")
 def save_examples(draft_id: int, decision_id: str):
     row = uc.draft_for(current_user, draft_id)
-    _, decision = _decision(row, decision_id)
+    model, _decision_row = _decision(row, decision_id)
     back = url_for("editor.examples", draft_id=row.id, decision_id=decision_id)
     try:
-        cases = table.rows_from_form(request.form, table.columns(decision))
+        cases = table.rows_from_form(request.form, table.columns(model, decision_id, _cases(row, decision_id)))
         _save_cases(row, decision_id, cases, _("示例已保存"))
     except table.TableError as error:
         flash(_("未保存：%(why)s", why=str(error)), "error")
@@ -75,14 +76,15 @@ def save_examples(draft_id: int, decision_id: str):
 @bp.post("/drafts/<int:draft_id>/examples/<decision_id>/import")
 def import_examples(draft_id: int, decision_id: str):
     row = uc.draft_for(current_user, draft_id)
-    _, decision = _decision(row, decision_id)
+    model, _decision_row = _decision(row, decision_id)
     back = url_for("editor.examples", draft_id=row.id, decision_id=decision_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash(_("请选择要导入的 CSV 或 Excel 文件"), "error")
         return redirect(back)
     try:
-        cases = table.read_upload(upload.filename, upload.read(table.MAX_UPLOAD + 1), table.columns(decision))
+        cases = table.read_upload(upload.filename, upload.read(table.MAX_UPLOAD + 1),
+                                  table.columns(model, decision_id, _cases(row, decision_id)))
         if request.form.get("mode") == "append":
             cases = _cases(row, decision_id) + cases
         _save_cases(row, decision_id, cases, _("已导入 %(file)s", file=upload.filename))
@@ -98,8 +100,9 @@ def import_examples(draft_id: int, decision_id: str):
 @bp.get("/drafts/<int:draft_id>/examples/<decision_id>.csv")
 def examples_csv(draft_id: int, decision_id: str):
     row = uc.draft_for(current_user, draft_id)
-    _, decision = _decision(row, decision_id)
-    body = "\ufeff" + table.to_csv(_cases(row, decision_id), table.columns(decision))
+    model, _decision_row = _decision(row, decision_id)
+    cases = _cases(row, decision_id)
+    body = "\ufeff" + table.to_csv(cases, table.columns(model, decision_id, cases))
     return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={row.pack}-{decision_id}.csv"})
 
@@ -108,7 +111,7 @@ def examples_csv(draft_id: int, decision_id: str):
 def try_decision(draft_id: int, decision_id: str):
     row = uc.draft_for(current_user, draft_id)
     model, decision = _decision(row, decision_id)
-    cols = [c for c in table.columns(decision) if c.side == "input"]
+    cols = [c for c in table.columns(model, decision_id) if c.side == "input"]
     values = {c.name: request.form.get(f"input:{c.name}", "") for c in cols}
     trace, error = None, None
     if request.method == "POST":

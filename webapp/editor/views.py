@@ -35,6 +35,9 @@ def _forbidden(error):
 
 
 def refused(error: uc.RulebookError, to: str):
+    """A refusal shown on the page the user came from; unknown things and missing rights stay 404/403."""
+    if isinstance(error, (uc.NotFound, uc.Forbidden)):
+        raise error
     flash(str(error), "error")
     return redirect(to)
 

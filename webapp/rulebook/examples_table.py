@@ -36,15 +36,36 @@ class Column:
     side: str  # "input" or "expect"
 
 
-def columns(decision) -> list[Column]:
-    """The table's columns for a decision: its inputs, then its outputs."""
-    if decision.kind == "table":
-        ins = [Column(i.name, i.type_ref, "input") for i in decision.inputs]
-    else:
-        ins = [Column(n, t, "input") for n, t in decision.input_types] or \
-              [Column(n, "", "input") for n in decision.required_inputs]
-    outs = [Column(o.name, o.type_ref, "expect") for o in decision.outputs]
-    return ins + outs
+def columns(model, decision_id: str, cases=()) -> list[Column]:
+    """The table's columns for a decision: the data it and the decisions it requires read (bare names
+    of input columns, DRD input data), any other input the examples give; then its outputs and any
+    other output the examples expect."""
+    ins: dict[str, str] = {}
+    ids = set(model.ids())
+    for did in (*model.requirements(decision_id), decision_id):
+        d = model.get(did)
+        for inp in d.inputs:
+            if inp.path and len(inp.path) == 1 and inp.path[0] not in ids:
+                ins.setdefault(inp.path[0], inp.type_ref)
+        types = dict(d.input_types)
+        for name in d.required_inputs:
+            ins.setdefault(name, types.get(name, ""))
+    for case in cases:
+        for name in case.input:
+            ins.setdefault(name, "")
+    decision = model.get(decision_id)
+    outs = {o.name: o.type_ref for o in decision.outputs}
+    for case in cases:
+        for name in case.expect:
+            outs.setdefault(name, "")
+    return [Column(n, t, "input") for n, t in ins.items()] + [Column(n, t, "expect") for n, t in outs.items()]
+
+
+def shown(values: dict, name: str) -> str:
+    """A cell of the table: empty when the example does not give the value, `null` when it gives none."""
+    if name not in values:
+        return ""
+    return "null" if values[name] is None else cell_text(values[name])
 
 
 def cell_text(value: Any) -> str:
@@ -66,7 +87,7 @@ def parse_cell(text: str, type_ref: str) -> Any:
     text = (text or "").strip()
     if text == "":
         return None
-    if text.lower() == "null":
+    if text.lower() in ("null", "空"):
         return None
     lowered = text.lower()
     if type_ref in ("number", "integer"):
@@ -210,6 +231,6 @@ def to_csv(examples: list[Example], cols: list[Column]) -> str:
     writer.writerow([c.name if c.side == "input" or c.name not in input_names else f"期望:{c.name}"
                      for c in cols] + ["依据", "说明"])
     for ex in examples:
-        writer.writerow([cell_text((ex.input if c.side == "input" else ex.expect).get(c.name)) for c in cols]
+        writer.writerow([shown(ex.input if c.side == "input" else ex.expect, c.name) for c in cols]
                         + [ex.basis, ex.note])
     return buffer.getvalue()
