@@ -28,7 +28,7 @@ KIND_OF = {"bpmn": "bpmn", "dmn": "dmn", "forms": "form", "examples": "examples"
 
 _PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
     (r"^FEEL syntax error in (.+?) `(.*)` \(line (\d+), column (\d+)\): (.*)$",
-     r"FEEL 语法错误：\1 `\2`（第 \3 行第 \4 列）：\5"),
+     r"FEEL 语法错误：\1 `\2`（第 \3 行第 \4 列）：\5"),  # \1 and \5 are put in Chinese by _feel
     (r"^invalid FEEL in (.+?) `(.*)`: (.*)$", r"无效的 FEEL：\1 `\2`：\3"),
     (r"^FEEL: (.*)$", r"FEEL 表达式错误：\1"),
     (r"^unknown variable '(.+?)' \(neither an input of the table nor a required decision\)$",
@@ -69,7 +69,34 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
 ]]
 
 
+_WHAT = {"cell": "单元格", "input expression": "输入表达式", "literal expression": "字面表达式",
+         "input values": "输入取值", "output values": "输出取值", "expression": "表达式"}
+_FEEL_DETAIL = [(re.compile(p), r) for p, r in [
+    (r"^unexpected character (.+?); strings are written in double quotes$", r"意外的字符 \1；FEEL 的字符串须用双引号"),
+    (r"^unexpected character (.+)$", r"意外的字符 \1"),
+    (r"^unexpected (.+?); expected (.+)$", r"意外的 \1；此处应为 \2"),
+    (r"^unexpected (.+)$", r"意外的 \1"),
+    (r"^the text ends too early; expected (.+)$", r"表达式不完整；此处应为 \1"),
+    (r"^the text ends too early$", r"表达式不完整"),
+]]
+_SYNTAX = re.compile(r"^FEEL syntax error in (.+?) `(.*)` \(line (\d+), column (\d+)\): (?:line \d+, column \d+: )?(.*?)"
+                     r"(?: \(in FEEL .*\))?$", re.S)
+
+
+def _feel(detail: str) -> str:
+    for pattern, replacement in _FEEL_DETAIL:
+        if pattern.match(detail):
+            detail = pattern.sub(replacement, detail, count=1)
+            break
+    return detail.replace("a value", "一个值").replace("an operator", "运算符").replace(" or ", " 或 ")
+
+
 def chinese(message: str) -> str:
+    """An engine message in the editor's words (the location stays in the structured fields)."""
+    m = _SYNTAX.match(message)
+    if m:
+        what, text, line, column, detail = m.groups()
+        return f"FEEL 语法错误：{_WHAT.get(what, what)} `{text}`（第 {line} 行第 {column} 列）：{_feel(detail)}"
     for pattern, replacement in _PATTERNS:
         if pattern.match(message):
             return pattern.sub(replacement, message, count=1)

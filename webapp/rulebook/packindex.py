@@ -25,11 +25,17 @@ def packs_root() -> str:
 
 
 def ensure_seeded() -> None:
-    """Seed the index and a first published version for every shipped pack the database lacks."""
+    """Seed the index and a first published version for every shipped pack the database lacks
+    (checked once per application instance: afterwards the database is the source)."""
+    from flask import current_app
+
+    if current_app.extensions.get("rulebook_seeded"):
+        return
     have = set(db.session.execute(select(RulePack.name)).scalars())
     shipped = read_index(packs_root())
     missing = [name for name in shipped if name not in have]
     if not missing:
+        current_app.extensions["rulebook_seeded"] = True
         return
     try:
         with db.session.begin_nested():
@@ -46,7 +52,7 @@ def ensure_seeded() -> None:
                 db.session.add(PackPublication(pack=name, version=pack.version, comment=SHIPPED_COMMENT))
             db.session.flush()
     except IntegrityError:  # another request seeded them first
-        pass
+        return
 
 
 def index() -> dict[str, RulePack]:
