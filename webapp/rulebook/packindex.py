@@ -25,8 +25,12 @@ def packs_root() -> str:
 
 
 def ensure_seeded() -> None:
-    """Seed the index and a first published version for every shipped pack the database lacks
-    (checked once per application instance: afterwards the database is the source)."""
+    """Seed the index and a first published version for every shipped pack the database lacks.
+
+    The seed is committed at once when the caller has nothing pending (the usual case: the first
+    read of a request); otherwise it joins the caller's transaction. Once the database is seen
+    complete outside such a pending seed, the check is skipped for the life of the application.
+    """
     from flask import current_app
 
     if current_app.extensions.get("rulebook_seeded"):
@@ -35,8 +39,10 @@ def ensure_seeded() -> None:
     shipped = read_index(packs_root())
     missing = [name for name in shipped if name not in have]
     if not missing:
-        current_app.extensions["rulebook_seeded"] = True
+        if not db.session.info.get("rulebook_seed_pending"):
+            current_app.extensions["rulebook_seeded"] = True
         return
+    alone = not (db.session.new or db.session.dirty or db.session.deleted)
     try:
         with db.session.begin_nested():
             for name in missing:
@@ -53,6 +59,10 @@ def ensure_seeded() -> None:
             db.session.flush()
     except IntegrityError:  # another request seeded them first
         return
+    if alone:
+        db.session.commit()
+    else:
+        db.session.info["rulebook_seed_pending"] = True
 
 
 def index() -> dict[str, RulePack]:
