@@ -4,6 +4,7 @@ running cases keep their version, new cases start on the published one."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from clerk import login, page, visible_text
@@ -164,3 +165,22 @@ def test_an_older_version_can_be_published_again(clerk_app):
     assert decide_on_case_version(clerk_app, case, "reward_amount", EIGHT_THOUSAND)["amount"] == Decimal(500)
     with clerk_app.app_context():
         assert db.session.get(Case, case).pack_version == shipped
+
+
+def test_deleting_a_file_a_diagram_needs_is_an_error_and_files_can_be_added(clerk_app):
+    editor = login(clerk_app, "wlmq-policy-editor")
+    draft_id = open_draft(editor, "urumqi")
+    response = editor.post(f"/rules/drafts/{draft_id}/delete-file", data={"path": "forms/archive.form"})
+    assert response.status_code == 302
+    row = draft_row(clerk_app, draft_id)
+    assert "forms/archive.form" not in row.files and row.errors >= 1
+    shown = visible_text(editor.get(f"/rules/drafts/{draft_id}"))
+    assert "用户任务使用的表单“archive”在规则包中不存在" in shown
+    # a new file: its page opens empty, and saving it adds it to the draft
+    response = editor.get(f"/rules/drafts/{draft_id}/new-file?path=forms/archive.form")
+    assert response.status_code == 302
+    assert editor.get(response.headers["Location"]).status_code == 200
+    assert editor.get(f"/rules/drafts/{draft_id}/new-file?path=../x").status_code == 302
+    text = (Path(__file__).parents[2] / "forms/national/archive.form").read_text(encoding="utf-8")
+    assert save(editor, draft_id, "forms/archive.form", text).json["saved"] is True
+    assert draft_row(clerk_app, draft_id).errors == 0

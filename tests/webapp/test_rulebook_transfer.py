@@ -73,6 +73,14 @@ def test_a_new_city_is_copied_published_and_runs_a_case(clerk_app):
     assert response.status_code == 302, visible_text(response)[:500]
     draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert draft_row(clerk_app, draft_id).errors == 0 and draft_row(clerk_app, draft_id).failed_examples == 0
+    # not published yet: nothing to move to, nothing to export, and no bureau can be put on it
+    assert editor.get("/rules/packs/mianyang/migration").status_code == 302
+    assert editor.get("/rules/packs/mianyang/export").status_code == 302
+    admin.post("/rules/bureau", data={"pack": "mianyang"})
+    with clerk_app.app_context():
+        from webapp.models import Bureau
+
+        assert db.session.query(Bureau).filter_by(code="sc").one().pack == "sichuan"
     publish_with_second_user(clerk_app, editor, head, draft_id, comment="绵医保发〔2026〕1号")
     # another city's staff do not see it
     assert login(clerk_app, "cq-policy-editor").get("/rules/packs/mianyang").status_code == 404

@@ -53,7 +53,12 @@ def diff():
 
 @bp.get("/packs/<pack>/migration")
 def migration(pack: str):
-    target, candidates = moving.dry_run(current_user, pack)
+    try:
+        target, candidates = moving.dry_run(current_user, pack)
+    except uc.Forbidden:
+        raise
+    except uc.RulebookError as error:
+        return refused(error, url_for("editor.pack", pack=pack))
     return render_template("editor/migration.html", pack=uc.pack_for(current_user, pack), target=target,
                            candidates=candidates, can_publish=uc.can_publish(current_user))
 

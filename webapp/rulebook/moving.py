@@ -32,7 +32,10 @@ class Candidate:
 def dry_run(user: User, pack_name: str) -> tuple[str, list[Candidate]]:
     """The version in force and every open case of the pack on another version, with why it cannot move."""
     pack_for(user, pack_name)
-    target = packindex.publication(pack_name).version
+    publication = packindex.publication(pack_name)
+    if publication is None:
+        raise RulebookError(_("该规则包还没有已发布的版本"))
+    target = publication.version
     new = compiled_version(pack_name, target)
     rows = db.session.execute(select(Case).filter(Case.pack == pack_name, Case.status == "open",
                                                   Case.pack_version != target).order_by(Case.id)).scalars()

@@ -110,8 +110,10 @@ def _toml_entry(row: RulePack) -> str:
 def export_zip(user: User, pack_name: str, version: str | None = None) -> tuple[str, bytes]:
     """(file name, zip bytes) of a stored version of a pack (the published one by default)."""
     row = pack_for(user, pack_name)
-    version = version or packindex.publication(pack_name).version
-    stored = packindex.version_row(pack_name, version)
+    if not version:
+        publication = packindex.publication(pack_name)
+        version = publication.version if publication else ""
+    stored = packindex.version_row(pack_name, version) if version else None
     if stored is None:
         raise RulebookError(_("没有这个版本"))
     parent_files = {}
