@@ -123,6 +123,12 @@ def test_the_save_contract_answers_json_with_csrf(clerk_app_csrf):
     assert set(body["examples"]["results"][0]) >= {"decision", "case", "ok", "expected", "actual"}
     edit = editor.get(f"/rules/drafts/{draft_id}/files/{URUMQI_AMOUNT}")
     assert edit.status_code == 200
+    # an editor that says which version it started from cannot overwrite a later save
+    stale = editor.client.post(f"/rules/drafts/{draft_id}/files/{URUMQI_AMOUNT}",
+                               json={"text": text.replace("0.05", "0.06"), "version": "0000000000000000"},
+                               headers={"X-CSRFToken": token})
+    assert stale.status_code == 200 and stale.json["saved"] is False and "他人修改" in stale.json["problems"][0]["message"]
+    assert file_text(clerk_app_csrf, draft_id, URUMQI_AMOUNT) == text
 
 
 def test_another_bureau_cannot_see_a_draft_and_districts_do_not_edit_rules(clerk_app):

@@ -132,10 +132,11 @@ def save_file(draft_id: int, path: str):
             return jsonify(saved=False, version=row.version, problems=[{
                 "file": path, "element": "", "rule": "", "column": "", "severity": "error",
                 "message": _("请求中没有文件内容（text）")}], examples={"passed": 0, "failed": 0, "results": []}), 400
+        seen = body.get("version") if isinstance(body.get("version"), str) else None
     else:
-        text = request.form.get("text", "")
+        text, seen = request.form.get("text", ""), None
     try:
-        saved, check = uc.save_file(current_user, row, path, text)
+        saved, check = uc.save_file(current_user, row, path, text, seen)
     except uc.Forbidden:
         raise
     except uc.RulebookError as error:

@@ -123,13 +123,18 @@ def check_draft(draft: PackDraft) -> Check:
     return check_files(draft.pack, dict(draft.files))
 
 
-def save_file(user: User, draft: PackDraft, path: str, text: str) -> tuple[bool, Check]:
+def save_file(user: User, draft: PackDraft, path: str, text: str, seen_version: str | None = None
+              ) -> tuple[bool, Check]:
     """Store one file of a draft and check the whole pack. A text that cannot be parsed at all is
     not stored (the old text stays); a parseable file with errors is stored and blocks submission.
-    Saving a submitted or approved draft sends it back to editing (the approval no longer holds)."""
+    Saving a submitted or approved draft sends it back to editing (the approval no longer holds).
+    `seen_version`, when given, is the draft version the editor started from: if someone saved the
+    draft since, nothing is stored (no silent overwrite of a colleague's change)."""
     _require_edit(user)
     _require_open(draft)
     reason = unreadable(path, text)
+    if not reason and seen_version and seen_version != draft.version:
+        reason = _("草稿已被他人修改（当前版本 %(v)s），请重新打开后再保存；您的修改未保存", v=draft.version)
     if reason:
         check = Check(problems=[{"file": path, "element": "", "rule": "", "row": None, "rule_id": "",
                                  "column": "", "severity": "error", "message": reason}])
