@@ -79,12 +79,12 @@ def can_publish(user: User) -> bool:
     return bool(user.roles & PUBLISH_ROLES) and user.bureau.level == "city"
 
 
-def _require_edit(user: User) -> None:
+def require_edit(user: User) -> None:
     if not can_edit(user):
         raise Forbidden(_("只有市级医保局的规则管理员可以修改规则"))
 
 
-def _require_publish(user: User) -> None:
+def require_publish(user: User) -> None:
     if not can_publish(user):
         raise Forbidden(_("只有市级医保局的规则管理员或局负责人可以审核和发布规则"))
 
@@ -98,17 +98,17 @@ def _require_open(draft: PackDraft) -> None:
 
 def open_draft(user: User, pack_name: str) -> PackDraft:
     """A new draft: a copy of the pack's published files."""
-    _require_edit(user)
+    require_edit(user)
     pack_for(user, pack_name)
     row = packindex.published_row(pack_name)
     files = dict(row.files) if row else {}
-    draft = _new_draft(user, pack_name, files, row.version if row else None)
+    draft = new_draft(user, pack_name, files, row.version if row else None)
     audit.record(user, "draft.open", pack_name, detail={"draft": draft.id, "base": draft.base_version})
     db.session.commit()
     return draft
 
 
-def _new_draft(user: User, pack_name: str, files: dict[str, str], base: str | None) -> PackDraft:
+def new_draft(user: User, pack_name: str, files: dict[str, str], base: str | None) -> PackDraft:
     now = clock()()
     check = check_files(pack_name, files)
     draft = PackDraft(pack=pack_name, base_version=base, files=files, version=packindex.version_of(files),
@@ -130,7 +130,7 @@ def save_file(user: User, draft: PackDraft, path: str, text: str, seen_version: 
     Saving a submitted or approved draft sends it back to editing (the approval no longer holds).
     `seen_version`, when given, is the draft version the editor started from: if someone saved the
     draft since, nothing is stored (no silent overwrite of a colleague's change)."""
-    _require_edit(user)
+    require_edit(user)
     _require_open(draft)
     reason = unreadable(path, text)
     if not reason and seen_version and seen_version != draft.version:
@@ -147,7 +147,7 @@ def save_file(user: User, draft: PackDraft, path: str, text: str, seen_version: 
 
 
 def delete_file(user: User, draft: PackDraft, path: str) -> Check:
-    _require_edit(user)
+    require_edit(user)
     _require_open(draft)
     files = dict(draft.files)
     if path not in files:
@@ -190,7 +190,7 @@ def blockers(check: Check) -> list[str]:
 
 
 def submit(user: User, draft: PackDraft, comment: str) -> None:
-    _require_edit(user)
+    require_edit(user)
     _require_open(draft)
     comment = (comment or "").strip()
     if not comment:
@@ -206,7 +206,7 @@ def submit(user: User, draft: PackDraft, comment: str) -> None:
 
 
 def approve(user: User, draft: PackDraft) -> None:
-    _require_publish(user)
+    require_publish(user)
     if draft.status != "submitted":
         raise RulebookError(_("只能审核已提交的草稿"))
     if draft.author_id == user.id:
@@ -221,7 +221,7 @@ def approve(user: User, draft: PackDraft) -> None:
 
 def publish(user: User, draft: PackDraft) -> PackPublication:
     """Make an approved draft the version new cases of the pack start on."""
-    _require_publish(user)
+    require_publish(user)
     if draft.status != "approved" or not draft.approved_by_id:
         raise RulebookError(_("草稿须先经另一位人员审核通过才能发布"))
     refused = blockers(check_draft(draft))
@@ -242,7 +242,7 @@ def publish(user: User, draft: PackDraft) -> PackPublication:
 
 def republish(user: User, pack_name: str, version: str, comment: str) -> PackPublication:
     """Publish again a version that was published before (e.g. to undo a change)."""
-    _require_publish(user)
+    require_publish(user)
     pack_for(user, pack_name)
     comment = (comment or "").strip()
     if not comment:
@@ -262,7 +262,7 @@ def republish(user: User, pack_name: str, version: str, comment: str) -> PackPub
 
 
 def discard(user: User, draft: PackDraft) -> None:
-    _require_edit(user)
+    require_edit(user)
     _require_open(draft)
     draft.status = "discarded"
     audit.record(user, "draft.discard", draft.pack, detail={"draft": draft.id})

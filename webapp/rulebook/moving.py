@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Case, User
 from ..packversions import compiled_version, runner_for
 from . import packindex
-from .drafts import RulebookError, _require_publish, pack_for
+from .drafts import RulebookError, pack_for, require_publish
 
 
 @dataclass
@@ -47,7 +47,7 @@ def dry_run(user: User, pack_name: str) -> tuple[str, list[Candidate]]:
 
 def apply(user: User, pack_name: str, case_ids: list[int]) -> list[Case]:
     """Move the chosen cases to the version in force, all or none."""
-    _require_publish(user)
+    require_publish(user)
     target, candidates = dry_run(user, pack_name)
     chosen = [c for c in candidates if c.case.id in set(case_ids)]
     if not chosen:

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import Bureau, PackDraft, RulePack, User
 from . import packindex
 from .checking import PATH_RE, check_files
-from .drafts import Forbidden, RulebookError, _new_draft, _require_edit, pack_for, visible_packs
+from .drafts import Forbidden, RulebookError, new_draft, pack_for, require_edit, visible_packs
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
@@ -74,7 +74,7 @@ def _check_entry(name: str, display_name: str, calendar: str, case_prefix: str, 
 
 def copy_pack(user: User, parent: str, name: str, display_name: str, calendar: str, case_prefix: str) -> PackDraft:
     """A child pack of `parent` owned by the user's bureau, with a first draft that inherits everything."""
-    _require_edit(user)
+    require_edit(user)
     name, case_prefix = (name or "").strip(), (case_prefix or "").strip()
     problems = _check_entry(name, display_name, calendar, case_prefix, parent)
     published = packindex.published_row(parent) if parent in packindex.index() else None
@@ -85,7 +85,7 @@ def copy_pack(user: User, parent: str, name: str, display_name: str, calendar: s
     db.session.add(RulePack(name=name, display_name=display_name.strip(), parent=parent, calendar=calendar,
                             case_prefix=case_prefix, owner_bureau_id=user.bureau_id))
     db.session.flush()
-    draft = _new_draft(user, name, dict(published.files), None)
+    draft = new_draft(user, name, dict(published.files), None)
     audit.record(user, "pack.copy", name, detail={"parent": parent, "parent_version": published.version,
                                                   "draft": draft.id, "calendar": calendar, "case_prefix": case_prefix})
     db.session.commit()
@@ -187,7 +187,7 @@ def _read_zip(data: bytes) -> tuple[dict, dict[str, str]]:
 def import_zip(user: User, data: bytes) -> PackDraft:
     """A draft from an uploaded pack zip: of a new pack (owned by the user's bureau) or of one of the
     bureau's packs. Nothing is stored unless the whole pack is readable and has no errors."""
-    _require_edit(user)
+    require_edit(user)
     entries, raw = _read_zip(data)
     [(name, entry)] = entries.items()
     reasons, files_own = [], {}
@@ -226,7 +226,7 @@ def import_zip(user: User, data: bytes) -> PackDraft:
                                 owner_bureau_id=user.bureau_id))
         db.session.flush()
     current = packindex.publication(name) if existing else None
-    draft = _new_draft(user, name, files, current.version if current else None)
+    draft = new_draft(user, name, files, current.version if current else None)
     audit.record(user, "pack.import", name, detail={"draft": draft.id, "files": sorted(files_own),
                                                     "new_pack": existing is None})
     db.session.commit()
