@@ -1,7 +1,7 @@
 """Rule packs: read `packs.toml`, resolve a pack's parents, merge its files, hash the result.
 
 A pack overrides its parent file by file: the merged pack holds, for every relative path under
-`bpmn/`, `dmn/` and `forms/`, the file of the nearest pack in the chain that has it. The version
+`bpmn/`, `dmn/`, `forms/` and `examples/` (each decision's example cases, see engine.examples), the file of the nearest pack in the chain that has it. The version
 of a pack is the SHA-256 of its merged files, so any edited byte makes a new version.
 """
 
@@ -18,8 +18,8 @@ from typing import Mapping
 from .errors import PackError, Problem
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("bpmn", "dmn", "forms")
-SUFFIXES = {"bpmn": ".bpmn", "dmn": ".dmn", "forms": ".form"}
+KINDS = ("bpmn", "dmn", "forms", "examples")
+SUFFIXES = {"bpmn": ".bpmn", "dmn": ".dmn", "forms": ".form", "examples": ".json"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 

@@ -224,7 +224,9 @@ def _known_names(decisions: DecisionModel | None, forms: Mapping[str, Form]) -> 
 
 def _deadline_rules(decisions: DecisionModel | None):
     def known(rule: str) -> bool:
-        if decisions is None or "deadline_rules" not in decisions.ids():
+        if decisions is None:  # the decisions did not parse: their own errors say why, do not cascade
+            return True
+        if "deadline_rules" not in decisions.ids():
             return False
         try:
             return decisions.evaluate("deadline_rules", {"rule": rule}).get("count") is not None

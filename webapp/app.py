@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .calendars import bp as calendars_bp
     from .cases import bp as cases_bp
     from .deadlines import bp as deadlines_bp
+    from .editor import bp as editor_bp
     from .outbox import bp as outbox_bp
     from .packs import bp as packs_bp
 
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(packs_bp)
     app.register_blueprint(calendars_bp)
     app.register_blueprint(outbox_bp)
+    app.register_blueprint(editor_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

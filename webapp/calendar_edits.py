@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from engine.errors import ClueflowError, ValidationError
-from engine.packs import read_index
 
 from . import audit, calendaring, deadline_index
 from .clock import clock
 from .extensions import db
 from .models import CalendarChange, CalendarYear, HolidayPeriod, MakeupWorkday, User
+from .rulebook import packindex
 
 EDIT_ROLES = frozenset({"policy_editor", "administrator"})
 YEARS = range(2000, 2101)
@@ -32,8 +31,8 @@ class NotAllowed(Exception):
 
 def own_region(user: User) -> str | None:
     """The calendar region of the user's bureau's pack."""
-    info = read_index(current_app.config["CLUEFLOW_PACKS_ROOT"]).get(user.bureau.pack)
-    return info.calendar if info else None
+    row = packindex.entry(user.bureau.pack)
+    return row.calendar if row else None
 
 
 def can_edit(user: User, region: str) -> bool:

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ClueflowError
-from engine.packs import read_index
 from engine.reporting import ReportPeriod, periods_open_on, rest_day_warning
 
 from . import casework
@@ -22,7 +21,8 @@ from .clock import LOCAL_ZONE
 from .extensions import db
 from .models import Bureau, Case, DistrictReport
 from .notifications import notify_users, recipients
-from .packversions import current_version, packs_root, runner_for
+from .packversions import current_version, runner_for
+from .rulebook import packindex
 
 PROCESS = "district_report"
 REPORT_ROLES = ("case_officer", "division_head")
@@ -70,7 +70,7 @@ def _open(bureau: Bureau, period: ReportPeriod, now_fn) -> Case | None:
                                      "report_period": period.key, "report_period_label": period.label})
     due = runner.pack.deadline(period.rule, period.trigger)
     warning = rest_day_warning(runner.pack.calendars, runner.pack.region, due.due)
-    prefix = read_index(packs_root())[bureau.pack].case_prefix
+    prefix = packindex.entry(bureau.pack).case_prefix
     now = now_fn()
     title = f"{period.label}举报处理情况报送"
     row = Case(number=f"{prefix}-BS-{period.key}-{bureau.code}", pack=bureau.pack, pack_version=version.version,

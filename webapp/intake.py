@@ -6,15 +6,13 @@ from typing import Any, Mapping
 
 from sqlalchemy import select
 
-from engine.packs import read_index
-
 from .extensions import db
 from .models import CaseCounter
-from .packversions import packs_root
+from .rulebook import packindex
 
 
 def next_number(pack_name: str, year: int) -> str:
-    prefix = read_index(packs_root())[pack_name].case_prefix
+    prefix = packindex.entry(pack_name).case_prefix
     counter = db.session.execute(
         select(CaseCounter).filter_by(pack=pack_name, year=year).with_for_update()).scalar_one_or_none()
     if counter is None:

@@ -87,10 +87,22 @@ def _environment(undefined) -> ImmutableSandboxedEnvironment:
 _ENV, _STRICT = _environment(ChainableUndefined), _environment(StrictUndefined)
 
 
+def _pack_index(root: Path) -> dict:
+    """The packs and their parents: the database's index in the application (packs copied or imported in
+    the browser are there), the shipped packs.toml outside it."""
+    from flask import has_app_context
+
+    if has_app_context():
+        from .rulebook import packindex
+
+        return packindex.infos()
+    return read_index(root)
+
+
 def find(root: Path | str, pack: str, kind: str) -> Path:
     """The template of a notice kind for a pack: its own, else its nearest parent's."""
     root = Path(root)
-    infos = read_index(root)
+    infos = _pack_index(root)
     current: str | None = pack
     while current:
         path = root / FOLDER / current / f"{kind}{SUFFIX}"

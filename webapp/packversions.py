@@ -1,5 +1,6 @@
-"""The pack versions cases run on: the shipped files stored once per version, compiled once per
-process, the runner for a version, and what a pack's deadlines mean to a clerk."""
+"""The pack versions cases run on: the version in force read from the database (rulebook.packindex;
+the shipped files seed the first one), compiled once per version and process, the runner for a
+version, and what a pack's deadlines mean to a clerk."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from datetime import date
 from sqlalchemy import select
 
 from engine.errors import ClueflowError
-from engine.packs import Pack, load_pack, read_index
 from engine.runner import Runner
 from engine.specs import CompiledPack, compile_pack
 
@@ -16,6 +16,7 @@ from . import calendaring
 from .clock import clock
 from .extensions import db
 from .models import PackVersion
+from .rulebook import packindex
 
 _COMPILED: dict[tuple[str, str], CompiledPack] = {}
 
@@ -44,14 +45,10 @@ def packs_root() -> str:
 
 
 def current_version(pack_name: str) -> PackVersion:
-    """The version new cases of a pack start on: the shipped files, stored once."""
-    pack = load_pack(pack_name, packs_root())
-    row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=pack.version)).scalar_one_or_none()
+    """The version new cases of a pack start on: its newest publication."""
+    row = packindex.published_row(pack_name)
     if row is None:
-        row = PackVersion(pack=pack_name, version=pack.version,
-                          files={path: data.decode("utf-8") for path, data in pack.files.items()})
-        db.session.add(row)
-        db.session.flush()
+        raise ClueflowError(f"规则包“{pack_name}”没有已发布的版本")
     return row
 
 
@@ -60,8 +57,7 @@ def compiled_version(pack_name: str, version: str) -> CompiledPack:
     key = (pack_name, version)
     if key not in _COMPILED:
         row = db.session.execute(select(PackVersion).filter_by(pack=pack_name, version=version)).scalar_one()
-        info = read_index(packs_root())[pack_name]
-        pack = Pack(info=info, chain=(pack_name,), files={p: t.encode("utf-8") for p, t in row.files.items()})
+        pack = packindex.as_pack(pack_name, row.files)
         _COMPILED[key] = compile_pack(pack, calendaring.calendars())
     return calendaring.counted_on_current(_COMPILED[key])
 
@@ -75,7 +71,7 @@ def working_days_left(tasks, today: date) -> dict[int, int | None]:
     """For each task-index row, the working days from today to its due date on its pack's calendar
     (negative when overdue; None without a due date or when those days' calendar is not confirmed).
     The packs index and the calendars are read once for the whole list."""
-    regions = {name: info.calendar for name, info in read_index(packs_root()).items()}
+    regions = {name: row.calendar for name, row in packindex.index().items()}
     calendars = calendaring.calendars()
     return {t.id: _days_between(calendars, regions[t.pack], today, t.due) for t in tasks}
 

@@ -108,6 +108,10 @@ class DecisionModel:
         visit(did)
         return tuple(order)
 
+    def requirements(self, decision_id: str) -> tuple[str, ...]:
+        """The decisions evaluated before this one, in evaluation order."""
+        return self._chains[decision_id]
+
     def ids(self) -> list[str]:
         return list(self._decisions)
 

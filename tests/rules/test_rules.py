@@ -1,7 +1,8 @@
 """The rules as data: every pack's decisions and deadlines against the cases kept beside this file.
 
-`<pack>/decisions.json`: a decision of the pack, a full input, and the outputs it must give (only the
-listed outputs are checked; numbers compare as decimals). `<pack>/deadlines.json`: a deadline rule, a
+The decision cases are the packs' own example files (`examples/<pack>/<decision>.json`, merged with the
+parents' file by file, the same cases the rule editor runs on every save): a full input and the outputs
+it must give (only the listed outputs are checked; numbers compare as decimals). `<pack>/deadlines.json`: a deadline rule, a
 trigger date, and the due date (plus `"provisional": true` when a regional calendar year is not
 confirmed), or the error the computation must raise.
 
@@ -49,9 +50,26 @@ CLI = Path(sys.executable).parent / "clueflow"
 
 
 def _load(pack: str, name: str, *, decimals: bool) -> list[dict]:
+    if name == "decisions":
+        return _examples(pack, decimals=decimals)
     path = HERE / pack / f"{name}.json"
     with path.open(encoding="utf-8") as f:
         return json.load(f, parse_float=Decimal) if decimals else json.load(f)
+
+
+def _examples(pack: str, *, decimals: bool) -> list[dict]:
+    """The example cases of a pack's merged files, in the shape of the deadline cases."""
+    from engine.examples import decision_of
+    from engine.packs import load_pack
+
+    cases = []
+    for path, data in sorted(load_pack(pack).files.items()):
+        decision = decision_of(path)
+        if decision is None:
+            continue
+        for case in json.loads(data, parse_float=Decimal) if decimals else json.loads(data):
+            cases.append({"pack": pack, "decision": decision, "rule": case.get("basis", ""), **case})
+    return cases
 
 
 def _cases(name: str) -> list[tuple[str, int, dict]]:

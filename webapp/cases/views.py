@@ -10,11 +10,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine.errors import ValidationError
-from engine.packs import read_index
 
 from .. import casework, clock, evidence, notices, packversions
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent
+from ..rulebook import packindex
 from . import bp
 from .formview import data_from_post, field_components
 
@@ -178,7 +178,7 @@ def case(case_id: int):
                            reached=loaded.running.reached(), active=[t.element_id for t in tasks],
                            can_see_reporter=casework.can_see_reporter(current_user),
                            deadline_labels=packversions.DEADLINE_LABELS,
-                           pack_name=read_index(packversions.packs_root())[row.pack].display_name,
+                           pack_name=packindex.entry(row.pack).display_name,
                            process_name=PROCESS_NAMES.get(row.process_id, row.process_id))
 
 

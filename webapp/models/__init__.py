@@ -228,6 +228,7 @@ from .calendars import (  # noqa: E402
     MovedDeadline,
 )
 from .notices import Notice, SentMessage  # noqa: E402  (the outbox)
+from .rulebook import PackDraft, PackPublication, RulePack  # noqa: E402
 from .timers import DeadlineReminder, DistrictReport, Notification, TimerFailure  # noqa: E402
 
 __all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
@@ -235,4 +236,5 @@ __all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", 
            "AuditEntry",
            "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday", "MovedDeadline",
            "Notice", "SentMessage",
+           "PackDraft", "PackPublication", "RulePack",
            "DeadlineReminder", "DistrictReport", "Notification", "TimerFailure"]

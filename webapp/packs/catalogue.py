@@ -8,8 +8,9 @@ from pathlib import Path
 
 from engine import packs as engine_packs
 
-KIND_LABELS = {"bpmn": "流程", "dmn": "决策", "forms": "表单"}
-MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "forms": "application/json"}
+KIND_LABELS = {"bpmn": "流程", "dmn": "决策", "forms": "表单", "examples": "示例"}
+MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "forms": "application/json",
+               "examples": "application/json"}
 
 
 @dataclass(frozen=True)
