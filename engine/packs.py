@@ -11,6 +11,7 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
@@ -48,8 +49,9 @@ class Pack:
     def name(self) -> str:
         return self.info.name
 
-    @property
+    @cached_property
     def version(self) -> str:
+        """The content hash, computed once: the runner reads it on every restore and save."""
         return content_hash(self.files)
 
     def names(self, kind: str) -> list[str]:
