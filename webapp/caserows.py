@@ -36,7 +36,8 @@ TASK_COLUMNS = (TASKS.c.id, TASKS.c.task_id, TASKS.c.element_id, TASKS.c.name, T
 _SELECT_TASKS = select(*TASK_COLUMNS).where(TASKS.c.case_id == bindparam("b_case_id"))
 _UPDATE_CASE = update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.lock_version == bindparam("b_version"))
 _UPDATE_DEADLINE = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
-_DELETE_QUEUE = delete(QUEUE).where(QUEUE.c.task_entry_id.in_(bindparam("b_ids", expanding=True)))
+# Their inbox-queue rows go with them: task_queue.task_entry_id is ON DELETE CASCADE (the app turns
+# SQLite's foreign keys on for every connection).
 _DELETE_TASKS = delete(TASKS).where(TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
 _INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, TASKS.c.task_id)
 _INSERT_QUEUE = insert(QUEUE)
@@ -90,7 +91,6 @@ def sync_tasks(row: Case, ready: Iterable, existing: Mapping[str, Any] | None = 
             conn.execute(_UPDATE_DEADLINE, {"b_id": kept.id, "deadline": task.deadline})
     gone = [r.id for r in existing.values()]
     if gone:
-        conn.execute(_DELETE_QUEUE, {"b_ids": gone})
         conn.execute(_DELETE_TASKS, {"b_ids": gone})
         _forget(gone)
     if new:
