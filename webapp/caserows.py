@@ -36,17 +36,18 @@ TASK_COLUMNS = (TASKS.c.id, TASKS.c.task_id, TASKS.c.element_id, TASKS.c.name, T
 _SELECT_TASKS = select(*TASK_COLUMNS).where(TASKS.c.case_id == bindparam("b_case_id"))
 _UPDATE_CASE = update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.lock_version == bindparam("b_version"))
 _UPDATE_DEADLINE = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
-# Their inbox-queue rows go with them: task_queue.task_entry_id is ON DELETE CASCADE (the app turns
-# SQLite's foreign keys on for every connection).
+# Deleting task-index rows deletes their inbox-queue rows: task_queue.task_entry_id is ON DELETE
+# CASCADE (and the app turns SQLite's foreign keys on for every connection).
 _DELETE_TASKS = delete(TASKS).where(TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
 _INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, TASKS.c.task_id)
 _INSERT_QUEUE = insert(QUEUE)
 _INSERT_EVENT = insert(EVENTS)
 
 
-def visible_bureau_ids(bureau_id: int):
-    """`Bureau.visible_bureau_ids` as a subquery on the bureau's id, so checking one case needs no
-    bureau rows loaded: the bureau itself, and its districts when it is a city bureau."""
+def visible_bureau_ids(bureau_id):
+    """`Bureau.visible_bureau_ids` as a subquery on the bureau's id (a value or a bind parameter),
+    so checking one case needs no bureau rows loaded: the bureau itself, and its districts when it
+    is a city bureau."""
     own = aliased(Bureau)
     is_city = exists().where(own.id == bureau_id, own.level == "city")
     return select(Bureau.id).where(or_(Bureau.id == bureau_id, and_(Bureau.parent_id == bureau_id, is_city)))

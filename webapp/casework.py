@@ -366,8 +366,9 @@ def _commit(write=None) -> None:
 
 def _sync(row: Case, runner: Runner, running: RunningCase, tasks=None) -> None:
     """Write the state back and rebuild the case's task index (and inbox queue) from its ready tasks.
-    The case row is written first, under its lock: a stale case raises StaleDataError before
-    anything else is written. `tasks`: the case's task-index rows when already read."""
+    The case row is written before the task index, under its lock: a case someone else changed
+    since it was read raises StaleDataError (the caller rolls back). `tasks`: the case's task-index
+    rows when already read (caserows.task_rows)."""
     with db.session.no_autoflush:
         _sync_rows(row, runner, running, tasks)
 
