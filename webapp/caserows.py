@@ -104,11 +104,16 @@ def _insert_tasks(conn, row: Case, tasks: list) -> None:
     params = [dict(case_id=row.id, task_id=t.id, element_id=t.element_id, name=t.name, form_id=t.form_id,
                    roles=",".join(t.roles), bureau_id=row.bureau_id, pack=row.pack, process_id=row.process_id,
                    due=dues[t.id], deadline=t.deadline, claimed_by_id=None, created_at=now) for t in tasks]
-    ids = dict((task_id, entry_id) for entry_id, task_id in conn.execute(_INSERT_TASKS, params))
+    # One row is sent as a plain INSERT … RETURNING, several as one multi-row INSERT (insertmanyvalues).
+    ids = dict((task_id, entry_id) for entry_id, task_id in conn.execute(_INSERT_TASKS, _one_or_many(params)))
     queue = [dict(bureau_id=row.bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, task_entry_id=ids[t.id])
              for t in tasks for role in t.roles]
     if queue:
-        conn.execute(_INSERT_QUEUE, queue)
+        conn.execute(_INSERT_QUEUE, _one_or_many(queue))
+
+
+def _one_or_many(params: list[dict]) -> dict | list[dict]:
+    return params[0] if len(params) == 1 else params
 
 
 def _forget(entry_ids: list[int]) -> None:
