@@ -11,6 +11,7 @@ the stored state (the application rolls its transaction back), so nothing half-d
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
@@ -98,6 +99,18 @@ class Case:
         return [t.task_spec.bpmn_id for t in done if t.task_spec.bpmn_id]
 
 
+_serializers = threading.local()
+
+
+def _thread_serializer() -> StateSerializer:
+    """One serializer per thread (it flags its registry while encoding), reused by every runner:
+    an application builds a runner per request and building the registry costs more than a step."""
+    serializer = getattr(_serializers, "serializer", None)
+    if serializer is None:
+        serializer = _serializers.serializer = StateSerializer()
+    return serializer
+
+
 class Runner:
     """Runs the processes of one compiled pack."""
 
@@ -105,7 +118,7 @@ class Runner:
                  serializer: StateSerializer | None = None):
         self.pack = pack
         self.clock = clock
-        self.serializer = serializer or StateSerializer()
+        self.serializer = serializer or _thread_serializer()
         self.script_engine = FeelScriptEngine(pack.decide, pack.deadline, clock)
 
     # -- cases ---------------------------------------------------------------------------------

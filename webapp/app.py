@@ -68,7 +68,11 @@ def register_extensions(app: Flask) -> None:
 
 def _sqlite_pragmas(connection, _record) -> None:
     """The embedded database: write-ahead log (readers never wait for the writer), enforced foreign
-    keys, and a wait instead of an error when another request holds the write lock."""
+    keys, and a wait instead of an error when another request holds the write lock.
+
+    synchronous=NORMAL is the setting SQLite recommends with WAL: a commit is not fsynced, only the
+    checkpoints are, so a power cut may lose the last commits but never corrupts the database, and
+    an application crash loses nothing. It saves an fsync per task completion (issue 3's target)."""
     cursor = connection.cursor()
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
         cursor.execute(f"PRAGMA {pragma}")

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.calendars import CalendarNotConfirmed
@@ -23,16 +23,14 @@ from engine.feel import FeelError
 from engine.runner import Case as RunningCase
 from engine.runner import RunError, Runner, TaskNotReady
 
-from . import deadline_index
+from . import caserows, deadline_index
 from . import evidence as evidence_files
 from .clock import LOCAL_ZONE, clock, local_today
 from .extensions import db
 from .intake import next_number, reported_party_problems, walk_in_problems
 from .models import (
-    NO_DUE,
     Bureau,
     Case,
-    CaseEvent,
     Recusal,
     TaskEntry,
     TaskQueue,
@@ -70,8 +68,17 @@ def visible_cases(user: User):
     return select(Case).where(Case.bureau_id.in_(user.bureau.visible_bureau_ids()), Case.id.not_in(recused))
 
 
+# visible_cases for one case, built once and run as one query: the user's bureaus as a subquery
+# rather than their bureau and its districts loaded row by row.
+_CASE_FOR = select(Case).where(
+    Case.id == bindparam("case_id"),
+    Case.bureau_id.in_(caserows.visible_bureau_ids(bindparam("bureau_id"))),
+    Case.id.not_in(select(Recusal.case_id).where(Recusal.user_id == bindparam("user_id"))))
+
+
 def case_for(user: User, case_id: int) -> Case:
-    case = db.session.execute(visible_cases(user).where(Case.id == case_id)).scalar_one_or_none()
+    params = {"case_id": case_id, "bureau_id": user.bureau_id, "user_id": user.id}
+    case = db.session.execute(_CASE_FOR, params).scalar_one_or_none()
     if case is None:
         raise NotFound(_("案件不存在或您无权查看"))
     return case
@@ -135,15 +142,23 @@ def masked(user: User, data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: ("（保密）" if k in REPORTER_FIELDS and v else v) for k, v in data.items()}
 
 
+_TASK_FOR = select(TaskEntry).where(TaskEntry.case_id == bindparam("case_id"), TaskEntry.task_id == bindparam("task_id"))
+
+
 def task_for(user: User, case: Case, task_id: str) -> TaskEntry:
-    entry = db.session.execute(select(TaskEntry).filter_by(case_id=case.id, task_id=task_id)).scalar_one_or_none()
+    entry = db.session.execute(_TASK_FOR, {"case_id": case.id, "task_id": task_id}).scalar_one_or_none()
+    _may_do(user, entry)
+    return entry
+
+
+def _may_do(user: User, entry) -> None:
+    """task_for's checks, on a TaskEntry or a task-index row read by caserows (None: no such task)."""
     if entry is None:
         raise NotFound(_("该任务已办理完毕或不存在"))
-    if not entry.roles & user.roles:
+    if not set(entry.roles_text.split(",")) & user.roles:
         raise Forbidden(_("您的角色不能办理此任务"))
     if entry.claimed_by_id not in (None, user.id):
-        raise Forbidden(_("此任务已由 %(name)s 认领", name=entry.claimed_by.display_name))
-    return entry
+        raise Forbidden(_("此任务已由 %(name)s 认领", name=db.session.get(User, entry.claimed_by_id).display_name))
 
 
 # -- use cases -------------------------------------------------------------------------------------
@@ -199,7 +214,7 @@ def _open_case(bureau: Bureau, user: User, data: Mapping[str, Any], now, problem
     _copy_summary(row, clean)
     db.session.flush()
     _event(row, user, "registered", f"{title} {number}", {"task": task.name})
-    _sync(row, runner, running)
+    _sync(row, runner, running, {})
     return row
 
 
@@ -220,7 +235,11 @@ def _transfer_to_district(case: Case, user: User, loaded: "Loaded", clean: Mappi
 def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any], lock_version: int | None,
                   now=None) -> None:
     """Complete a task with form data; refuses stale pages, wrong roles and invalid data."""
-    entry = task_for(user, case, task_id)
+    tasks = caserows.task_rows(case.id)  # task_for's row and the index _sync brings in step, read once
+    entry = tasks.get(task_id)
+    if entry is None and caserows.changed_since_read(case):
+        raise Conflict(_("该任务已被他人办理完毕"))  # completed by someone after this case row was read
+    _may_do(user, entry)
     if lock_version is not None and lock_version != case.lock_version:
         raise Conflict(_("此案件已被他人更新，请刷新页面后重新办理"))
     loaded = load(case, now)
@@ -244,8 +263,7 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
         _transfer_to_district(case, user, loaded, clean)
     if target is not None:
         _record_recusal(case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or "")
-    _sync(case, loaded.runner, loaded.running)
-    _commit()
+    _commit(lambda: _sync(case, loaded.runner, loaded.running, tasks))
 
 
 def fire_due_timers(case: Case, now=None) -> list[str]:
@@ -269,8 +287,7 @@ def send_event(user: User, case: Case, message: str, title: str, now=None) -> No
     except ClueflowError as exc:
         raise CaseworkError(_("当前环节不能办理此事项：%(reason)s", reason=str(exc))) from exc
     _event(case, user, message, title, None)
-    _sync(case, loaded.runner, loaded.running)
-    _commit()
+    _commit(lambda: _sync(case, loaded.runner, loaded.running))
 
 
 def claim(user: User, case: Case, task_id: str) -> None:
@@ -335,52 +352,43 @@ def explain(exc: BaseException) -> str:
 
 # -- keeping the rows in step ----------------------------------------------------------------------
 
-def _commit() -> None:
+def _commit(write=None) -> None:
+    """Commit (after `write`, the rows brought in step); a case changed by someone else since it
+    was read is a Conflict, and nothing is saved."""
     try:
+        if write is not None:
+            write()
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
         raise Conflict(_("此案件已被他人更新，请刷新页面后重新办理")) from exc
 
 
-def _sync(row: Case, runner: Runner, running: RunningCase) -> None:
-    """Write the state back and rebuild the case's task index (and inbox queue) from its ready tasks."""
+def _sync(row: Case, runner: Runner, running: RunningCase, tasks=None) -> None:
+    """Write the state back and rebuild the case's task index (and inbox queue) from its ready tasks.
+    The case row is written before the task index, under its lock: a case someone else changed
+    since it was read raises StaleDataError (the caller rolls back). `tasks`: the case's task-index
+    rows when already read (caserows.task_rows)."""
     with db.session.no_autoflush:
-        _sync_rows(row, runner, running)
+        _sync_rows(row, runner, running, tasks)
 
 
-def _sync_rows(row: Case, runner: Runner, running: RunningCase) -> None:
-    row.state = runner.save(running)
-    row.next_timer_at = runner.next_timer(running)
+def _sync_rows(row: Case, runner: Runner, running: RunningCase, tasks=None) -> None:
     ready = runner.ready_tasks(running)
-    row.current_step = "、".join(t.name for t in ready)[:120] or None
+    values = dict(state=runner.save(running), next_timer_at=runner.next_timer(running),
+                  current_step="、".join(t.name for t in ready)[:120] or None)
     if running.completed:
-        row.status, row.closed_at = "closed", runner.clock()
-        row.outcome = _outcome(running)
+        values.update(status="closed", closed_at=runner.clock(), outcome=_outcome(running))
+    caserows.write_case(row, values)
     deadline_index.sync(row, runner.deadlines(running))
-    existing = {t.task_id: t for t in db.session.execute(select(TaskEntry).filter_by(case_id=row.id)).scalars()}
-    for task in ready:
-        due = date.fromisoformat(task.deadline["due"]) if task.deadline and task.deadline.get("due") else None
-        if task.id in existing:
-            entry = existing.pop(task.id)
-            entry.deadline = task.deadline
-            if entry.due != due:  # a calendar change moved it, or gave a waiting deadline its date
-                entry.due = due
-                db.session.execute(TaskQueue.__table__.update().where(TaskQueue.task_entry_id == entry.id)
-                                   .values(sort_due=due or NO_DUE))
-            continue
-        entry = TaskEntry(case_id=row.id, task_id=task.id, element_id=task.element_id, name=task.name,
-                          form_id=task.form_id, roles_text=",".join(task.roles), bureau_id=row.bureau_id,
-                          pack=row.pack, process_id=row.process_id, due=due, deadline=task.deadline)
-        db.session.add(entry)
-        db.session.add_all(TaskQueue(bureau_id=row.bureau_id, role=role, sort_due=due or NO_DUE, entry=entry)
-                           for role in task.roles)
-    for gone in existing.values():
-        db.session.execute(delete(TaskQueue).where(TaskQueue.task_entry_id == gone.id))
-        db.session.delete(gone)
-    from .notices import queue_notices  # the outbox follows the ready notice tasks (CQH 15, 22; URU 14, 16)
+    left = caserows.sync_tasks(row, ready, tasks)
+    from .notices import (  # the outbox follows the notice tasks (CQH 15, 22; URU 14, 16)
+        NOTICE_FORMS,
+        queue_notices,
+    )
 
-    queue_notices(row, runner, running, ready)
+    if NOTICE_FORMS & (left | {t.form_id for t in ready}):
+        queue_notices(row, runner, running, ready)
 
 
 def _outcome(running: RunningCase) -> str:
@@ -399,8 +407,7 @@ def _copy_summary(row: Case, clean: Mapping[str, Any]) -> None:
 
 
 def _event(row: Case, user: User | None, kind: str, title: str, detail) -> None:
-    db.session.add(CaseEvent(case_id=row.id, user_id=user.id if user else None, kind=kind, title=title,
-                             detail=detail, at=clock()()))
+    caserows.add_event(row.id, user.id if user else None, kind, title, detail, clock()())
 
 
 def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:

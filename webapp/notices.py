@@ -50,6 +50,7 @@ SENDER_ROLES = frozenset({"case_officer", "registrar"})
 OUTBOX_ROLES = frozenset({"registrar", "case_officer", "division_head", "bureau_head", "auditor"})
 # Task forms that record the delivery of a claim notice (filled from the notice once delivered).
 DELIVERY_FORMS = {"notice_delivery": "claim"}
+NOTICE_FORMS = frozenset(KIND_BY_FORM)  # the forms of the tasks a notice belongs to
 
 
 class AlreadySent(CaseworkError):

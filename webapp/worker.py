@@ -141,8 +141,10 @@ def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, r
 
     try:
         with db.session.begin_nested():
+            before = set(db.session.execute(select(TaskEntry.task_id).where(TaskEntry.case_id == case.id)).scalars())
             fired = casework.fire_due_timers(case, now_fn)
-            opened = [o for o in db.session.new if isinstance(o, TaskEntry)]
+            opened = [e for e in db.session.execute(select(TaskEntry).where(TaskEntry.case_id == case.id)).scalars()
+                      if e.task_id not in before] if fired else []
             if not fired:  # the stored instant was stale (e.g. a deadline moved): take the state's own
                 loaded = casework.load(case, now_fn)
                 case.next_timer_at = loaded.runner.next_timer(loaded.running)
