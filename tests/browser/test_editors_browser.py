@@ -1,0 +1,319 @@
+"""The rule editors in a real browser: bpmn-js with the Clueflow properties panel, dmn-js, form-js.
+
+Each test changes a shipped file through the editor's own controls, saves it through the page's
+保存 button (a JSON post with the CSRF header, to a test-only route that records it), and checks
+that what was posted carries the change and that the engine still reads it. The route answers
+with the problems and example results a test queues, to see them shown where they belong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from editor_fixture import EDITOR_BUNDLES, Recorder, Served, editor_blueprint
+
+from engine.decisions import DecisionModel
+from engine.forms import load_form
+from engine.packs import DEFAULT_ROOT, load_pack
+from engine.rules import calendars_for
+from engine.specs import check_pack
+from webapp import create_app
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
+
+
+@pytest.fixture(scope="module")
+def editor_server():
+    """The app as deployed (CSRF on) with the test-only editor routes; `.recorder` holds the saves."""
+    missing = [b.name for b in EDITOR_BUNDLES if not b.is_file()]
+    if missing:
+        pytest.fail(f"editor bundles missing ({', '.join(missing)}): run make install", pytrace=False)
+    recorder = Recorder()
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT)})
+    app.register_blueprint(editor_blueprint(recorder))
+    with Served(app) as server:
+        server.recorder = recorder
+        yield server
+
+
+@pytest.fixture
+def recorder(editor_server):
+    editor_server.recorder.posts.clear()
+    editor_server.recorder.answers.clear()
+    return editor_server.recorder
+
+
+def open_editor(page, server, pack: str, kind: str, stem: str) -> None:
+    page.goto(f"{server.url}/_test/edit/{pack}/{kind}/{stem}")
+    page.wait_for_selector("[data-editor][data-state='ready'], [data-editor][data-state='error']")
+    assert page.get_attribute("[data-editor]", "data-state") == "ready", page.text_content("[data-role=save-status]")
+
+
+def save(page) -> str:
+    page.click("[data-role=save]")
+    status = page.locator("[data-role=save-status]:is([data-state=saved], [data-state=error])")
+    status.wait_for()
+    return status.text_content()
+
+
+def assert_watermark(page, box: str) -> None:
+    """The bpmn.io mark is shown inside the editor's box (its licence requires it)."""
+    mark = page.locator(f"{box} .bjs-powered-by, {box} .fjs-powered-by").first
+    mark.scroll_into_view_if_needed()
+    assert mark.is_visible(), f"no visible bpmn.io watermark in {box}"
+    inner, outer = mark.bounding_box(), page.locator(box).bounding_box()
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1, box
+    assert outer["y"] <= inner["y"] and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1, box
+
+
+def select_shape(page, element_id: str) -> None:
+    """Bring a shape to the middle of the canvas (away from the palette) and click it."""
+    page.evaluate("""(id) => { const m = window.clueflowEditor.modeler; const canvas = m.get('canvas');
+        canvas.zoom(1); canvas.scrollToElement(m.get('elementRegistry').get(id)); }""", element_id)
+    page.click(f".cf-bpmn-canvas [data-element-id='{element_id}']")
+    page.wait_for_selector(f".bio-properties-panel-header-label:has-text('{element_id}'), "
+                           f"[data-entry-id^='clueflow-']")
+
+
+def with_file(pack_name: str, path: str, text: str):
+    pack = load_pack(pack_name, DEFAULT_ROOT)
+    return dataclasses.replace(pack, files={**pack.files, path: text.encode("utf-8")})
+
+
+def errors_of(pack) -> list[str]:
+    return [str(p) for p in check_pack(pack, calendars_for(DEFAULT_ROOT)) if p.severity == "error"]
+
+
+def bpmn_node(text: str, element_id: str):
+    return next(n for n in ET.fromstring(text).iter() if n.get("id") == element_id)
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+def test_a_user_tasks_form_and_roles_are_set_in_the_properties_panel(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    assert_watermark(page, ".cf-bpmn-canvas")
+    select_shape(page, "Task_Register")
+    form = page.locator("[data-entry-id='clueflow-form'] select")
+    assert form.input_value() == "registration"
+    assert "withdrawal" in form.locator("option").all_text_contents()  # the pack's forms are offered
+    form.select_option("withdrawal")
+    page.check("[data-entry-id='clueflow-role-case_officer'] input[type=checkbox]")
+    assert page.get_attribute("[data-role=save-status]", "data-state") == "dirty"
+
+    assert save(page).startswith("已保存")
+    text = recorder.posts[-1]["text"]
+    task = bpmn_node(text, "Task_Register")
+    assert task.get(f"{CAMUNDA}formKey") == "withdrawal"
+    assert task.get(f"{CAMUNDA}candidateGroups") == "registrar,case_officer"
+    pack = with_file("national", "bpmn/report_handling.bpmn", text)
+    assert errors_of(pack) == []
+    assert page.get_attribute("[data-role=save-status]", "data-state") == "saved"
+    assert page.problems == []
+
+
+def test_a_timers_deadline_rule_and_trigger_are_chosen_from_the_pack(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    select_shape(page, "Event_TransferDue")
+    rule = page.locator("[data-entry-id='clueflow-deadline-rule'] select")
+    assert rule.input_value() == "transfer"
+    assert page.locator("[data-entry-id='clueflow-deadline-trigger'] select").input_value() == "received_on"
+    assert page.locator("[data-group-id='group-timer']").count() == 0  # no duration/cycle editor
+    rule.select_option("acceptance_opinion")
+    page.locator("[data-entry-id='clueflow-deadline-trigger'] select").select_option("accepted_on")
+    text_field = page.locator("[data-entry-id='clueflow-timer-text'] input")
+    assert text_field.input_value() == 'deadline("acceptance_opinion", accepted_on)'
+
+    save(page)
+    text = recorder.posts[-1]["text"]
+    definition = bpmn_node(text, "TimerEventDefinition_TransferDue")
+    assert definition.find(f"{BPMN}timeDate").text == 'deadline("acceptance_opinion", accepted_on)'
+    assert errors_of(with_file("national", "bpmn/report_handling.bpmn", text)) == []
+    assert page.problems == []
+
+
+def test_a_business_rule_tasks_decision_is_chosen_from_the_pack(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "reward")
+    select_shape(page, "Task_RewardApproval")
+    decision = page.locator("[data-entry-id='clueflow-decision'] select")
+    assert decision.input_value() == "reward_approval"
+    decision.select_option("reward_amount")
+    save(page)
+    task = bpmn_node(recorder.posts[-1]["text"], "Task_RewardApproval")
+    assert task.get(f"{CAMUNDA}decisionRef") == "reward_amount"
+
+
+def test_problems_from_the_server_are_marked_on_the_diagram_and_listed(page, editor_server, recorder):
+    recorder.answers.append({"saved": True, "version": "draft-2", "problems": [
+        {"file": "bpmn/report_handling.bpmn", "element": "Task_Register", "severity": "error",
+         "message": "user task names form 'nosuch', which the pack lacks"},
+        {"file": "bpmn/report_handling.bpmn", "element": "Event_TransferDue", "severity": "warning",
+         "message": "variables not set by any form or decision of the pack: foo"},
+        {"file": "bpmn/report_handling.bpmn", "element": "Gone_1", "severity": "error", "message": "gone"},
+    ]})
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    status = save(page)
+    assert "2 个错误" in status
+    badge = page.locator(".cf-problem-badge[data-element='Task_Register']")
+    badge.wait_for()
+    assert "1" in badge.text_content()
+    assert page.locator(".djs-element[data-element-id='Task_Register'].cf-problem-error").count() == 1
+    assert page.locator(".djs-element[data-element-id='Event_TransferDue'].cf-problem-warning").count() == 1
+    items = page.locator(".cf-problem-list li")
+    assert items.count() == 3
+    assert "登记举报线索" in items.nth(0).text_content()  # the element by its name, not only its id
+    assert "未能在编辑器中定位" in items.nth(2).text_content()
+    items.nth(1).click()  # picking a problem selects its element
+    page.locator("[data-entry-id='clueflow-deadline-rule']").wait_for()
+
+
+def test_the_token_simulation_is_switched_on_and_off(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    button = page.locator("[data-role=simulate]")
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    assert page.locator(".cf-bpmn-canvas.cf-simulating").count() == 1
+    page.click(".djs-overlays[data-container-id='StartEvent_Received'] .bts-context-pad")  # start a token
+    page.locator(".cf-bpmn-canvas .bts-token").first.wait_for()
+    button.click()
+    assert button.get_attribute("aria-pressed") == "false"
+    assert page.locator(".cf-bpmn-canvas.cf-simulating").count() == 0
+    assert page.problems == []
+
+
+def test_leaving_with_unsaved_changes_asks_first(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    select_shape(page, "Task_Register")
+    page.locator("[data-entry-id='clueflow-form'] select").select_option("withdrawal")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(200)  # the dialog event arrives asynchronously after close
+    assert dialogs == ["beforeunload"]
+
+
+def test_the_diff_marks_the_changed_element_on_the_new_diagram(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    select_shape(page, "Task_Register")
+    page.locator("[data-entry-id='clueflow-form'] select").select_option("withdrawal")
+    save(page)
+    changes = json.dumps({"removed": ["Task_Old"]})
+    page.goto(f"{editor_server.url}/_test/diff/national/report_handling?changes={changes}")
+    page.wait_for_selector(".cf-bpmn-diff[data-state='ready']")
+    assert page.locator(".djs-element[data-element-id='Task_Register'].cf-diff-changed").count() == 1
+    assert page.locator(".cf-diff-tag-changed").count() >= 1
+    assert "修改 1" in page.text_content(".cf-legend-changed")
+    assert "删除 1" in page.text_content(".cf-legend-removed")
+    details = page.text_content(".cf-diff-details")
+    assert "登记举报线索" in details and "registration → withdrawal" in details
+    assert "Task_Old" in details
+    assert_watermark(page, ".cf-bpmn-diff")
+    assert page.problems == []
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_server, recorder):
+    recorder.answers.append({"saved": True, "version": "draft-3", "problems": [
+        {"file": "dmn/reward_amount.dmn", "element": "reward_terms", "rule": "1 (Rule_reward_terms_1)",
+         "column": "下限（元）", "severity": "error", "message": "test: the floor is checked"},
+        {"file": "dmn/reward_amount.dmn", "element": "reward_amount", "rule": "", "column": "",
+         "severity": "warning", "message": "test: a warning about the whole decision"},
+    ], "examples": {"passed": 3, "failed": 1, "results": [
+        {"decision": "reward_amount", "case": "8000 元", "ok": False, "expected": {"amount": 500},
+         "actual": {"amount": 600}}]}})
+    open_editor(page, editor_server, "urumqi", "dmn", "reward_amount")
+    assert_watermark(page, ".cf-dmn-area")
+    page.click(".cf-dmn-tabs button[data-view-id='reward_terms']")
+    cell = page.locator("td[data-row-id='Rule_reward_terms_1'][data-col-id='Output_reward_terms_2']")
+    assert cell.text_content().strip() == "500"
+    cell.locator("[contenteditable]").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("600")
+    page.click(".cf-editor-head h1")  # leave the cell
+    assert page.get_attribute("[data-role=save-status]", "data-state") == "dirty"
+    save(page)
+
+    text = recorder.posts[-1]["text"]
+    entry = next(n for n in ET.fromstring(text).iter(f"{DMN}outputEntry")
+                 if n.get("id") == "LiteralExpression_Rule_reward_terms_1_2")
+    assert entry.find(f"{DMN}text").text == "600"
+    pack = with_file("urumqi", "dmn/reward_amount.dmn", text)
+    model = DecisionModel.from_files({p: d for p, d in pack.files.items() if p.startswith("dmn/")}, pack="urumqi")
+    assert [str(p) for p in model.validate() if p.severity == "error"] == []
+    from datetime import date
+    terms = model.evaluate("reward_terms", {"criminal": False, "decision_date": date(2026, 6, 1)})
+    assert terms["floor"] == 600
+    assert errors_of(pack) == []
+
+    # The server's problem is marked on the rule's row and cell; the examples show red.
+    style = cell.evaluate("(td) => getComputedStyle(td).outlineStyle")
+    assert style == "solid"
+    assert page.locator(".cf-dmn-tabs button[data-view-id='reward_terms'] .cf-tab-problems").text_content() == "1"
+    items = page.locator(".cf-problem-list li")
+    assert items.count() == 2 and "规则 1 (Rule_reward_terms_1)" in items.nth(0).text_content()
+    examples = page.locator("[data-role=examples]")
+    assert examples.get_attribute("data-state") == "failed"
+    assert "1 个未通过" in examples.text_content() and "8000 元" in examples.text_content()
+    assert page.problems == []
+
+
+# --- forms ---------------------------------------------------------------------------------------
+
+
+def drag_field_into_form(page, field_type: str) -> None:
+    """Drag a field from form-js's palette onto the last row of the form (the mouse, step by step:
+    the palette's drag library follows mouse moves)."""
+    source = page.locator(f".fjs-palette-field[data-field-type='{field_type}']").bounding_box()
+    target = page.locator(".cf-form-area .fjs-editor-form-root .fjs-layout-row").last.bounding_box()
+    page.mouse.move(source["x"] + 20, source["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(source["x"] + 40, source["y"] + 40, steps=5)
+    page.mouse.move(target["x"] + 100, target["y"] + target["height"] - 5, steps=20)
+    page.mouse.up()
+    key = page.locator(".fjs-properties-panel [data-entry-id='key'] input")
+    key.wait_for(state="attached")
+    if not key.is_visible():  # the panel's General group starts folded
+        page.click(".fjs-properties-panel [data-group-id='group-general'] .bio-properties-panel-group-header")
+    key.wait_for()
+
+
+def test_a_field_is_added_to_a_form_in_the_form_editor(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "form", "withdrawal")
+    assert_watermark(page, ".cf-form-area")
+    before = json.loads(load_pack("national", DEFAULT_ROOT).files["forms/withdrawal.form"])
+    drag_field_into_form(page, "textfield")
+    key = page.locator(".fjs-properties-panel [data-entry-id='key'] input")
+    key.fill("withdrawal_remark")
+    page.click(".fjs-properties-panel [data-entry-id='label'] [contenteditable]")
+    page.keyboard.type("撤回补充说明")
+    page.click(".cf-editor-head h1")
+    save(page)
+
+    schema = json.loads(recorder.posts[-1]["text"])
+    keys = [c.get("key") for c in schema["components"]]
+    assert "withdrawal_remark" in keys and len(schema["components"]) == len(before["components"]) + 1
+    form = load_form(schema, "withdrawal")
+    assert "withdrawal_remark" in form.fields
+    assert errors_of(with_file("national", "forms/withdrawal.form", recorder.posts[-1]["text"])) == []
+    assert page.problems == []
+
+
+def test_form_problems_are_listed_by_field_key_and_marked(page, editor_server, recorder):
+    recorder.answers.append({"saved": False, "message": "表单有错误", "problems": [
+        {"file": "forms/withdrawal.form", "element": "withdrawn_on", "severity": "error", "message": "test: bad"}]})
+    open_editor(page, editor_server, "national", "form", "withdrawal")
+    status = save(page)
+    assert status.startswith("未保存") and "表单有错误" in status
+    item = page.locator(".cf-problem-list li")
+    assert item.count() == 1 and "字段 withdrawn_on" in item.text_content()
+    assert "未能" not in item.text_content()
+    assert page.get_attribute("[data-role=save-status]", "data-state") == "error"
