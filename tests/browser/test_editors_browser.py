@@ -203,16 +203,21 @@ def test_the_diff_marks_the_changed_element_on_the_new_diagram(page, editor_serv
     open_editor(page, editor_server, "national", "bpmn", "report_handling")
     select_shape(page, "Task_Register")
     page.locator("[data-entry-id='clueflow-form'] select").select_option("withdrawal")
+    select_shape(page, "Event_TransferDue")
+    page.locator("[data-entry-id='clueflow-deadline-rule'] select").select_option("acceptance_opinion")
     save(page)
     changes = json.dumps({"removed": ["Task_Old"]})
     page.goto(f"{editor_server.url}/_test/diff/national/report_handling?changes={changes}")
     page.wait_for_selector(".cf-bpmn-diff[data-state='ready']")
     assert page.locator(".djs-element[data-element-id='Task_Register'].cf-diff-changed").count() == 1
     assert page.locator(".cf-diff-tag-changed").count() >= 1
-    assert "修改 1" in page.text_content(".cf-legend-changed")
+    # The timer's expression is what the engine reads: its change is found too.
+    assert page.locator(".djs-element[data-element-id='Event_TransferDue'].cf-diff-changed").count() == 1
+    assert "修改 2" in page.text_content(".cf-legend-changed")
     assert "删除 1" in page.text_content(".cf-legend-removed")
     details = page.text_content(".cf-diff-details")
     assert "登记举报线索" in details and "registration → withdrawal" in details
+    assert 'deadline("transfer", received_on) → deadline("acceptance_opinion", received_on)' in details
     assert "Task_Old" in details
     assert_watermark(page, ".cf-bpmn-diff")
     assert page.problems == []

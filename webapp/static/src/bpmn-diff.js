@@ -49,6 +49,39 @@ function text(value) {
   return String(value);
 }
 
+/** What the engine reads of a flow element, as text, property by property. */
+function engineView(model) {
+  const body = (x) => (x && x.body) || '';
+  const view = {
+    类型: (model.$type || '').replace(/^bpmn:/, ''),
+    名称: model.name || '',
+    formKey: model.get ? model.get('camunda:formKey') || '' : '',
+    candidateGroups: model.get ? model.get('camunda:candidateGroups') || '' : '',
+    decisionRef: model.get ? model.get('camunda:decisionRef') || '' : '',
+    条件: body(model.conditionExpression),
+    来源: (model.sourceRef && model.sourceRef.id) || '',
+    去向: (model.targetRef && model.targetRef.id) || ''
+  };
+  (model.eventDefinitions || []).forEach((definition) => {
+    if (definition.$type === 'bpmn:TimerEventDefinition') {
+      view.计时 = body(definition.timeDate) || body(definition.timeDuration) || body(definition.timeCycle);
+    } else if (definition.messageRef) {
+      view.消息 = definition.messageRef.name || definition.messageRef.id || '';
+    }
+  });
+  return view;
+}
+
+function flowElements(definitions) {
+  const found = new Map();
+  const walk = (container) => (container.flowElements || []).forEach((element) => {
+    found.set(element.id, element);
+    walk(element);
+  });
+  (definitions.rootElements || []).filter((e) => e.$type === 'bpmn:Process').forEach(walk);
+  return found;
+}
+
 /**
  * The values before and after. bpmn-js-differ 3.2 reports the new value as `oldValue` and the old one
  * as `newValue` (contrary to its README); which is which is read off the new model where it can be.
@@ -130,6 +163,31 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
       }
     });
   }
+  // What the engine reads is compared here too, element by element (the differ misses some of it,
+  // such as the expression inside a timer).
+  if (oldXml) {
+    const { rootElement: before } = await viewer.get('moddle').fromXML(oldXml, 'bpmn:Definitions');
+    const oldElements = flowElements(before);
+    flowElements(viewer.getDefinitions()).forEach((element, id) => {
+      const previous = oldElements.get(id);
+      if (!previous || found.added.has(id) || !registry.get(id)) {
+        return;
+      }
+      const a = engineView(previous);
+      const b = engineView(element);
+      Object.keys({ ...a, ...b }).forEach((key) => {
+        if ((a[key] || '') !== (b[key] || '')) {
+          const entry = found.changed.get(id) || { model: element, attrs: {} };
+          const known = Object.keys(entry.attrs).some((name) => name.replace(/^(camunda|bpmn):/, '') === key);
+          if (!known) {
+            entry.attrs[key] = { oldValue: a[key], newValue: b[key] };
+          }
+          found.changed.set(id, entry);
+          found.layout.delete(id);
+        }
+      });
+    });
+  }
   // The server's list, when given, is joined in (it knows what the engine cares about).
   (changes.added || []).forEach((id) => found.added.has(id) || found.added.set(id, { model: registry.get(id)?.businessObject }));
   (changes.changed || []).forEach((id) => found.changed.has(id) || found.added.has(id)
@@ -146,7 +204,7 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
         const tag = document.createElement('span');
         tag.className = `cf-diff-tag cf-diff-tag-${kind}`;
         tag.textContent = kind === 'added' ? '新增' : '修改';
-        overlays.add(id, 'cf-diff', { position: { top: -10, left: -6 }, html: tag });
+        overlays.add(id, 'cf-diff', { position: { top: -10, left: -6 }, html: tag, scale: { min: 1 } });
       }
     });
   });
@@ -167,6 +225,14 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
     const li = document.createElement('li');
     li.className = `cf-diff-line cf-diff-line-${kind}`;
     li.dataset.element = id;
+    if (registry.get(id)) {
+      li.tabIndex = 0;
+      li.title = '在图中显示';
+      li.addEventListener('click', () => {
+        canvas.zoom(1);
+        canvas.scrollToElement(registry.get(id));
+      });
+    }
     const strong = document.createElement('strong');
     strong.textContent = `${label}：`;
     li.append(strong, describe(entry.model) || id);
@@ -189,6 +255,20 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
   } else {
     details.textContent = '两个版本的流程没有差别。';
   }
+  const tools = document.createElement('div');
+  tools.className = 'cf-canvas-tools';
+  [ [ '全图', '缩放到整个流程', () => canvas.zoom('fit-viewport', 'auto') ],
+    [ '＋', '放大', () => canvas.zoom(canvas.zoom() * 1.2) ],
+    [ '－', '缩小', () => canvas.zoom(canvas.zoom() / 1.2) ] ].forEach(([ label, title, action ]) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'cf-tool';
+    b.textContent = label;
+    b.title = title;
+    b.addEventListener('click', action);
+    tools.append(b);
+  });
+  canvasEl.append(tools);
   const ids = (kind) => [ ...found[kind].keys() ];
   container.dataset.state = 'ready';
   return { viewer, changes: { added: ids('added'), changed: ids('changed'), removed: ids('removed'), layout: ids('layout') } };

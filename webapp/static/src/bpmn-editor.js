@@ -72,6 +72,14 @@ async function bpmn(container, { xml, propertiesContainer, packInfo = {} } = {})
   const registry = modeler.get('elementRegistry');
   const selection = modeler.get('selection');
   canvas.zoom('fit-viewport', 'auto');
+  const root = canvas.getRootElement();
+  const start = registry.find((e) => e.type === 'bpmn:StartEvent' && e.parent === root);
+  if (canvas.zoom() < 0.5 && start) {
+    // A long process shrunk to fit cannot be read: open at a readable size, where it starts.
+    canvas.zoom(0.8);
+    const box = canvas.viewbox();
+    canvas.viewbox({ ...box, x: start.x - 60, y: start.y + start.height / 2 - box.height / 2 });
+  }
 
   const tools = document.createElement('div');
   tools.className = 'cf-canvas-tools';
@@ -111,11 +119,10 @@ async function bpmn(container, { xml, propertiesContainer, packInfo = {} } = {})
       return;
     }
     selection.select(element);
-    const box = canvas.viewbox();
-    if (element.x !== undefined) {
-      canvas.viewbox({ ...box, x: element.x + (element.width || 0) / 2 - box.width / 2,
-        y: element.y + (element.height || 0) / 2 - box.height / 2 });
+    if (canvas.zoom() < 0.8) {
+      canvas.zoom(1);
     }
+    canvas.scrollToElement(element);
   }
 
   function showProblems(problems = []) {
@@ -135,7 +142,7 @@ async function bpmn(container, { xml, propertiesContainer, packInfo = {} } = {})
       badge.dataset.element = id;
       badge.textContent = `${worst === 'error' ? '✖' : '⚠'} ${found.length}`;
       badge.title = found.map((p) => p.message).join('\n');
-      overlays.add(id, 'cf-problem', { position: { top: -12, right: 12 }, html: badge });
+      overlays.add(id, 'cf-problem', { position: { top: -12, right: 12 }, html: badge, scale: { min: 1 } });
     });
     renderProblems(problemsBox(container), problems, {
       onPick: pick,
