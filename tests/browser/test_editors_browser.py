@@ -294,6 +294,9 @@ def drag_field_into_form(page, field_type: str) -> None:
 def test_a_field_is_added_to_a_form_in_the_form_editor(page, editor_server, recorder):
     open_editor(page, editor_server, "national", "form", "withdrawal")
     assert_watermark(page, ".cf-form-area")
+    # The palette speaks Chinese and offers only the field types the engine's forms understand.
+    assert page.locator(".fjs-palette-field[data-field-type='textfield']").text_content().strip() == "单行文本"
+    assert not page.locator(".fjs-palette-field[data-field-type='filepicker']").is_visible()
     before = json.loads(load_pack("national", DEFAULT_ROOT).files["forms/withdrawal.form"])
     drag_field_into_form(page, "textfield")
     key = page.locator(".fjs-properties-panel [data-entry-id='key'] input")

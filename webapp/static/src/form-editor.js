@@ -4,6 +4,7 @@
 
 import { FormEditor } from '@bpmn-io/form-js-editor';
 
+import { keepChinese } from './form-editor-words.js';
 import { placeOf, problemsBox, provide, renderProblems, severityOf } from './editor-problems.js';
 import './form-editor.css';
 
@@ -32,6 +33,7 @@ async function form(container, { schema } = {}) {
   const editor = new FormEditor({ container });
   const parsed = typeof schema === 'string' ? JSON.parse(schema) : schema;
   await editor.importSchema(parsed);
+  keepChinese(container);
   const listeners = [];
   editor.on('changed', () => listeners.forEach((fn) => fn()));
 
