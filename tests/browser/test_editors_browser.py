@@ -139,6 +139,24 @@ def test_a_timers_deadline_rule_and_trigger_are_chosen_from_the_pack(page, edito
     assert page.problems == []
 
 
+def test_a_new_timer_gets_its_deadline_rule_from_the_panel(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    # A timer attached to a task, as the palette and the replace menu make it: no expression yet.
+    page.evaluate("""() => { const m = window.clueflowEditor.modeler;
+        const task = m.get('elementRegistry').get('Task_Filing');
+        const event = m.get('elementFactory').createShape({ type: 'bpmn:BoundaryEvent',
+            eventDefinitionType: 'bpmn:TimerEventDefinition' });
+        m.get('modeling').createShape(event, { x: task.x + 20, y: task.y + task.height }, task, { attach: true });
+        m.get('modeling').updateProperties(event, { id: 'Event_NewTimer' }); }""")
+    select_shape(page, "Event_NewTimer")
+    page.locator("[data-entry-id='clueflow-deadline-rule'] select").select_option("filing_notice")
+    page.locator("[data-entry-id='clueflow-deadline-trigger'] select").select_option("filing_decided_on")
+    save(page)
+    timer = bpmn_node(recorder.posts[-1]["text"], "Event_NewTimer")
+    expression = timer.find(f"{BPMN}timerEventDefinition/{BPMN}timeDate")
+    assert expression.text == 'deadline("filing_notice", filing_decided_on)'
+
+
 def test_a_business_rule_tasks_decision_is_chosen_from_the_pack(page, editor_server, recorder):
     open_editor(page, editor_server, "national", "bpmn", "reward")
     select_shape(page, "Task_RewardApproval")
