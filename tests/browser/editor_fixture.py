@@ -1,12 +1,14 @@
 """A test-only blueprint that serves the editor page (templates/editor/file.html) on a shipped pack's
 files and records what the page saves, so the editors can be driven in a real browser without the
-draft views (which live elsewhere). It answers each save with the answer the test queued.
+draft views (which live elsewhere). It answers each save with the answer the test queued, else with
+the engine's own check of the pack with the saved file in it.
 
 Registered only by tests/browser/test_editors_browser.py; never by the application.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from dataclasses import dataclass, field
@@ -17,7 +19,8 @@ from werkzeug.serving import make_server
 
 from engine.decisions import DecisionModel
 from engine.packs import DEFAULT_ROOT, load_pack
-from engine.specs import DEADLINE_RULES, ROLES
+from engine.rules import calendars_for
+from engine.specs import DEADLINE_RULES, ROLES, check_pack
 
 KINDS = {"bpmn": "bpmn", "dmn": "dmn", "form": "forms"}
 DIST = Path(__file__).resolve().parents[2] / "webapp" / "static" / "dist"
@@ -49,8 +52,14 @@ class Recorder:
     posts: list[dict] = field(default_factory=list)
     answers: list[dict] = field(default_factory=list)
 
-    def answer(self) -> dict:
-        return self.answers.pop(0) if self.answers else {"saved": True, "version": "test-draft-1", "problems": []}
+    def answer(self, pack_name: str, path: str, text: str) -> dict:
+        """The queued answer, else what a server would say: the engine's problems with this file."""
+        if self.answers:
+            return self.answers.pop(0)
+        pack = load_pack(pack_name, DEFAULT_ROOT)
+        pack = dataclasses.replace(pack, files={**pack.files, path: text.encode("utf-8")})
+        problems = [p.as_dict() for p in check_pack(pack, calendars_for(DEFAULT_ROOT)) if p.file in (path, "")]
+        return {"saved": True, "version": pack.version, "problems": problems}
 
 
 DIFF_PAGE = """{% extends "base.html" %}
@@ -104,7 +113,8 @@ def editor_blueprint(recorder: Recorder) -> Blueprint:
     def save(pack: str, kind: str, stem: str):
         body = request.get_json(silent=True) or {}
         recorder.posts.append({"pack": pack, "kind": kind, "stem": stem, "text": body.get("text")})
-        return jsonify(recorder.answer())
+        path = f"{KINDS[kind]}/{stem}.{'form' if kind == 'form' else kind}"
+        return jsonify(recorder.answer(pack, path, body.get("text") or ""))
 
     @bp.get("/_test/diff/<pack>/<stem>")
     def diff(pack: str, stem: str):

@@ -289,6 +289,34 @@ def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_se
     assert page.problems == []
 
 
+def test_a_broken_cell_is_refused_by_the_engine_and_marked_at_its_rule_and_column(page, editor_server, recorder):
+    open_editor(page, editor_server, "urumqi", "dmn", "reward_amount")
+    page.click(".cf-dmn-tabs button[data-view-id='reward_terms']")
+    cell = page.locator("td[data-row-id='Rule_reward_terms_2'][data-col-id='Output_reward_terms_2']")
+    cell.locator("[contenteditable]").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1 +")
+    page.click(".cf-editor-head h1")
+    status = save(page)  # the fixture answers with the engine's check of the pack with this file
+    assert "错误" in status
+    assert "<text>1 +</text>" in recorder.posts[-1]["text"]
+    assert cell.evaluate("(td) => getComputedStyle(td).outlineStyle") == "solid"
+    item = page.locator(".cf-problem-list li.cf-problem-error").first
+    assert "规则 2 (Rule_reward_terms_2)" in item.text_content() and "列 下限（元）" in item.text_content()
+    assert "未能" not in item.text_content()
+
+
+def test_a_user_task_without_roles_is_marked_by_the_engines_check(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    select_shape(page, "Task_Register")
+    page.uncheck("[data-entry-id='clueflow-role-registrar'] input[type=checkbox]")
+    save(page)
+    assert 'id="Task_Register"' in recorder.posts[-1]["text"]
+    assert "candidateGroups" not in bpmn_node(recorder.posts[-1]["text"], "Task_Register").attrib.__repr__()
+    page.locator(".cf-problem-badge[data-element='Task_Register']").wait_for()
+    assert "candidate roles" in page.text_content(".cf-problem-list")
+
+
 # --- forms ---------------------------------------------------------------------------------------
 
 
