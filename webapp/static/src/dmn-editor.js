@@ -94,7 +94,12 @@ async function dmn(container, { xml } = {}) {
     });
     container.dataset.view = active ? active.type : '';
     if (active && active.type === 'drd') {
-      modeler.getActiveViewer().get('canvas').zoom('fit-viewport', 'auto');
+      // Fit the requirements diagram, leaving room at the top for the definitions' name box.
+      const canvas = modeler.getActiveViewer().get('canvas');
+      canvas.resized(); // the box has just grown to the diagram's height
+      canvas.zoom('fit-viewport', 'auto');
+      const box = canvas.viewbox();
+      canvas.zoom(Math.min(1, box.scale * 0.85), { x: box.outer.width / 2, y: box.outer.height }); // screen point
     }
   }
 
@@ -117,7 +122,7 @@ async function dmn(container, { xml } = {}) {
         dot.title = `此决策有 ${count} 个问题`;
         tab.append(dot);
       }
-      tab.addEventListener('click', () => modeler.open(view));
+      tab.addEventListener('click', () => modeler.open(view).then(markActive));
       return tab;
     }));
     markActive();
