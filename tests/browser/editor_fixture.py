@@ -114,7 +114,9 @@ def editor_blueprint(recorder: Recorder) -> Blueprint:
         body = request.get_json(silent=True) or {}
         recorder.posts.append({"pack": pack, "kind": kind, "stem": stem, "text": body.get("text")})
         path = f"{KINDS[kind]}/{stem}.{'form' if kind == 'form' else kind}"
-        return jsonify(recorder.answer(pack, path, body.get("text") or ""))
+        answer = recorder.answer(pack, path, body.get("text") or "")
+        status = answer.pop("_status", 200)
+        return jsonify(answer), status
 
     @bp.get("/_test/diff/<pack>/<stem>")
     def diff(pack: str, stem: str):

@@ -157,6 +157,34 @@ def test_a_new_timer_gets_its_deadline_rule_from_the_panel(page, editor_server, 
     assert expression.text == 'deadline("filing_notice", filing_decided_on)'
 
 
+def test_a_gateways_condition_is_edited_as_feel_text(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "bpmn", "report_handling")
+    page.evaluate("""() => { const m = window.clueflowEditor.modeler;
+        m.get('selection').select(m.get('elementRegistry').get('Flow_Triage_Report')); }""")
+    condition = page.locator("[data-entry-id='clueflow-condition'] input")
+    assert condition.input_value() == "handle_as_report = true"
+    condition.fill("handle_as_report = true and redirect_to = null")
+    page.click(".cf-editor-head h1")
+    save(page)
+    flow = bpmn_node(recorder.posts[-1]["text"], "Flow_Triage_Report")
+    assert flow.find(f"{BPMN}conditionExpression").text == "handle_as_report = true and redirect_to = null"
+    assert errors_of(with_file("national", "bpmn/report_handling.bpmn", recorder.posts[-1]["text"])) == []
+
+
+def test_a_refused_save_keeps_the_changes_and_says_so(page, editor_server, recorder):
+    recorder.answers.append({"_status": 409, "saved": False, "message": "草稿已被他人发布"})
+    open_editor(page, editor_server, "national", "bpmn", "reward")
+    select_shape(page, "Task_RewardApproval")
+    page.locator("[data-entry-id='clueflow-decision'] select").select_option("reward_amount")
+    status = save(page)
+    assert status.startswith("未保存") and "草稿已被他人发布" in status
+    assert page.get_attribute("[data-role=save-status]", "data-state") == "error"
+    # Still unsaved: leaving asks, and the next save goes through.
+    save(page)
+    assert page.get_attribute("[data-role=save-status]", "data-state") == "saved"
+    assert len(recorder.posts) == 2 and recorder.posts[0]["text"] == recorder.posts[1]["text"]
+
+
 def test_a_business_rule_tasks_decision_is_chosen_from_the_pack(page, editor_server, recorder):
     open_editor(page, editor_server, "national", "bpmn", "reward")
     select_shape(page, "Task_RewardApproval")
@@ -304,6 +332,10 @@ def test_a_broken_cell_is_refused_by_the_engine_and_marked_at_its_rule_and_colum
     item = page.locator(".cf-problem-list li.cf-problem-error").first
     assert "规则 2 (Rule_reward_terms_2)" in item.text_content() and "列 下限（元）" in item.text_content()
     assert "未能" not in item.text_content()
+    # Picking the problem from another view opens its decision.
+    page.click(".cf-dmn-tabs button[data-view-id='reward_amount']")
+    item.click()
+    page.wait_for_selector(".cf-dmn-tabs button[data-view-id='reward_terms'][aria-selected='true']")
 
 
 def test_a_user_task_without_roles_is_marked_by_the_engines_check(page, editor_server, recorder):
