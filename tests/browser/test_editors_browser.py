@@ -203,10 +203,11 @@ def test_problems_from_the_server_are_marked_on_the_diagram_and_listed(page, edi
         {"file": "bpmn/report_handling.bpmn", "element": "Event_TransferDue", "severity": "warning",
          "message": "variables not set by any form or decision of the pack: foo"},
         {"file": "bpmn/report_handling.bpmn", "element": "Gone_1", "severity": "error", "message": "gone"},
+        {"file": "dmn/triage.dmn", "element": "triage", "severity": "error", "message": "another file"},
     ]})
     open_editor(page, editor_server, "national", "bpmn", "report_handling")
     status = save(page)
-    assert "2 个错误" in status
+    assert "3 个错误" in status
     badge = page.locator(".cf-problem-badge[data-element='Task_Register']")
     badge.wait_for()
     assert "1" in badge.text_content()
@@ -216,6 +217,7 @@ def test_problems_from_the_server_are_marked_on_the_diagram_and_listed(page, edi
     assert items.count() == 3
     assert "登记举报线索" in items.nth(0).text_content()  # the element by its name, not only its id
     assert "未能在编辑器中定位" in items.nth(2).text_content()
+    assert "其他文件还有 1 个问题" in page.text_content("[data-role=problems-elsewhere]")
     items.nth(1).click()  # picking a problem selects its element
     page.locator("[data-entry-id='clueflow-deadline-rule']").wait_for()
 

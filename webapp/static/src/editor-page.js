@@ -111,7 +111,7 @@ async function mount(page) {
         answer = {};
       }
       if (Array.isArray(answer.problems)) {
-        editor.showProblems(answer.problems);
+        showAll(answer.problems);
       }
       showExamples(page.querySelector('[data-role="examples"]'), answer.examples);
       if (response.ok && answer.saved) {
@@ -138,9 +138,27 @@ async function mount(page) {
       save();
     }
   });
+  // The server may answer with the problems of the whole draft: this file's are shown in the
+  // editor, the others counted beneath the list.
+  function showAll(problems) {
+    const path = page.dataset.path;
+    const here = problems.filter((p) => !p.file || !path || p.file === path);
+    editor.showProblems(here);
+    const elsewhere = problems.length - here.length;
+    const box = page.querySelector('[data-role="problems"]');
+    if (elsewhere && box) {
+      const errors = problems.filter((p) => !here.includes(p) && p.severity !== 'warning').length;
+      const note = document.createElement('p');
+      note.className = 'cf-problems-elsewhere';
+      note.dataset.role = 'problems-elsewhere';
+      note.textContent = `草稿中其他文件还有 ${elsewhere} 个问题（其中 ${errors} 个错误），请回到草稿查看。`;
+      box.append(note);
+    }
+  }
+
   const initial = readJson('cf-problems');
   if (Array.isArray(initial)) {
-    editor.showProblems(initial);
+    showAll(initial);
   }
   saveButton.disabled = false;
   setStatus(status, '没有未保存的修改', 'clean');
