@@ -253,6 +253,8 @@ def test_the_diff_marks_the_changed_element_on_the_new_diagram(page, editor_serv
     page.locator("[data-entry-id='clueflow-form'] select").select_option("withdrawal")
     select_shape(page, "Event_TransferDue")
     page.locator("[data-entry-id='clueflow-deadline-rule'] select").select_option("acceptance_opinion")
+    select_shape(page, "Task_TransferOverdue")
+    page.click(".djs-context-pad .entry[data-action='delete']")  # the context pad's bin
     save(page)
     changes = json.dumps({"removed": ["Task_Old"]})
     page.goto(f"{editor_server.url}/_test/diff/national/report_handling?changes={changes}")
@@ -261,12 +263,14 @@ def test_the_diff_marks_the_changed_element_on_the_new_diagram(page, editor_serv
     assert page.locator(".cf-diff-tag-changed").count() >= 1
     # The timer's expression is what the engine reads: its change is found too.
     assert page.locator(".djs-element[data-element-id='Event_TransferDue'].cf-diff-changed").count() == 1
-    assert "修改 2" in page.text_content(".cf-legend-changed")
-    assert "删除 1" in page.text_content(".cf-legend-removed")
+    # Deleting the task, bpmn-js led its incoming flow on to the end event: a third change.
+    assert "修改 3" in page.text_content(".cf-legend-changed")
+    assert "删除 3" in page.text_content(".cf-legend-removed")  # the task, its outgoing flow, Task_Old
     details = page.text_content(".cf-diff-details")
     assert "登记举报线索" in details and "registration → withdrawal" in details
     assert 'deadline("transfer", received_on) → deadline("acceptance_opinion", received_on)' in details
-    assert "Task_Old" in details
+    assert "Task_Old" in details and "移交超期督办（Task_TransferOverdue）" in details
+    assert "去向：Task_TransferOverdue → End_TransferOverdue" in details and "#ref" not in details
     assert_watermark(page, ".cf-bpmn-diff")
     assert page.problems == []
 

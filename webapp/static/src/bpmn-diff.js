@@ -19,11 +19,21 @@ const KINDS = [
   { key: 'layout', label: '仅位置变化', hint: '只移动了位置，规则未变' }
 ];
 
+const FLOW_TYPES = /^bpmn:(.*Task|.*Event|.*Gateway|SequenceFlow|SubProcess|CallActivity)$/;
+
+const TYPE_NAMES = {
+  SequenceFlow: '连线', UserTask: '人工环节', BusinessRuleTask: '决策环节', Task: '任务',
+  ExclusiveGateway: '排他网关', ParallelGateway: '并行网关', InclusiveGateway: '包容网关',
+  StartEvent: '开始事件', EndEvent: '结束事件', BoundaryEvent: '边界事件',
+  IntermediateCatchEvent: '中间事件', SubProcess: '子流程'
+};
+
 function describe(model) {
   if (!model) {
     return '';
   }
-  const type = (model.$type || '').replace(/^bpmn:/, '');
+  const raw = (model.$type || '').replace(/^bpmn:/, '');
+  const type = TYPE_NAMES[raw] || raw;
   return model.name ? `${model.name}（${model.id}）` : `${model.id}${type ? ` · ${type}` : ''}`;
 }
 
@@ -144,17 +154,11 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
       });
       found.changed.set(id, entry);
     });
-    const inOld = (id) => !!oldDefinitions && id && !registry.get(id);
     Object.values(result._removed).forEach((m) => {
-      if (!registry.get(m.id) && (m.$type || '').match(/bpmn:(Task|UserTask|BusinessRuleTask|.*Event|.*Gateway|SequenceFlow|SubProcess|CallActivity)$/)) {
+      // A removed step is listed; a removed part of a step that is still there (a timer's
+      // definition, a condition) shows as a change of that step, found by engineView below.
+      if (!registry.get(m.id) && FLOW_TYPES.test(m.$type || '')) {
         found.removed.set(m.id, { model: m });
-      } else if (!inOld(m.id)) {
-        const id = ownerId(m.$parent, (x) => !!registry.get(x));
-        if (id && registry.get(id) && !found.added.has(id)) {
-          const entry = found.changed.get(id) || { model: registry.get(id).businessObject, attrs: {} };
-          entry.attrs[m.$type] = { oldValue: m };
-          found.changed.set(id, entry);
-        }
       }
     });
     Object.values(result._layoutChanged).forEach((m) => {
@@ -245,7 +249,10 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
     lines.push(li);
   };
   found.added.forEach((e, id) => line('added', '新增', e, id));
-  found.changed.forEach((e, id) => line('changed', '修改', e, id, Object.entries(e.attrs || {})
+  // Links are named once, by engineView (来源/去向), not again as the differ's references.
+  const shown = ([ name, v ]) => !/^(sourceRef|targetRef|incoming|outgoing|di)/.test(name)
+    && !String(v.oldValue ?? '').startsWith('#ref:') && !String(v.newValue ?? '').startsWith('#ref:');
+  found.changed.forEach((e, id) => line('changed', '修改', e, id, Object.entries(e.attrs || {}).filter(shown)
     .map(([name, v]) => `${name.replace(/^(camunda|bpmn):/, '')}：${text(v.oldValue)} → ${text(v.newValue)}`).join('；')));
   found.removed.forEach((e, id) => line('removed', '删除', e, id));
   if (lines.length) {
