@@ -323,6 +323,17 @@ def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_se
     assert page.problems == []
 
 
+def test_ctrl_s_while_typing_in_a_cell_saves_what_was_typed(page, editor_server, recorder):
+    open_editor(page, editor_server, "urumqi", "dmn", "reward_amount")
+    page.click(".cf-dmn-tabs button[data-view-id='reward_terms']")
+    page.locator("td[data-row-id='Rule_reward_terms_1'][data-col-id='Output_reward_terms_2'] [contenteditable]").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("777")
+    page.keyboard.press("Control+s")
+    page.locator("[data-role=save-status][data-state=saved]").wait_for()
+    assert "<text>777</text>" in recorder.posts[-1]["text"]
+
+
 def test_a_broken_cell_is_refused_by_the_engine_and_marked_at_its_rule_and_column(page, editor_server, recorder):
     open_editor(page, editor_server, "urumqi", "dmn", "reward_amount")
     page.click(".cf-dmn-tabs button[data-view-id='reward_terms']")
