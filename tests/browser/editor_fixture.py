@@ -58,7 +58,7 @@ class Recorder:
             return self.answers.pop(0)
         pack = load_pack(pack_name, DEFAULT_ROOT)
         pack = dataclasses.replace(pack, files={**pack.files, path: text.encode("utf-8")})
-        problems = [p.as_dict() for p in check_pack(pack, calendars_for(DEFAULT_ROOT)) if p.file in (path, "")]
+        problems = [p.as_dict() for p in check_pack(pack, calendars_for(DEFAULT_ROOT)) if p.file in (path, "") or path.endswith(f"/{p.file}")]
         return {"saved": True, "version": pack.version, "problems": problems}
 
 

@@ -396,8 +396,6 @@ def test_a_field_is_added_to_a_form_in_the_form_editor(page, editor_server, reco
     drag_field_into_form(page, "textfield")
     key = page.locator(".fjs-properties-panel [data-entry-id='key'] input")
     key.fill("withdrawal_remark")
-    page.click(".fjs-properties-panel [data-entry-id='label'] [contenteditable]")
-    page.keyboard.type("撤回补充说明")
     page.click(".cf-editor-head h1")
     save(page)
 
@@ -408,6 +406,19 @@ def test_a_field_is_added_to_a_form_in_the_form_editor(page, editor_server, reco
     assert "withdrawal_remark" in form.fields
     assert errors_of(with_file("national", "forms/withdrawal.form", recorder.posts[-1]["text"])) == []
     assert page.problems == []
+
+
+def test_a_bad_field_key_is_refused_by_the_engine_and_marked(page, editor_server, recorder):
+    open_editor(page, editor_server, "national", "form", "withdrawal")
+    drag_field_into_form(page, "textfield")
+    page.locator(".fjs-properties-panel [data-entry-id='key'] input").fill("1bad")
+    page.click(".cf-editor-head h1")
+    assert "错误" in save(page)  # the fixture answers with the engine's check
+    item = page.locator(".cf-problem-list li.cf-problem-error").first
+    assert "字段 1bad" in item.text_content() and "未能" not in item.text_content()
+    field_id = next(c["id"] for c in json.loads(recorder.posts[-1]["text"])["components"] if c.get("key") == "1bad")
+    field = page.locator(f".cf-form-area .fjs-element[data-id='{field_id}']")
+    assert field.evaluate("(el) => getComputedStyle(el).outlineStyle") == "solid"
 
 
 def test_form_problems_are_listed_by_field_key_and_marked(page, editor_server, recorder):

@@ -142,7 +142,8 @@ async function mount(page) {
   // editor, the others counted beneath the list.
   function showAll(problems) {
     const path = page.dataset.path;
-    const here = problems.filter((p) => !p.file || !path || p.file === path);
+    // The engine names a form's file without its folder ("x.form" for "forms/x.form").
+    const here = problems.filter((p) => !p.file || !path || p.file === path || path.endsWith(`/${p.file}`));
     editor.showProblems(here);
     const elsewhere = problems.length - here.length;
     const box = page.querySelector('[data-role="problems"]');

@@ -1,5 +1,5 @@
 // The form editor: form-js editor for the pack's .form files (palette, canvas, properties panel).
-// Problems are listed by field key, and the field of that key is marked in the editor's canvas.
+// Problems are listed by field key (or id), and that field is marked in the editor's canvas.
 // Provides window.ClueflowEditors.form.
 
 import { FormEditor } from '@bpmn-io/form-js-editor';
@@ -12,6 +12,10 @@ let counter = 0;
 
 function fieldsByKey(schema, found = new Map()) {
   (schema.components || []).forEach((component) => {
+    // The engine names a field by its key, else by its id.
+    if (component.id) {
+      found.set(component.id, component);
+    }
     if (component.key) {
       found.set(component.key, component);
     }
