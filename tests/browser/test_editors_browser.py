@@ -230,6 +230,8 @@ def test_the_token_simulation_is_switched_on_and_off(page, editor_server, record
     assert page.locator(".cf-bpmn-canvas.cf-simulating").count() == 1
     page.click(".djs-overlays[data-container-id='StartEvent_Received'] .bts-context-pad")  # start a token
     page.locator(".cf-bpmn-canvas .bts-token").first.wait_for()
+    page.locator(".cf-bpmn-canvas .bts-log:has-text('流程')").wait_for(state="attached")  # the log in Chinese
+    assert "started" not in page.locator(".cf-bpmn-canvas .bts-log").text_content()
     button.click()
     assert button.get_attribute("aria-pressed") == "false"
     assert page.locator(".cf-bpmn-canvas.cf-simulating").count() == 0

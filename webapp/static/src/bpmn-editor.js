@@ -9,6 +9,7 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
 import ClueflowPropertiesProvider from './editor-properties.js';
 import translateModule from './editor-translate.js';
+import { keepSimulationChinese } from './simulation-words.js';
 import { placeOf, problemsBox, provide, renderProblems, severityOf } from './editor-problems.js';
 import './bpmn-editor.css';
 
@@ -99,6 +100,7 @@ async function bpmn(container, { xml, propertiesContainer, packInfo = {} } = {})
     zoomButton('－', '缩小', () => canvas.zoom(canvas.zoom() / 1.2))
   );
   container.append(tools);
+  keepSimulationChinese(container);
 
   const listeners = [];
   modeler.on('commandStack.changed', () => listeners.forEach((fn) => fn()));
