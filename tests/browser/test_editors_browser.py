@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from editor_fixture import EDITOR_BUNDLES, Recorder, Served, editor_blueprint
+from playwright.sync_api import expect
 
 from engine.decisions import DecisionModel
 from engine.forms import load_form
@@ -102,11 +103,11 @@ def test_a_user_tasks_form_and_roles_are_set_in_the_properties_panel(page, edito
     assert_watermark(page, ".cf-bpmn-canvas")
     select_shape(page, "Task_Register")
     form = page.locator("[data-entry-id='clueflow-form'] select")
-    assert form.input_value() == "registration"
+    expect(form).to_have_value("registration")
     assert "withdrawal" in form.locator("option").all_text_contents()  # the pack's forms are offered
     form.select_option("withdrawal")
     page.check("[data-entry-id='clueflow-role-case_officer'] input[type=checkbox]")
-    assert page.get_attribute("[data-role=save-status]", "data-state") == "dirty"
+    expect(page.locator("[data-role=save-status]")).to_have_attribute("data-state", "dirty")
 
     assert save(page).startswith("已保存")
     text = recorder.posts[-1]["text"]
@@ -123,13 +124,13 @@ def test_a_timers_deadline_rule_and_trigger_are_chosen_from_the_pack(page, edito
     open_editor(page, editor_server, "national", "bpmn", "report_handling")
     select_shape(page, "Event_TransferDue")
     rule = page.locator("[data-entry-id='clueflow-deadline-rule'] select")
-    assert rule.input_value() == "transfer"
-    assert page.locator("[data-entry-id='clueflow-deadline-trigger'] select").input_value() == "received_on"
+    expect(rule).to_have_value("transfer")
+    expect(page.locator("[data-entry-id='clueflow-deadline-trigger'] select")).to_have_value("received_on")
     assert page.locator("[data-group-id='group-timer']").count() == 0  # no duration/cycle editor
     rule.select_option("acceptance_opinion")
     page.locator("[data-entry-id='clueflow-deadline-trigger'] select").select_option("accepted_on")
     text_field = page.locator("[data-entry-id='clueflow-timer-text'] input")
-    assert text_field.input_value() == 'deadline("acceptance_opinion", accepted_on)'
+    expect(text_field).to_have_value('deadline("acceptance_opinion", accepted_on)')
 
     save(page)
     text = recorder.posts[-1]["text"]
@@ -162,7 +163,7 @@ def test_a_gateways_condition_is_edited_as_feel_text(page, editor_server, record
     page.evaluate("""() => { const m = window.clueflowEditor.modeler;
         m.get('selection').select(m.get('elementRegistry').get('Flow_Triage_Report')); }""")
     condition = page.locator("[data-entry-id='clueflow-condition'] input")
-    assert condition.input_value() == "handle_as_report = true"
+    expect(condition).to_have_value("handle_as_report = true")
     condition.fill("handle_as_report = true and redirect_to = null")
     page.click(".cf-editor-head h1")
     save(page)
@@ -189,7 +190,7 @@ def test_a_business_rule_tasks_decision_is_chosen_from_the_pack(page, editor_ser
     open_editor(page, editor_server, "national", "bpmn", "reward")
     select_shape(page, "Task_RewardApproval")
     decision = page.locator("[data-entry-id='clueflow-decision'] select")
-    assert decision.input_value() == "reward_approval"
+    expect(decision).to_have_value("reward_approval")
     decision.select_option("reward_amount")
     save(page)
     task = bpmn_node(recorder.posts[-1]["text"], "Task_RewardApproval")
@@ -226,15 +227,15 @@ def test_the_token_simulation_is_switched_on_and_off(page, editor_server, record
     open_editor(page, editor_server, "national", "bpmn", "report_handling")
     button = page.locator("[data-role=simulate]")
     button.click()
-    assert button.get_attribute("aria-pressed") == "true"
-    assert page.locator(".cf-bpmn-canvas.cf-simulating").count() == 1
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".cf-bpmn-canvas.cf-simulating")).to_have_count(1)
     page.click(".djs-overlays[data-container-id='StartEvent_Received'] .bts-context-pad")  # start a token
     page.locator(".cf-bpmn-canvas .bts-token").first.wait_for()
     page.locator(".cf-bpmn-canvas .bts-log:has-text('流程')").wait_for(state="attached")  # the log in Chinese
     assert "started" not in page.locator(".cf-bpmn-canvas .bts-log").text_content()
     button.click()
-    assert button.get_attribute("aria-pressed") == "false"
-    assert page.locator(".cf-bpmn-canvas.cf-simulating").count() == 0
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(page.locator(".cf-bpmn-canvas.cf-simulating")).to_have_count(0)
     assert page.problems == []
 
 
@@ -298,7 +299,7 @@ def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_se
     page.keyboard.press("Control+A")
     page.keyboard.type("600")
     page.click(".cf-editor-head h1")  # leave the cell
-    assert page.get_attribute("[data-role=save-status]", "data-state") == "dirty"
+    expect(page.locator("[data-role=save-status]")).to_have_attribute("data-state", "dirty")
     save(page)
 
     text = recorder.posts[-1]["text"]
