@@ -104,7 +104,7 @@ def edit_file(draft_id: int, path: str):
         if request.args.get("new") != "1":
             abort(404, description=_("草稿中没有这个文件"))
         text = ""
-    return render_template("editor/file.html", draft=row, path=path, kind=FILE_KINDS[kind_dir], text=text,
+    return render_template(_file_template(FILE_KINDS[kind_dir]), draft=row, path=path, kind=FILE_KINDS[kind_dir], text=text,
                            save_url=url_for("editor.save_file", draft_id=row.id, path=path),
                            back_url=url_for("editor.draft", draft_id=row.id), pack_info=pack_info(dict(row.files)))
 
@@ -149,7 +149,8 @@ def save_file(draft_id: int, path: str):
         return jsonify(saved=saved, version=row.version, problems=check.problems, examples=check.examples)
     if not saved:
         flash(_("未保存：%(why)s", why=check.problems[0]["message"]), "error")
-        return render_template("editor/file.html", draft=row, path=path, kind=FILE_KINDS.get(path.split("/")[0], ""),
+        kind = FILE_KINDS.get(path.split("/")[0], "")
+        return render_template(_file_template(kind), draft=row, path=path, kind=kind,
                                text=text, save_url=url_for("editor.save_file", draft_id=row.id, path=path),
                                back_url=url_for("editor.draft", draft_id=row.id),
                                pack_info=pack_info(dict(row.files))), 422
@@ -203,3 +204,8 @@ def publish(draft_id: int):
 @bp.post("/drafts/<int:draft_id>/discard")
 def discard(draft_id: int):
     return _step(draft_id, lambda d: uc.discard(current_user, d), _("已放弃草稿"))
+
+
+def _file_template(kind: str) -> str:
+    """Processes, decisions and forms open in their bpmn.io editor; other files (examples) as text."""
+    return "editor/file.html" if kind in ("bpmn", "dmn", "form") else "editor/file_text.html"

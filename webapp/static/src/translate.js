@@ -1,6 +1,6 @@
 // Chinese labels for the few words the bpmn.io viewers show; anything not listed stays as it is.
 
-const zh = {
+export const zh = {
   'Hit policy': '命中策略',
   'Hit policy:': '命中策略：',
   'When': '条件',
