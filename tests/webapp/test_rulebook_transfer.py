@@ -166,7 +166,9 @@ def test_the_auditor_reads_and_filters_the_log_of_their_bureau(clerk_app):
         return [tr.get("data-action") for tr in page(response).xpath("//table[contains(@class,'audit-table')]/tbody/tr")
                 if tr.get("data-action")]
 
-    assert actions() == ["draft.save", "draft.open"]
+    everything = actions()
+    assert everything[:2] == ["draft.save", "draft.open"]
+    assert "calendar.seed" in everything  # calendar changes are in the same log (the seed at first start)
     assert actions("?action=draft.save") == ["draft.save"]
     assert actions("?user=wlmq-policy-editor&pack=urumqi") == ["draft.save", "draft.open"]
     assert actions("?user=cq-policy-editor") == []
