@@ -9,8 +9,25 @@ function readJson(id) {
 }
 
 function setStatus(node, text, state) {
+  node.classList.remove('cf-save-warn');
   node.textContent = text;
   node.dataset.state = state;
+}
+
+function shown(value) {
+  return value === undefined ? '（无）' : JSON.stringify(value);
+}
+
+// What a red example got wrong, output by output: "amount 期望 500，实际 600".
+function differences(result) {
+  const expected = result.expected || {};
+  const actual = result.actual || {};
+  const wrong = Object.keys(expected).filter((k) => shown(expected[k]) !== shown(actual[k]));
+  const said = wrong.map((k) => `${k} 期望 ${shown(expected[k])}，实际 ${shown(actual[k])}`);
+  if (result.error) {
+    said.push(result.error);
+  }
+  return said.join('；') || `期望 ${shown(expected)}，实际 ${shown(actual)}`;
 }
 
 function showExamples(box, examples) {
@@ -33,14 +50,42 @@ function showExamples(box, examples) {
     : `示例测试：全部 ${passed} 个通过`;
   const list = document.createElement('ul');
   list.className = 'cf-example-list';
+  const tables = new Set();
   results.filter((r) => !r.ok).forEach((r) => {
     const li = document.createElement('li');
     li.className = 'cf-example-failed';
-    li.textContent = `${r.decision || ''} · ${r.case || ''}：期望 ${JSON.stringify(r.expected)}，实际 ${JSON.stringify(r.actual)}`;
+    const what = document.createElement('strong');
+    what.textContent = `${r.decision || ''} 示例 ${r.case ?? ''}`;
+    const wrong = document.createElement('span');
+    wrong.textContent = `：${differences(r)}`;
+    li.append(what, wrong);
+    const why = [r.basis, r.note].filter(Boolean).join('；');
+    if (why) {
+      const small = document.createElement('small');
+      small.className = 'cf-example-basis';
+      small.textContent = why;
+      li.append(small);
+    }
     list.append(li);
+    if (r.decision) {
+      tables.add(r.decision);
+    }
   });
+  const links = [];
+  const template = box.dataset.examplesUrl;
+  if (template && failed) {
+    const p = document.createElement('p');
+    p.className = 'cf-example-links';
+    [...tables].forEach((decision) => {
+      const a = document.createElement('a');
+      a.href = template.replace('__decision__', encodeURIComponent(decision));
+      a.textContent = `修改 ${decision} 的示例表`;
+      p.append(a, ' ');
+    });
+    links.push(p);
+  }
   const title = box.querySelector('h2');
-  box.replaceChildren(...(title ? [ title ] : []), head, list);
+  box.replaceChildren(...(title ? [ title ] : []), head, list, ...links);
 }
 
 async function mount(page) {
@@ -117,8 +162,11 @@ async function mount(page) {
       if (response.ok && answer.saved) {
         dirty = false;
         const errors = (answer.problems || []).filter((p) => p.severity !== 'warning').length;
+        const red = (answer.examples && answer.examples.failed) || 0;
         setStatus(status, `已保存${answer.version ? `（草稿版本 ${String(answer.version).slice(0, 12)}）` : ''}`
-          + (errors ? `，但有 ${errors} 个错误需要修正后才能发布` : ''), errors ? 'error' : 'saved');
+          + (errors ? `，但有 ${errors} 个错误需要修正后才能发布` : '')
+          + (red ? `；${red} 个示例未通过，改正前不能提交审核` : ''), errors ? 'error' : 'saved');
+        status.classList.toggle('cf-save-warn', !errors && red > 0);
       } else {
         const reason = answer.message || answer.error || (response.ok ? '服务器拒绝保存' : `HTTP ${response.status}`);
         setStatus(status, `未保存：${reason}。修改仍在编辑器中，请修正后再保存。`, 'error');
