@@ -91,10 +91,12 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .packs import bp as packs_bp
+    from .rewards import bp as rewards_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(packs_bp)
+    app.register_blueprint(rewards_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -200,7 +200,7 @@ def task(case_id: int, task_id: str):
     compiled = packversions.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
     loaded = casework.load(row)
-    values, errors = dict(loaded.running.data), {}
+    values, errors = casework.form_values(row, entry, loaded.running.data), {}
     if request.method == "POST":
         values = data_from_post(definition, request.form)
         lock = request.form.get("lock_version")

@@ -219,6 +219,7 @@ class Attachment(db.Model):
 
 
 from .audit import AuditEntry  # noqa: E402  (the models of each area live in their own module)
+from .rewards import Clawback, Recovery, Reward, RewardDocument, SameAct  # noqa: E402
 
-__all__ = ["AuditEntry", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
+__all__ = ["AuditEntry", "Clawback", "Recovery", "Reward", "RewardDocument", "SameAct", "Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
            "Recusal", "Attachment", "ROLES", "utcnow"]
