@@ -34,7 +34,7 @@ system:
 		else echo "please install chromium, fonts-noto-cjk, libpango-1.0-0 and libpangoft2-1.0-0 (Debian packages)"; fi; \
 	fi
 
-run: install
+run: install system
 	.venv/bin/clueflow run --host $(HOST) --port $(PORT)
 
 test: install system

@@ -26,7 +26,7 @@ from rewarding import (
 )
 
 
-def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_day_59(clerk_app, clerk_clock):
+def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_day_59(clerk_app, clerk_clock, tmp_path):
     report_id = concluded_report(clerk_app, clerk_clock)
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
     reward_id = start_reward(officer, report_id)
@@ -55,6 +55,7 @@ def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_d
     for kind in ("approval_form", "claim_notice", "voucher"):
         pdf = officer.get(f"/rewards/{reward_id}/documents/{kind}/pdf")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF"), kind
+        (tmp_path / f"{kind}.pdf").write_bytes(pdf.data)  # kept for a look (pdftoppm) after the run
 
 
 def test_the_same_case_claimed_on_day_61_is_forfeited(clerk_app, clerk_clock):

@@ -76,11 +76,27 @@ def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
     total = data.get("amount")
     payable = reward.amount if reward.amount is not None else (Decimal(str(total)) if total is not None else None)
     return render_template(f"rewards/documents/{kind}.html", title=KINDS[kind][0], kind=kind, reward=reward,
+                           window=claim_window_words(reward), percent=percent,
                            report=report, r=report_data(report), d=dict(data), numbers=numbers,
                            number=numbers.get(kind), bureau=reward.case.bureau, payable=payable,
                            payable_capitals=yuan_capitals(payable) if payable is not None else "",
                            money=money, capitals=yuan_capitals, ground_words=ground_words,
                            today=local_today())
+
+
+def claim_window_words(reward: Reward) -> str:
+    """The claim window of the reward's pack version in words, e.g. 60 日 or 2 个月 (deadline_rules)."""
+    from ..packversions import compiled_version
+
+    rule = compiled_version(reward.case.pack, reward.case.pack_version).decide("deadline_rules", {"rule": "claim_window"})
+    unit = {"days": "日", "months": "个月", "working_days": "个工作日"}.get(rule.get("unit"), "")
+    return f"{rule.get('count')}{unit}"
+
+
+def percent(rate: Any) -> str:
+    if rate is None or rate == "":
+        return ""
+    return f"{(Decimal(str(rate)) * 100).normalize():f}%"
 
 
 def pdf(html: str) -> bytes:
