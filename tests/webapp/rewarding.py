@@ -3,11 +3,6 @@ do it in the browser (through the real pages, forms and database)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from webapp.extensions import db
-from webapp.models import Case, Reward
-
 from clerk import (
     ACCEPTABLE,
     ACCEPTANCE,
@@ -25,6 +20,10 @@ from clerk import (
     login,
     visible_text,
 )
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Case, Reward
 
 DISTRICT = "wlmq-tianshan"
 ELIGIBILITY = "奖励条件审查"

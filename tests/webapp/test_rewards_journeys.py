@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from webapp import casework
-from webapp.extensions import db
-from webapp.models import Case
-
 from clerk import field_errors, login, visible_text
 from rewarding import (
     BY_AGENT,
@@ -24,6 +20,10 @@ from rewarding import (
     start_reward,
     to_claim,
 )
+
+from webapp import casework
+from webapp.extensions import db
+from webapp.models import Case
 
 
 def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_day_59(clerk_app, clerk_clock, tmp_path):
