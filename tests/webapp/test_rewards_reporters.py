@@ -205,3 +205,15 @@ def test_other_bureaus_and_other_roles_cannot_reach_a_reward(clerk_app, clerk_cl
     city = login(clerk_app, "wlmq-case-officer")  # the city sees its districts' rewards
     assert city.get(f"/rewards/{reward_id}/documents/approval_form").status_code == 200
     assert case_row(clerk_app, reward_id).bureau_id == case_row(clerk_app, report).bureau_id
+
+
+def test_the_amount_follows_the_rules_in_force_on_the_reward_decision_date(clerk_app, clerk_clock):
+    report = concluded_report(clerk_app, clerk_clock, loss="30000")
+    officer = login(clerk_app, f"{DISTRICT}-case-officer")
+    reward_id = start_reward(officer, report)
+    officer.done(reward_id, ELIGIBILITY, {})
+    officer.done(reward_id, FIRST_CHECK, {})
+    before = officer.do(reward_id, PROPOSAL, {"decision_date": "2026-03-24"})  # the Urumqi rules start 2026-03-25
+    assert "不在本规则包奖励规定的有效期内" in field_errors(before)["decision_date"][0]
+    officer.done(reward_id, PROPOSAL, {"decision_date": "2026-03-25"})
+    assert reward_row(clerk_app, reward_id).amount == Decimal("1500.00")

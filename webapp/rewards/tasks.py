@@ -50,6 +50,7 @@ def check(user: User, case: Case, entry: TaskEntry, loaded, data: Mapping[str, A
             problems["joint_report"] = [_("是否联名举报以启动奖励时的登记为准")]
     elif entry.form_id == "reward_proposal":
         _check_proposal(reward, clean, problems)
+        _check_in_force(loaded, clean, problems)
     elif entry.form_id == "reward_approval_sign":
         _same_number(reward, "approval_form", clean.get("approval_form_no"), "approval_form_no", problems)
         if clean.get("funding_level") != reward.case.bureau.level:
@@ -81,6 +82,15 @@ def _check_proposal(reward, clean, problems) -> None:
         problems["criminal"] = [_("补发奖励以依法追究刑事责任为前提（RULES §B.2）")]
     if reward.kind == "ordinary" and clean.get("criminal") and not data.get("criminal_transfer"):
         problems["criminal"] = [_("查结决定未记载移送司法机关，不能按刑事案件计奖（URU 第十二条第（二）项）")]
+
+
+def _check_in_force(loaded, clean, problems) -> None:
+    """The rate, floor and cap are those of the rules in force on the reward decision date (RULES §B.7)."""
+    inputs = {k: clean.get(k) for k in ("base_amount", "criminal", "evidence_tier", "reporter_category",
+                                        "decision_date")}
+    if loaded.runner.pack.decide("reward_amount", inputs).get("in_force") is False:
+        problems["decision_date"] = [_("奖励决定日期 %(d)s 不在本规则包奖励规定的有效期内（RULES §B.7），不能按本规定计奖",
+                                       d=clean.get("decision_date"))]
 
 
 def _check_claim(entry, facts, clean, problems) -> None:
