@@ -48,6 +48,8 @@ def _concluded_report(server, clock) -> tuple[int, str]:
 
 
 def _task(page, name: str) -> None:
+    """Open a task from the case page once the page has finished loading (its diagram, its icon)."""
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation():
         page.locator("ul.tasks").get_by_role("link", name=name, exact=True).click()
     settled(page)

@@ -75,3 +75,40 @@ def test_the_same_case_claimed_on_day_61_is_forfeited(clerk_app, clerk_clock):
     assert "视为放弃奖励" in page and CLAIM not in officer.task_links(reward_id)
     officer.done(reward_id, FORFEITURE, {"forfeited_on": "2026-06-10"})
     assert case_row(clerk_app, reward_id).outcome == "End_Forfeited"
+
+
+
+def _deadlines(officer, case_id) -> dict[str, str]:
+    from clerk import page as parsed
+
+    rows = parsed(officer.case_page(case_id)).xpath("//table[contains(@class,'table')]/tbody/tr")
+    return {r.xpath("./td")[0].text_content().strip(): r.xpath("./td")[4].text_content().split()[0] for r in rows}
+
+
+def test_the_claim_notice_is_due_10_working_days_after_conclusion_and_the_window_runs_from_receipt(clerk_app, clerk_clock):
+    from rewarding import (
+        APPROVED,
+        DELIBERATED,
+        DELIVERY,
+        ELIGIBILITY,
+        FIRST_CHECK,
+        NOTIFIED,
+        PROPOSAL,
+        RECEIVED,
+    )
+
+    report_id = concluded_report(clerk_app, clerk_clock)  # concluded 2026-04-01
+    officer = login(clerk_app, f"{DISTRICT}-case-officer")
+    head = login(clerk_app, f"{DISTRICT}-bureau-head")
+    reward_id = start_reward(officer, report_id)
+    for name in (ELIGIBILITY, FIRST_CHECK, PROPOSAL):
+        officer.done(reward_id, name, {})
+    head.done(reward_id, "集体研究", {**DELIBERATED, "meeting_date": "2026-04-02"})
+    head.done(reward_id, "负责人审批", {**APPROVED, "approved_on": "2026-04-02"})
+    assert _deadlines(officer, reward_id)["通知举报人领奖"] == "2026-04-16"  # 10 WD after 2026-04-01, URU 16
+    clerk_clock.set("2026-04-07")
+    officer.done(reward_id, "发送领奖通知书", NOTIFIED)
+    assert "举报人领取奖金" not in _deadlines(officer, reward_id)  # the window waits for the receipt
+    clerk_clock.set("2026-04-10")
+    officer.done(reward_id, DELIVERY, RECEIVED)
+    assert _deadlines(officer, reward_id)["举报人领取奖金"] == "2026-06-09"  # 60 days from the receipt, URU 18
