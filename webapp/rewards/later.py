@@ -56,7 +56,7 @@ def start_top_up(user: User, reward_case: Case, basis: str, now=None) -> Case:
                  reporter_key=reward.reporter_key, payee_name=reward.payee_name, payee_id_no=reward.payee_id_no,
                  joint=reward.joint, co_reporters=reward.co_reporters, criminal_basis=basis.strip(),
                  previously_paid=reward.paid_amount)
-    keep = ("concluded_on", "report_no", *_ELIGIBILITY, "joint_report", "joint_representative",
+    keep = ("concluded_on", "report_no", "reporter_name", "reporter_phone", "content", *_ELIGIBILITY, "joint_report", "joint_representative",
             "base_amount", "evidence_tier", "reporter_category")
     start = {k: data.get(k) for k in keep}
     start.update(first_reporter_outcome="first", first_reporter_note=_("补发奖励：首位举报人已于原奖励中认定"),

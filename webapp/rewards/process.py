@@ -206,6 +206,9 @@ def _start_data(data: Mapping[str, Any], first: FirstReporter, joint: bool, repr
     return {
         "concluded_on": data.get("concluded_on"),
         "report_no": data.get("registration_no"),
+        # what the case page shows of the report (the reporter masked for roles that do not handle cases)
+        "reporter_name": data.get("reporter_name"), "reporter_phone": data.get("reporter_phone"),
+        "content": data.get("content"),
         # reward_eligibility, from the report case
         "reporter_kind": data.get("reporter_kind") or "natural_person",
         "wants_reward": True,
