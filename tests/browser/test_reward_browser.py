@@ -130,8 +130,7 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     assert "已发放" in panel.text_content()
     shot(page, "reward-paid", full_page=True)
 
-    for title, words in (("审批表", "人民币陆仟元整"), ("领奖通知书", "赵六" if False else "人民币陆仟元整"),
-                         ("领取凭证", "赵六")):
+    for title, words in (("审批表", "天医保纪〔2026〕5号"), ("领奖通知书", "人民币陆仟元整"), ("领取凭证", "赵六")):
         item = panel.locator("ul.docs li").filter(has_text=title)
         with page.expect_popup() as popup:
             item.get_by_role("link", name="打印（A4）").click()

@@ -124,7 +124,11 @@ def test_the_amount_is_on_the_verified_loss_of_the_reported_matter(clerk_app, cl
     assert "未记载移送司法机关" in field_errors(criminal)["criminal"][0]
     officer.done(reward_id, PROPOSAL, {})
     assert reward_row(clerk_app, reward_id).amount == Decimal("500.00")  # 5% of 8,000 = 400, raised to the floor
-    assert "负责人审批" in login(clerk_app, f"{DISTRICT}-bureau-head").task_links(reward_id)  # no deliberation
+    head = login(clerk_app, f"{DISTRICT}-bureau-head")
+    assert "负责人审批" in head.task_links(reward_id)  # 500 yuan: no deliberation
+    city_budget = head.do(reward_id, "负责人审批", {"reward_approved": True, "approval_opinion": "同意",
+                                                "funding_level": "city"})
+    assert "URU 第七条" in field_errors(city_budget)["funding_level"][0]  # a district pays from its own budget
 
 
 def test_a_claim_by_the_reporter_needs_their_own_id_and_payment_is_non_cash_with_the_voucher_signed(clerk_app, clerk_clock):

@@ -10,7 +10,6 @@ its system needs (Pango, the CJK fonts) are installed by `make system`.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -104,7 +103,3 @@ def pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html).write_pdf()
-
-
-def ensure_dates(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value or "")
