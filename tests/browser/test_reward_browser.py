@@ -8,7 +8,8 @@ functions (the browser walk of a report is tests/browser/test_clerk_browser.py).
 from __future__ import annotations
 
 from sqlalchemy import select
-from test_clerk_browser import fill_form, flash_messages, log_in, log_out, settled, shot, submit
+from test_clerk_browser import fill_form, flash_messages, log_in, log_out, settled, shot
+from test_clerk_browser import submit as submit_form
 
 from webapp import casework
 from webapp.extensions import db
@@ -47,6 +48,13 @@ def _concluded_report(server, clock) -> tuple[int, str]:
     return ids
 
 
+def submit(page) -> None:
+    """Submit the task's form once its page has finished loading (a request cut off by leaving the
+    page early would be reported as a failed request)."""
+    page.wait_for_load_state("networkidle")
+    submit_form(page)
+
+
 def _task(page, name: str) -> None:
     """Open a task from the case page once the page has finished loading (its diagram, its icon)."""
     page.wait_for_load_state("networkidle")
@@ -64,6 +72,7 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     log_in(page, clerk_server, "wlmq-tianshan-case-officer")
     page.goto(f"{clerk_server.url}/cases/{report_id}")
     settled(page)
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation():
         page.get_by_role("button", name="启动举报奖励").click()
     settled(page)
@@ -80,6 +89,7 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     submit(page)
     reward = page.locator("#reward").text_content()
     assert "6,000.00" in reward and "须集体研究" in reward
+    page.wait_for_load_state("networkidle")
     log_out(page)
 
     clerk_clock.set("2026-04-03")
@@ -93,6 +103,7 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     _task(page, "负责人审批")
     fill_form(page, {"reward_approved": True, "approval_opinion": "同意"})
     submit(page)
+    page.wait_for_load_state("networkidle")
     log_out(page)
 
     clerk_clock.set("2026-04-07")
@@ -103,18 +114,23 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     fill_form(page, {"delivery_method": "post", "contact_person": "王五", "contact_phone": "0991-1234567"})
     submit(page)
     clerk_clock.set("2026-04-10")
+    page.wait_for_load_state("networkidle")
     page.reload()
+    settled(page)
     _task(page, "登记送达回执")
     fill_form(page, {"notice_received_on": "2026-04-10", "receipt_method": "post", "receipt_signed": True})
     submit(page)
     assert "2026-06-09" in page.locator("main").text_content()  # 60 days from the receipt
 
     clerk_clock.set("2026-06-08")  # day 59 of the window
+    page.wait_for_load_state("networkidle")
     page.reload()
+    settled(page)
     _task(page, "举报人领取奖励")
     agent = {"claimant": "agent", "authorisation_provided": True, "both_ids_checked": True,
              "agent_name": "赵六", "agent_id_no": "650102199202023456"}
     fill_form(page, agent)
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation():
         page.locator("form.formjs").get_by_role("button", name="提交").click()
     page.wait_for_load_state("load")
