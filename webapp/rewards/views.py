@@ -37,18 +37,17 @@ def _panel():
     return {"reward_panel": reward_panel}
 
 
-def reward_panel(case: Case) -> dict:
-    """What the case page shows about rewards: starting one on a report, or the reward's state."""
+def reward_panel(case: Case, data: dict) -> dict:
+    """What the case page shows about rewards (from the case data the page already holds): starting
+    one on a concluded report, or the reward's state, documents and later events."""
     if case.process_id == process.REWARD_PROCESS:
         reward = process.reward_of_case(case)
-        data = casework.load(case).running.data
         return {"kind": "reward", "reward": reward, "data": data, "kinds": KINDS,
                 "documents": {d.kind: d for d in reward.documents},
                 "ground": process.ground_words(data.get("ground")), "grounds": later.CLAWBACK_GROUNDS,
                 "recovered": later.recovered, "can_see": casework.can_see_reporter(current_user)}
-    if case.process_id != casework.INTAKE_PROCESS:
+    if case.process_id != casework.INTAKE_PROCESS or not process.is_concluded(case, data):
         return {"kind": None}
-    data = casework.load(case).running.data
     rewards = process.rewards_of_report(case)
     problem = process.start_problem(current_user, case, data)
     candidates = casework.duplicates(current_user, case.reported_person, case.reported_unit, exclude=case.id)
