@@ -72,8 +72,7 @@ def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
 
     report = reward.report_case
     numbers = {k: (d.number if (d := issued(reward, k)) else "") for k in KINDS}
-    total = data.get("amount")
-    payable = reward.amount if reward.amount is not None else (Decimal(str(total)) if total is not None else None)
+    payable = payable_amount(reward, data)
     return render_template(f"rewards/documents/{kind}.html", title=KINDS[kind][0], kind=kind, reward=reward,
                            window=claim_window_words(reward), percent=percent,
                            report=report, r=report_data(report), d=dict(data), numbers=numbers,
@@ -81,6 +80,21 @@ def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
                            payable_capitals=yuan_capitals(payable) if payable is not None else "",
                            money=money, capitals=yuan_capitals, ground_words=ground_words,
                            today=local_today())
+
+
+def payable_amount(reward: Reward, data: Mapping[str, Any]) -> Decimal | None:
+    """What this reward pays: its approved amount (a top-up: the difference), else the process's amount."""
+    total = data.get("amount")
+    return reward.amount if reward.amount is not None else (Decimal(str(total)) if total is not None else None)
+
+
+def claim_notice_facts(reward: Reward, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the outbox's claim notice takes from the 领奖通知书, so both say the same: its number, the
+    payee, the amount payable, the claim window and the report's number (URU 第十六至十八条)."""
+    doc = issued(reward, "claim_notice")
+    return {"number": doc.number if doc else None, "reporter_name": reward.payee_name,
+            "amount": payable_amount(reward, data), "claim_window": claim_window_words(reward),
+            "case_number": reward.report_case.number}
 
 
 def claim_window_words(reward: Reward) -> str:

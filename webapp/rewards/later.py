@@ -17,7 +17,7 @@ from .. import casework
 from ..clock import local_today
 from ..extensions import db
 from ..models import Case, Clawback, Recovery, Reward, User
-from .process import _open_reward_case, report_data, reward_of_case
+from .process import _open_reward_case, outbox_facts, report_data, reward_of_case
 
 CLAWBACK_GROUNDS = {
     "URU-22-1": "以伪造材料、隐瞒事实等方式骗取举报奖励（URU 第二十二条第（一）项）",
@@ -61,7 +61,7 @@ def start_top_up(user: User, reward_case: Case, basis: str, now=None) -> Case:
     start = {k: data.get(k) for k in keep}
     start.update(first_reporter_outcome="first", first_reporter_note=_("补发奖励：首位举报人已于原奖励中认定"),
                  earlier_report_no="", criminal=True, decision_date=local_today(),
-                 eligibility_reviewed_on=local_today())
+                 eligibility_reviewed_on=local_today(), **outbox_facts(report_data(report)))
     return _open_reward_case(user, report, top, start, now, "top_up")
 
 

@@ -67,6 +67,12 @@ def reward_of_case(case: Case) -> Reward | None:
     return db.session.execute(select(Reward).filter_by(case_id=case.id)).scalar_one_or_none()
 
 
+def missing_reward_message() -> str:
+    """Why a reward case without its Reward row (not started on a concluded report) cannot go on."""
+    return _("此奖励案件没有奖励记录（不是在查结的举报案件上启动的），无法核对举报事实、编号文书和金额，不能办理；"
+             "请在举报案件页面启动举报奖励")
+
+
 def rewards_of_report(case: Case) -> list[Reward]:
     return list(db.session.execute(select(Reward).filter_by(report_case_id=case.id).order_by(Reward.id)).scalars())
 
@@ -200,6 +206,15 @@ def start_reward(user: User, report: Case, *, same_act: list[int] = (), joint: b
     return _open_reward_case(user, report, reward, start, now, "ordinary")
 
 
+# What the outbox needs for the claim notice (URU 第十六条), from the report's 登记表: whether the
+# reporter is anonymous (never notified), how to reach them and by which channel they chose.
+OUTBOX_FACTS = ("notice_channel", "reporter_address", "reporter_email", "reported_unit_name", "reported_person_name")
+
+
+def outbox_facts(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"anonymous": bool(data.get("anonymous")), **{k: data.get(k) for k in OUTBOX_FACTS}}
+
+
 def _start_data(data: Mapping[str, Any], first: FirstReporter, joint: bool, representative: str) -> dict:
     anonymous = bool(data.get("anonymous"))
     today = local_today()
@@ -209,6 +224,7 @@ def _start_data(data: Mapping[str, Any], first: FirstReporter, joint: bool, repr
         # what the case page shows of the report (the reporter masked for roles that do not handle cases)
         "reporter_name": data.get("reporter_name"), "reporter_phone": data.get("reporter_phone"),
         "content": data.get("content"),
+        **outbox_facts(data),
         # reward_eligibility, from the report case
         "reporter_kind": data.get("reporter_kind") or "natural_person",
         "wants_reward": True,

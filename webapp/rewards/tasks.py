@@ -13,11 +13,19 @@ from flask_babel import gettext as _
 
 from engine.errors import ValidationError
 
+from ..casework import CaseworkError
 from ..clock import local_today
 from ..extensions import db
 from ..models import Case, TaskEntry, User
 from . import documents
-from .process import CASE_FACTS, first_reporter, ground_words, report_data, reward_of_case
+from .process import (
+    CASE_FACTS,
+    first_reporter,
+    ground_words,
+    missing_reward_message,
+    report_data,
+    reward_of_case,
+)
 
 CLAIMANT_PAPERS = {  # URU 第十八、十九条: what a claim needs, by who claims
     "self": (("own_id_checked", "举报人本人有效身份证件"),),
@@ -29,12 +37,14 @@ ENDS = {"reward_payment": "paid", "no_reward_notice": "not_rewarded", "reward_fo
 
 def check(user: User, case: Case, entry: TaskEntry, loaded, data: Mapping[str, Any]) -> None:
     """Refuse, field by field in Chinese, what the rules forbid on this task (nothing is saved)."""
+    reward = reward_of_case(case)
+    if reward is None:
+        raise CaseworkError(missing_reward_message())
     form = loaded.runner.pack.forms[entry.form_id]
     try:
         clean = form.validate(data)
     except ValidationError:
         return  # the engine reports the form's own messages
-    reward = reward_of_case(case)
     facts = loaded.running.data
     problems: dict[str, list[str]] = {}
     if entry.form_id == "reward_eligibility_review":
@@ -141,6 +151,8 @@ _LEVELS = {"city": "市", "district": "区（县）"}
 def record(user: User, case: Case, entry: TaskEntry, loaded, clean: Mapping[str, Any]) -> None:
     """After a reward task completed: the reward's amount, status and documents follow (not committed)."""
     reward = reward_of_case(case)
+    if reward is None:
+        return  # check() refused the task already
     data = loaded.running.data
     form = entry.form_id
     if form == "reward_proposal" and data.get("amount") is not None:
@@ -166,14 +178,17 @@ def after_timers(case: Case, fired: list[str]) -> None:
     """The claim window passed unclaimed: the reward is deemed waived (URU 第十八条)."""
     if "Event_ClaimWindowExpired" in fired:
         reward = reward_of_case(case)
-        reward.status = "forfeited"
-        db.session.flush()
+        if reward is not None:
+            reward.status = "forfeited"
+            db.session.flush()
 
 
 def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[str, Any]:
     """What a reward task's form opens with: the case data, numbers issued, amounts and today's date."""
     reward = reward_of_case(case)
     values = dict(data)
+    if reward is None:
+        return values  # the case page says why nothing can be done (missing_reward_message())
     today = local_today()
     for key in ("approved_on", "claim_notice_issued_on", "claimed_on", "paid_on", "forfeited_on",
                 "notice_sent_on", "meeting_date", "first_reporter_decided_on"):
@@ -202,3 +217,21 @@ def no_reward_reason(data: Mapping[str, Any]) -> str:
     if data.get("reward_approved") is False:
         return "经审批，不予奖励。" + str(data.get("approval_opinion") or "")
     return ""
+
+
+def notice_facts(case: Case, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the outbox's claim notice takes from the numbered 领奖通知书 (number, payee, amount, window)."""
+    reward = reward_of_case(case)
+    if kind != "claim" or reward is None:
+        return {}
+    return documents.claim_notice_facts(reward, data)
+
+
+def notice_document(case: Case, kind: str) -> str | None:
+    """The address of the printed document an outbox notice of this case is (the 领奖通知书), if issued."""
+    from flask import url_for
+
+    reward = reward_of_case(case)
+    if kind != "claim" or documents.issued(reward, "claim_notice") is None:
+        return None
+    return url_for("rewards.document", case_id=case.id, kind="claim_notice")

@@ -42,6 +42,8 @@ def reward_panel(case: Case, data: dict) -> dict:
     one on a concluded report, or the reward's state, documents and later events."""
     if case.process_id == process.REWARD_PROCESS:
         reward = process.reward_of_case(case)
+        if reward is None:
+            return {"kind": "reward_missing", "message": process.missing_reward_message()}
         return {"kind": "reward", "reward": reward, "data": data, "kinds": KINDS,
                 "documents": {d.kind: d for d in reward.documents},
                 "ground": process.ground_words(data.get("ground")), "grounds": later.CLAWBACK_GROUNDS,
@@ -79,6 +81,8 @@ def _reward_case(case_id: int) -> Case:
     row = casework.case_for(current_user, case_id)
     if row.process_id != process.REWARD_PROCESS:
         abort(404)
+    if process.reward_of_case(row) is None:
+        raise casework.NotFound(process.missing_reward_message())
     return row
 
 
