@@ -23,15 +23,18 @@ webapp/static/dist/.built: package.json package-lock.json build.mjs $(wildcard w
 	node build.mjs
 	touch $@
 
-# Debian's Chromium (browser tests) and CJK fonts (pages and PDFs), when missing and we may install.
+# Debian's Chromium (browser tests), CJK fonts (pages and PDFs) and Pango (WeasyPrint's PDFs), when missing
+# and we may install.
 system:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+		|| ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
 		if [ "$$(id -u)" = "0" ]; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
-		else echo "please install chromium and fonts-noto-cjk (Debian packages)"; fi; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+				libpango-1.0-0 libpangoft2-1.0-0) >/dev/null; \
+		else echo "please install chromium, fonts-noto-cjk, libpango-1.0-0 and libpangoft2-1.0-0 (Debian packages)"; fi; \
 	fi
 
-run: install
+run: install system
 	.venv/bin/clueflow run --host $(HOST) --port $(PORT)
 
 test: install system

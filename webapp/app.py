@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from .editor import bp as editor_bp
     from .outbox import bp as outbox_bp
     from .packs import bp as packs_bp
+    from .rewards import bp as rewards_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendars_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(editor_bp)
+    app.register_blueprint(rewards_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -243,6 +243,9 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
     if lock_version is not None and lock_version != case.lock_version:
         raise Conflict(_("此案件已被他人更新，请刷新页面后重新办理"))
     loaded = load(case, now)
+    rules = task_rules(case)
+    if rules is not None:
+        rules.check(user, case, entry, loaded, data)
     try:
         clean = loaded.runner.complete(loaded.running, task_id, data)
     except ValidationError:
@@ -263,6 +266,8 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
         _transfer_to_district(case, user, loaded, clean)
     if target is not None:
         _record_recusal(case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or "")
+    if rules is not None:
+        rules.record(user, case, entry, loaded, clean)
     _commit(lambda: _sync(case, loaded.runner, loaded.running, tasks))
 
 
@@ -273,8 +278,26 @@ def fire_due_timers(case: Case, now=None) -> list[str]:
     fired = loaded.runner.fire_timers(loaded.running)
     if fired:
         _event(case, None, "timer", "期限届满：" + "、".join(fired), {"timers": fired})
+        if (rules := task_rules(case)) is not None:
+            rules.after_timers(case, fired)
         _sync(case, loaded.runner, loaded.running)
     return fired
+
+
+def task_rules(case: Case):
+    """The rules a process adds to its tasks beyond their forms (the reward process: URU 第十二至二十条):
+    a module with check(), record(), after_timers() and form_values(), or None."""
+    if case.process_id == "reward":
+        from .rewards import tasks
+
+        return tasks
+    return None
+
+
+def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a task's form opens with: the case data, and what the process's own rules prefill."""
+    rules = task_rules(case)
+    return rules.form_values(case, entry, data) if rules is not None else dict(data)
 
 
 def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from engine.runner import TaskNotReady
 
 from . import noticetexts, senders
-from .casework import CaseworkError, Forbidden, NotFound, can_see_reporter, load, visible_cases
+from .casework import CaseworkError, Forbidden, NotFound, can_see_reporter, load, task_rules, visible_cases
 from .clock import LOCAL_ZONE, clock, local_today
 from .extensions import db
 from .models import Case, CaseEvent, Notice, User
@@ -94,10 +94,13 @@ def queue_notices(row: Case, runner, running, ready) -> list[Notice]:
 
 def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, existing) -> Notice | None:
     same_kind = sum(1 for n in existing.values() if n.kind == kind)
-    number = f"{row.number}-{KIND_CODES[kind]}" + (f"-{same_kind + 1}" if same_kind else "")
+    facts = _process_facts(row, kind, data)
+    number = facts.pop("number", None) or f"{row.number}-{KIND_CODES[kind]}"
+    if same_kind or any(n.number == number for n in existing.values()):
+        number = f"{number}-{same_kind + 1}"
     channel = reporter_channel(data)
     try:
-        text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number))
+        text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number, facts))
     except (noticetexts.TemplateMissing, noticetexts.TemplateBroken) as exc:
         # The case goes on; the clerk notifies by hand and the rule administrators fix the template.
         current_app.logger.error("notice %s of case %s not generated: %s", kind, row.number, exc)
@@ -121,7 +124,24 @@ def reporter_channel(data: Mapping[str, Any]) -> str:
     return chosen if chosen in CONTACT_FIELD else "letter"
 
 
-def _context(row: Case, runner, data: Mapping[str, Any], number: str) -> dict[str, Any]:
+def _process_facts(row: Case, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the case's process holds that the notice must repeat as is: for the claim notice, the reward's
+    numbered 领奖通知书 (its number, payee, amount payable and claim window), so the two never differ."""
+    hook = getattr(task_rules(row), "notice_facts", None)
+    return {k: v for k, v in hook(row, kind, data).items() if v not in (None, "")} if hook else {}
+
+
+def printed_document(user: User, notice: Notice) -> str | None:
+    """The address of the process's own printed document this notice is (the reward's numbered 领奖通知书),
+    for those who may see the reporter; None when the outbox prints the letter itself."""
+    if not can_see_reporter(user):
+        return None
+    hook = getattr(task_rules(notice.case), "notice_document", None)
+    return hook(notice.case, notice.kind) if hook else None
+
+
+def _context(row: Case, runner, data: Mapping[str, Any], number: str,
+             facts: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What a notice template may use: the case's data and the facts every notice needs."""
     context = {k: v for k, v in data.items() if isinstance(k, str) and k.isidentifier()}
     context.update(
@@ -131,6 +151,7 @@ def _context(row: Case, runner, data: Mapping[str, Any], number: str) -> dict[st
         or data.get("reported_person_name") or "被举报对象",
         claim_window=_claim_window(runner),
     )
+    context.update(facts or {})
     return context
 
 
@@ -189,9 +210,11 @@ def shown(user: User, notice: Notice) -> dict[str, Any]:
     data = reporter_facts(notice)
     allowed = can_see_reporter(user)
     title, body = notice.title, notice.body
-    name = data.get("reporter_name") or ""
-    if not allowed and name:
-        title, body = title.replace(name, "（保密）"), body.replace(name, "（保密）")
+    # the addressee: the reporter, or for a claim notice the payee (a joint report's representative)
+    name = _process_facts(notice.case, notice.kind, data).get("reporter_name") or data.get("reporter_name") or ""
+    if not allowed:
+        for secret in {name, data.get("reporter_name") or ""} - {""}:
+            title, body = title.replace(secret, "（保密）"), body.replace(secret, "（保密）")
     if allowed:
         current_app.logger.info("reporter contact of case %s shown to %s on notice %s", notice.case.number,
                                 user.username, notice.number)

@@ -343,73 +343,130 @@ def test_the_count_of_sent_messages_is_one_row_per_send(clerk_app):
 
 
 # -- the claim notice of the reward process (URU 第十六条) ---------------------------------------------
-
-REWARD_FACTS = dict(registration_no="WLMQ-2026-00007", concluded_on="2026-04-01", verified=True, fund_loss=True,
-                    match="full", verified_loss="100000", anonymous=False, reporter_name="张三",
-                    reporter_address=ADDRESS, reporter_phone=PHONE, notice_channel="letter",
-                    reported_unit_name="某某大药房")
-ELIGIBLE = dict(reporter_kind="natural_person", has_evidence=True, already_known=False, verified=True, fund_loss=True,
-                match="full", wants_reward=True, identity_verified=True, reachable=True, reporter_is_staff=False,
-                self_report=False, withdrawn_before_decision=False, proceedings_before_report=False,
-                eligibility_reviewed_on="2026-04-02")
-PROPOSAL = dict(base_amount=100000, criminal=False, evidence_tier="basic", reporter_category="ordinary",
-                decision_date="2026-04-03")
-SIGNED = dict(approval_form_no="SP-1", reward_approved=True, funding_level="district", approved_on="2026-04-07",
-              approval_opinion="同意")
+# One document: the outbox's claim notice IS the reward's numbered 领奖通知书 (same number, payee, amount,
+# window); printed, the outbox gives that document with its 送达回执; by SMS or e-mail, its text.
 
 
-def start_reward_case(app) -> int:
-    """A reward case of 天山区 started on the facts of a concluded report (as the reward process expects)."""
+def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery_fills_both_tasks(clerk_app,
+                                                                                                   clerk_clock):
+    from rewarding import (
+        APPROVED,
+        CLAIM,
+        CLAIM_NOTICE,
+        DELIVERY,
+        DISTRICT,
+        ELIGIBILITY,
+        FIRST_CHECK,
+        PROPOSAL,
+        SIGN,
+        case_row,
+        concluded_report,
+        start_reward,
+    )
+
+    report_id = concluded_report(clerk_app, clerk_clock, loss="100000", notice_channel="letter",
+                                 reporter_address=ADDRESS)  # concluded 2026-04-01
+    officer = login(clerk_app, f"{DISTRICT}-case-officer")
+    head = login(clerk_app, f"{DISTRICT}-bureau-head")
+    reward_id = start_reward(officer, report_id)
+    for name in (ELIGIBILITY, FIRST_CHECK, PROPOSAL):
+        officer.done(reward_id, name, {})
+    assert notices(clerk_app, reward_id) == []
+    clerk_clock.set("2026-04-07")
+    head.done(reward_id, SIGN, {**APPROVED, "approved_on": "2026-04-07"})
+    [notice] = notices(clerk_app, reward_id)
+    assert notice.kind == "claim" and notice.due == deadline("urumqi", "claim_notice", "2026-04-01").due
+    assert notice.channel == "letter" and notice.template == "notices/urumqi/claim.txt"
+    assert "5,000.00元" in notice.body and "60日" in notice.body and "第十八条" in notice.body
+    assert case_row(clerk_app, report_id).number in notice.body
+    assert notice.body.startswith("张三：")
+
+    # the outbox's notice and the printed 领奖通知书 are one document: same number, amount, window
+    document = visible_text(officer.get(f"/rewards/{reward_id}/documents/claim_notice"))
+    assert "奖通〔2026〕1号" in notice.number and f"编号：{notice.number}" in document
+    assert "5,000.00 元" in document and "60日内" in document
+    letter = officer.get(f"/outbox/{notice.id}/letter")
+    assert letter.status_code == 302
+    assert letter.headers["Location"].endswith(f"/rewards/{reward_id}/documents/claim_notice")
+    assert "打印领奖通知书（A4）" in visible_text(officer.get(f"/outbox/{notice.id}"))
+
+    clerk_clock.set("2026-04-09")
+    response = officer.post(f"/outbox/{notice.id}/send", data={"delivered_on": "2026-04-08", "method": "in_person",
+                                                               "receipt_ref": "HZ-0408"})
+    assert response.status_code == 302
+    _, fields = browser_form(officer.get(officer.task_url(reward_id, CLAIM_NOTICE)))
+    assert (fields["claim_notice_no"], fields["claim_notice_issued_on"], fields["delivery_method"]) == (
+        notice.number, "2026-04-08", "in_person")
+    officer.done(reward_id, CLAIM_NOTICE, fields)
+    _, fields = browser_form(officer.get(officer.task_url(reward_id, DELIVERY)))
+    assert (fields["notice_received_on"], fields["receipt_method"]) == ("2026-04-08", "in_person")
+    officer.done(reward_id, DELIVERY, {**fields, "receipt_signed": True})
+    assert list(officer.task_links(reward_id)) == [CLAIM]
+    with clerk_app.app_context():
+        from webapp.models import TaskEntry
+
+        entry = db.session.execute(select(TaskEntry).filter_by(case_id=reward_id)).scalar_one()
+        assert entry.deadline["rule"] == "claim_window" and entry.deadline["trigger"] == "2026-04-08"
+    document = visible_text(officer.get(f"/rewards/{reward_id}/documents/claim_notice"))
+    assert f"编号：{notice.number}" in document and "2026-04-08" in document
+
+
+def test_a_reward_s_claim_notice_follows_the_channel_and_contact_of_the_report(clerk_app, clerk_clock):
+    from rewarding import (
+        APPROVED,
+        DISTRICT,
+        ELIGIBILITY,
+        FIRST_CHECK,
+        PROPOSAL,
+        SIGN,
+        concluded_report,
+        start_reward,
+    )
+
+    report_id = concluded_report(clerk_app, clerk_clock, loss="100000", notice_channel="sms")
+    officer = login(clerk_app, f"{DISTRICT}-case-officer")
+    reward_id = start_reward(officer, report_id)
+    for name in (ELIGIBILITY, FIRST_CHECK, PROPOSAL):
+        officer.done(reward_id, name, {})
+    login(clerk_app, f"{DISTRICT}-bureau-head").done(reward_id, SIGN, APPROVED)
+    [notice] = notices(clerk_app, reward_id)
+    assert notice.channel == "sms"
+    officer.post(f"/outbox/{notice.id}/send")
+    [message] = [m for m in sent_messages(clerk_app) if m.notice_id == notice.id]
+    assert message.recipient == PHONE and notices(clerk_app, reward_id)[0].state == "delivered"
+
+
+def test_a_reward_case_without_its_reward_record_says_so_instead_of_failing(clerk_app, clerk_clock):
+    """A reward case not started on a concluded report (no Reward row: an import, a hand-made case)."""
     from webapp import casework, packversions
     from webapp.models import Case
 
-    with app.app_context():
+    clerk_clock.set("2026-04-02")
+    with clerk_app.app_context():
         bureau = casework.bureau_by_code("wlmq-tianshan")
         version = packversions.current_version(bureau.pack)
         runner = packversions.runner_for(bureau.pack, version.version)
-        running = runner.start("reward", dict(REWARD_FACTS))
+        running = runner.start("reward", {"concluded_on": "2026-04-01", "reporter_name": "张三"})
         row = Case(number="WLMQ-JL-2026-00001", pack=bureau.pack, pack_version=version.version, process_id="reward",
                    bureau_id=bureau.id, state="", created_at=runner.clock())
         db.session.add(row)
         db.session.flush()
         casework._sync(row, runner, running)
         db.session.commit()
-        return row.id
-
-
-def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery_fills_both_tasks(clerk_app,
-                                                                                                   clerk_clock):
-    clerk_clock.set("2026-04-02")
-    case_id = start_reward_case(clerk_app)
+        case_id = row.id
     officer = login(clerk_app, "wlmq-tianshan-case-officer")
-    head = login(clerk_app, "wlmq-tianshan-bureau-head")
-    officer.done(case_id, "奖励条件审查", ELIGIBLE)
-    officer.done(case_id, "首位举报人核查", dict(first_reporter_outcome="first", first_reporter_note="最早收到"))
-    officer.done(case_id, "拟定奖励金额", PROPOSAL)
-    assert notices(clerk_app, case_id) == []
-    head.done(case_id, "负责人审批", SIGNED)
-    [notice] = notices(clerk_app, case_id)
-    assert notice.kind == "claim" and notice.due == deadline("urumqi", "claim_notice", "2026-04-01").due
-    assert "5,000.00元" in notice.body and "60日" in notice.body and "第十八条" in notice.body
-    assert "WLMQ-2026-00007" in notice.body and notice.template == "notices/urumqi/claim.txt"
-
-    clerk_clock.set("2026-04-09")
-    response = officer.post(f"/outbox/{notice.id}/send", data={"delivered_on": "2026-04-08", "method": "in_person",
-                                                               "receipt_ref": "HZ-0408"})
-    assert response.status_code == 302
-    _, fields = browser_form(officer.get(officer.task_url(case_id, "发送领奖通知书")))
-    assert (fields["claim_notice_no"], fields["claim_notice_issued_on"], fields["delivery_method"]) == (
-        notice.number, "2026-04-08", "in_person")
-    officer.post(officer.task_url(case_id, "发送领奖通知书"), data=fields)
-    _, fields = browser_form(officer.get(officer.task_url(case_id, "登记送达回执")))
-    assert (fields["notice_received_on"], fields["receipt_method"]) == ("2026-04-08", "in_person")
-    officer.post(officer.task_url(case_id, "登记送达回执"), data=fields)
-    assert list(officer.task_links(case_id)) == ["举报人领取奖励"]
-    with clerk_app.app_context():
-        from webapp.models import TaskEntry
-
-        entry = db.session.execute(select(TaskEntry).filter_by(case_id=case_id)).scalar_one()
-        assert entry.deadline["rule"] == "claim_window" and entry.deadline["trigger"] == "2026-04-08"
+    message = "此奖励案件没有奖励记录"
+    page_ = officer.case_page(case_id)
+    assert page_.status_code == 200 and message in visible_text(page_)
+    url = officer.task_url(case_id, "奖励条件审查")
+    assert officer.get(url).status_code == 200
+    _, fields = browser_form(officer.get(url))
+    refused = officer.post(url, data=fields, follow_redirects=True)
+    assert refused.status_code == 200 and message in visible_text(refused)
+    assert "奖励条件审查" in officer.task_links(case_id)
+    for path in ("documents/claim_notice", "reporter-brief"):
+        response = officer.get(f"/rewards/{case_id}/{path}")
+        assert response.status_code == 404 and message in visible_text(response)
 
 
 def test_a_filing_notice_still_reaches_the_reporter_after_a_withdrawal_was_recorded(clerk_app):

@@ -201,7 +201,8 @@ def task(case_id: int, task_id: str):
     compiled = packversions.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
     loaded = casework.load(row)
-    values, errors = {**loaded.running.data, **notices.task_prefill(row, entry.form_id, task_id)}, {}
+    values, errors = {**casework.form_values(row, entry, loaded.running.data),
+              **notices.task_prefill(row, entry.form_id, task_id)}, {}
     if request.method == "POST":
         values = data_from_post(definition, request.form)
         lock = request.form.get("lock_version")

@@ -228,6 +228,7 @@ from .calendars import (  # noqa: E402
     MovedDeadline,
 )
 from .notices import Notice, SentMessage  # noqa: E402  (the outbox)
+from .rewards import Clawback, Recovery, Reward, RewardDocument, SameAct  # noqa: E402
 from .rulebook import PackDraft, PackPublication, RulePack  # noqa: E402
 from .timers import DeadlineReminder, DistrictReport, Notification, TimerFailure  # noqa: E402
 
@@ -237,4 +238,5 @@ __all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", 
            "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday", "MovedDeadline",
            "Notice", "SentMessage",
            "PackDraft", "PackPublication", "RulePack",
+           "Clawback", "Recovery", "Reward", "RewardDocument", "SameAct",
            "DeadlineReminder", "DistrictReport", "Notification", "TimerFailure"]

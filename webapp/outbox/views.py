@@ -50,12 +50,15 @@ def _notice_page(row, values, errors, status=200):
                            left=packversions.working_days_left([row], today)[row.id], kinds=notices.KIND_NAMES,
                            states=notices.STATE_NAMES, channels=notices.CHANNEL_NAMES, basis=notices.KIND_BASIS,
                            methods=notices.LETTER_METHODS, may_send=bool(notices.SENDER_ROLES & current_user.roles),
-                           values=values, errors=errors), status
+                           document=notices.printed_document(current_user, row), values=values, errors=errors), status
 
 
 @bp.get("/<int:notice_id>/letter")
 def letter(notice_id: int):
     row = notices.notice_for(current_user, notice_id)
+    document = notices.printed_document(current_user, row)
+    if document:  # the claim notice is the reward's numbered 领奖通知书: one document, printed there
+        return redirect(document)
     issued = noticetexts.cn_date(row.delivered_on or clock.local_today())
     return render_template("outbox/letter.html", notice=row, shown=notices.shown(current_user, row), issued=issued)
 

@@ -1,0 +1,163 @@
+"""Routes of the reward pages. Thin: read the request, call one reward use case, render or redirect."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine.errors import ValidationError
+
+from .. import casework
+from ..models import Case
+from . import bp, documents, later, process
+from .documents import KINDS
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Every reward page needs a logged-in user."""
+
+
+@bp.errorhandler(casework.NotFound)
+def _not_found(error):
+    return render_template("errors.html", code=404, title="页面不存在", message=str(error)), 404
+
+
+@bp.errorhandler(casework.Forbidden)
+def _forbidden(error):
+    return render_template("errors.html", code=403, title="没有权限", message=str(error)), 403
+
+
+@bp.app_context_processor
+def _panel():
+    return {"reward_panel": reward_panel}
+
+
+def reward_panel(case: Case, data: dict) -> dict:
+    """What the case page shows about rewards (from the case data the page already holds): starting
+    one on a concluded report, or the reward's state, documents and later events."""
+    if case.process_id == process.REWARD_PROCESS:
+        reward = process.reward_of_case(case)
+        if reward is None:
+            return {"kind": "reward_missing", "message": process.missing_reward_message()}
+        return {"kind": "reward", "reward": reward, "data": data, "kinds": KINDS,
+                "documents": {d.kind: d for d in reward.documents},
+                "ground": process.ground_words(data.get("ground")), "grounds": later.CLAWBACK_GROUNDS,
+                "recovered": later.recovered, "can_see": casework.can_see_reporter(current_user)}
+    if case.process_id != casework.INTAKE_PROCESS or not process.is_concluded(case, data):
+        return {"kind": None}
+    rewards = process.rewards_of_report(case)
+    problem = process.start_problem(current_user, case, data)
+    candidates = casework.duplicates(current_user, case.reported_person, case.reported_unit, exclude=case.id)
+    linked = {c.id for c in process.act_cases(case)}
+    return {"kind": "report", "rewards": rewards, "problem": problem, "concluded": process.is_concluded(case, data),
+            "candidates": [c for c in candidates if c.process_id == casework.INTAKE_PROCESS], "linked": linked}
+
+
+@bp.post("/cases/<int:case_id>/reward")
+def start(case_id: int):
+    report = casework.case_for(current_user, case_id)
+    form = request.form
+    co = [{"name": n, "id_no": i} for n, i in zip(form.getlist("co_name"), form.getlist("co_id_no"), strict=False)]
+    try:
+        row = process.start_reward(current_user, report, same_act=[int(i) for i in form.getlist("same_act") if i.isdigit()],
+                                   joint=form.get("joint") == "1", co_reporters=co,
+                                   representative=form.get("representative") or "")
+    except ValidationError as exc:
+        flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
+    except casework.CaseworkError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已启动举报奖励，奖励案件 %(n)s", n=row.number))
+        return redirect(url_for("cases.case", case_id=row.id))
+    return redirect(url_for("cases.case", case_id=case_id))
+
+
+def _reward_case(case_id: int) -> Case:
+    row = casework.case_for(current_user, case_id)
+    if row.process_id != process.REWARD_PROCESS:
+        abort(404)
+    if process.reward_of_case(row) is None:
+        raise casework.NotFound(process.missing_reward_message())
+    return row
+
+
+@bp.get("/rewards/<int:case_id>/documents/<kind>")
+def document(case_id: int, kind: str):
+    row = _reward_case(case_id)
+    doc = documents.issued(process.reward_of_case(row), kind)
+    if kind not in KINDS or doc is None:
+        abort(404)
+    if not casework.can_see_reporter(current_user):
+        abort(403)
+    return doc.html
+
+
+@bp.get("/rewards/<int:case_id>/documents/<kind>/pdf")
+def document_pdf(case_id: int, kind: str):
+    row = _reward_case(case_id)
+    doc = documents.issued(process.reward_of_case(row), kind)
+    if kind not in KINDS or doc is None:
+        abort(404)
+    if not casework.can_see_reporter(current_user):
+        abort(403)
+    return send_file(io.BytesIO(documents.pdf(doc.html)), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{doc.number}.pdf", max_age=0)
+
+
+@bp.get("/rewards/<int:case_id>/reporter-brief")
+def reporter_brief(case_id: int):
+    row = _reward_case(case_id)
+    if not casework.can_see_reporter(current_user):
+        abort(403)
+    return render_template("rewards/reporter_brief.html", case=row, brief=later.reporter_brief(row))
+
+
+@bp.post("/rewards/<int:case_id>/top-up")
+def top_up(case_id: int):
+    row = _reward_case(case_id)
+    try:
+        new = later.start_top_up(current_user, row, request.form.get("criminal_basis") or "")
+    except ValidationError as exc:
+        flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
+    except casework.CaseworkError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已启动补发奖励，奖励案件 %(n)s", n=new.number))
+        return redirect(url_for("cases.case", case_id=new.id))
+    return redirect(url_for("cases.case", case_id=case_id))
+
+
+@bp.post("/rewards/<int:case_id>/clawbacks")
+def clawback(case_id: int):
+    row = _reward_case(case_id)
+    form = request.form
+    try:
+        later.open_clawback(current_user, row, form.get("ground") or "", form.get("amount") or "", form.get("reason") or "")
+    except ValidationError as exc:
+        flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
+    except casework.CaseworkError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已登记追回奖励"))
+    return redirect(url_for("cases.case", case_id=case_id))
+
+
+@bp.post("/rewards/<int:case_id>/clawbacks/<int:clawback_id>/recoveries")
+def recovery(case_id: int, clawback_id: int):
+    row = _reward_case(case_id)
+    form = request.form
+    try:
+        later.record_recovery(current_user, row, clawback_id, form.get("amount") or "", form.get("recovered_on") or "",
+                              form.get("reference") or "")
+    except ValidationError as exc:
+        flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
+    except casework.CaseworkError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已登记追回款"))
+    return redirect(url_for("cases.case", case_id=case_id))
