@@ -120,6 +120,17 @@ def register_errorhandlers(app: Flask) -> None:
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
 
+    # A case or task the user may not see is a 404, an act they may not do a 403, on every blueprint.
+    from .casework import Forbidden, NotFound
+
+    def refused_with(code: int):
+        def refused(error):
+            return render_template("errors.html", code=code, title=ERROR_TITLES[code], message=str(error)), code
+        return refused
+
+    app.register_error_handler(NotFound, refused_with(404))
+    app.register_error_handler(Forbidden, refused_with(403))
+
 
 def register_template_filters(app: Flask) -> None:
     from markupsafe import Markup, escape

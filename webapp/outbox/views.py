@@ -18,15 +18,6 @@ def _login_first():
     """Every outbox page needs a logged-in user."""
 
 
-@bp.errorhandler(casework.NotFound)
-def _not_found(error):
-    return render_template("errors.html", code=404, title="页面不存在", message=str(error)), 404
-
-
-@bp.errorhandler(casework.Forbidden)
-def _forbidden(error):
-    return render_template("errors.html", code=403, title="没有权限", message=str(error)), 403
-
 
 @bp.get("")
 def index():
