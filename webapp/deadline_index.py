@@ -22,7 +22,7 @@ from engine.errors import ClueflowError
 from . import calendaring
 from .clock import clock
 from .extensions import db
-from .models import CalendarChange, Case, CaseDeadline, MovedDeadline, Recusal, User
+from .models import CalendarChange, Case, CaseDeadline, MovedDeadline, User
 from .packversions import DEADLINE_LABELS
 
 BATCH = 100
@@ -55,8 +55,10 @@ def sync(row: Case, deadlines: Iterable[dict[str, Any]]) -> None:
 
 
 def _visible(query, user: User):
-    recused = select(Recusal.case_id).where(Recusal.user_id == user.id)
-    return query.where(Case.bureau_id.in_(user.bureau.visible_bureau_ids()), Case.id.not_in(recused))
+    """Only the cases the user may see, by case work's own access rule (casework imports this module)."""
+    from .casework import visible_cases
+
+    return query.where(Case.id.in_(visible_cases(user).with_only_columns(Case.id)))
 
 
 def waiting(user: User, limit: int = 200) -> list[CaseDeadline]:
