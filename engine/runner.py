@@ -70,6 +70,30 @@ class TaskInfo:
     deadline: dict[str, Any] | None = None  # the earliest deadline timer attached to the task, explained
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the application keeps of a case after a change: the state to store, the tasks waiting
+    for a person, the running deadlines (explained), the next timer instant, and how it ended.
+    Plain data, so it can be computed in another process than the one that writes it."""
+
+    state: str
+    ready: tuple[TaskInfo, ...]
+    deadlines: tuple[dict[str, Any], ...]
+    next_timer: datetime | None
+    completed: bool
+    outcome: str  # the last end event reached once completed, else ""
+
+
+@dataclass(frozen=True)
+class TimerRun:
+    """A stored case's due timers fired: the ids of the timer elements that fired, and the case after
+    them (None when none was due; `next_timer` is then the stored state's own next instant)."""
+
+    fired: tuple[str, ...]
+    snapshot: Snapshot | None
+    next_timer: datetime | None
+
+
 @dataclass
 class Case:
     """One running process instance of one pack version."""
@@ -146,6 +170,23 @@ class Runner:
         spec, subprocesses = self.pack.process(process_id)
         workflow = self.serializer.from_dict(state, spec, subprocesses, self.script_engine)
         return Case(workflow, self.pack, process_id)
+
+    def snapshot(self, case: Case) -> Snapshot:
+        """The case as the application stores and lists it (see Snapshot)."""
+        ready = tuple(self.ready_tasks(case))
+        ends = [e for e in case.reached() if e.lower().startswith("end")] if case.completed else []
+        return Snapshot(state=self.save(case), ready=ready, deadlines=tuple(self.deadlines(case)),
+                        next_timer=self.next_timer(case), completed=case.completed, outcome=ends[-1] if ends else "")
+
+    def fire_stored(self, stored: str) -> TimerRun:
+        """Restore a stored case, fire its due timers and snapshot it: the worker's whole engine step,
+        in one call that takes and returns plain data."""
+        case = self.restore(stored)
+        fired = self.fire_timers(case)
+        if not fired:
+            return TimerRun((), None, self.next_timer(case))
+        snapshot = self.snapshot(case)
+        return TimerRun(tuple(fired), snapshot, snapshot.next_timer)
 
     # -- tasks ---------------------------------------------------------------------------------
     def ready_tasks(self, case: Case) -> list[TaskInfo]:
@@ -305,5 +346,5 @@ class Runner:
         return min(deadlines, key=lambda d: (d.get("due") is None, d.get("due") or "")) if deadlines else None
 
 
-__all__ = ["Runner", "Case", "TaskInfo", "FixedClock", "system_clock", "TaskNotReady", "RunError",
+__all__ = ["Runner", "Case", "TaskInfo", "Snapshot", "TimerRun", "FixedClock", "system_clock", "TaskNotReady", "RunError",
            "ValidationError"]

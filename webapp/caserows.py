@@ -10,6 +10,7 @@ deleted here leave the session with the values they had, as a deleted ORM object
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
@@ -59,60 +60,112 @@ def task_rows(case_id: int) -> dict[str, Any]:
     return {r.task_id: r for r in db.session.connection().execute(_SELECT_TASKS, {"b_case_id": case_id})}
 
 
+def task_rows_many(case_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """`task_rows` of several cases in one query: case id → task id → row."""
+    ids = sorted(set(case_ids))
+    found: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    if ids:
+        query = select(TASKS.c.case_id, *TASK_COLUMNS).where(TASKS.c.case_id.in_(ids))
+        for r in db.session.connection().execute(query):
+            found[r.case_id][r.task_id] = r
+    return found
+
+
 def changed_since_read(row: Case) -> bool:
     """Whether the stored case has moved on from the row the session holds (its lock_version)."""
     stored = db.session.connection().execute(select(CASES.c.lock_version).where(CASES.c.id == row.id)).scalar()
     return stored != row.lock_version
 
 
+def write_cases(items: Iterable[tuple[Case, Mapping[str, Any]]]) -> None:
+    """UPDATE each case row if nobody changed it since it was read (its lock_version), else raise
+    StaleDataError as the ORM's version check would; the session's objects take the new values.
+    Several rows go as one executemany (the drivers report the rows matched in all)."""
+    items = list(items)
+    now = utcnow()
+    params = [{"b_id": row.id, "b_version": row.lock_version, **values, "lock_version": row.lock_version + 1,
+               "updated_at": now} for row, values in items]
+    groups: dict[tuple[str, ...], list[dict]] = {}  # one statement per set of columns (a closing case sets more)
+    for p in params:
+        groups.setdefault(tuple(sorted(p)), []).append(p)
+    for group in groups.values():
+        result = db.session.connection().execute(_UPDATE_CASE, _one_or_many(group))
+        if result.rowcount != len(group):
+            raise StaleDataError(f"cases {[p['b_id'] for p in group]} were changed by someone else")
+    for (row, _values), values in zip(items, params, strict=True):
+        for key, value in values.items():
+            if not key.startswith("b_"):
+                set_committed_value(row, key, value)
+
+
 def write_case(row: Case, values: Mapping[str, Any]) -> None:
-    """UPDATE the case row if nobody changed it since it was read (its lock_version), else raise
-    StaleDataError as the ORM's version check would; the session's object takes the new values."""
-    version = row.lock_version
-    values = {**values, "lock_version": version + 1, "updated_at": utcnow()}
-    result = db.session.connection().execute(_UPDATE_CASE, {"b_id": row.id, "b_version": version, **values})
-    if result.rowcount != 1:
-        raise StaleDataError(f"case {row.id} was changed by someone else (lock_version {version})")
-    for key, value in values.items():
-        set_committed_value(row, key, value)
+    """`write_cases` for one case."""
+    write_cases([(row, values)])
 
 
-def sync_tasks(row: Case, ready: Iterable, existing: Mapping[str, Any] | None = None) -> set[str]:
-    """Bring the task index and the inbox queue of a case in step with its ready tasks (TaskInfo):
+@dataclass
+class Synced:
+    """What bringing a case's task index in step did: the forms of the tasks that left it, and the
+    ready tasks (TaskInfo) that are new in it."""
+
+    left: set[str]
+    new: list
+
+
+def sync_tasks_many(items: Iterable[tuple[Case, Iterable, Mapping[str, Any] | None]]) -> dict[int, Synced]:
+    """Bring the task index and the inbox queue of each case in step with its ready tasks (TaskInfo):
     new tasks get a row (and one queue row per role), tasks still waiting keep theirs (and their
-    claim) with the deadline refreshed, the rest are deleted. `existing` is `task_rows(row.id)`
-    when the caller has read it already. Returns the forms of the tasks that left the index."""
-    existing = dict(task_rows(row.id) if existing is None else existing)
+    claim) with the deadline refreshed, the rest are deleted. Each item is (case row, ready tasks,
+    the case's `task_rows` or None to read them); the statements are shared by all the cases."""
+    items = list(items)
+    read = task_rows_many(row.id for row, _ready, existing in items if existing is None)
     conn = db.session.connection()
-    new = []
-    for task in ready:
-        kept = existing.pop(task.id, None)
-        if kept is None:
-            new.append(task)
-        elif kept.deadline != task.deadline:
-            due = _due(task)
-            conn.execute(_UPDATE_DEADLINE, {"b_id": kept.id, "deadline": task.deadline, "due": due})
-            if due != kept.due:  # a calendar change moved it, or gave a waiting deadline its date
-                conn.execute(_UPDATE_QUEUE_DUE, {"b_id": kept.id, "sort_due": due or NO_DUE})
-    gone = [r.id for r in existing.values()]
+    done: dict[int, Synced] = {}
+    deadlines, queue_dues, gone, new_by_case = [], [], [], []
+    for row, ready, existing in items:
+        existing = dict(read[row.id] if existing is None else existing)
+        new = []
+        for task in ready:
+            kept = existing.pop(task.id, None)
+            if kept is None:
+                new.append(task)
+            elif kept.deadline != task.deadline:
+                due = _due(task)
+                deadlines.append({"b_id": kept.id, "deadline": task.deadline, "due": due})
+                if due != kept.due:  # a calendar change moved it, or gave a waiting deadline its date
+                    queue_dues.append({"b_id": kept.id, "sort_due": due or NO_DUE})
+        gone += [r.id for r in existing.values()]
+        if new:
+            new_by_case.append((row, new))
+        done[row.id] = Synced(left={r.form_id for r in existing.values()}, new=new)
+    if deadlines:
+        conn.execute(_UPDATE_DEADLINE, _one_or_many(deadlines))
+    if queue_dues:
+        conn.execute(_UPDATE_QUEUE_DUE, _one_or_many(queue_dues))
     if gone:
         conn.execute(_DELETE_TASKS, {"b_ids": gone})
         _forget(gone)
-    if new:
-        _insert_tasks(conn, row, new)
-    return {r.form_id for r in existing.values()}
+    if new_by_case:
+        _insert_tasks(conn, new_by_case)
+    return done
 
 
-def _insert_tasks(conn, row: Case, tasks: list) -> None:
+def sync_tasks(row: Case, ready: Iterable, existing: Mapping[str, Any] | None = None) -> set[str]:
+    """`sync_tasks_many` for one case; returns the forms of the tasks that left the index."""
+    return sync_tasks_many([(row, ready, existing)])[row.id].left
+
+
+def _insert_tasks(conn, new_by_case: list[tuple[Case, list]]) -> None:
     now = utcnow()
-    dues = {t.id: _due(t) for t in tasks}
+    dues = {t.id: _due(t) for _row, tasks in new_by_case for t in tasks}
     params = [dict(case_id=row.id, task_id=t.id, element_id=t.element_id, name=t.name, form_id=t.form_id,
                    roles=",".join(t.roles), bureau_id=row.bureau_id, pack=row.pack, process_id=row.process_id,
-                   due=dues[t.id], deadline=t.deadline, claimed_by_id=None, created_at=now) for t in tasks]
+                   due=dues[t.id], deadline=t.deadline, claimed_by_id=None, created_at=now)
+              for row, tasks in new_by_case for t in tasks]
     # One row is sent as a plain INSERT … RETURNING, several as one multi-row INSERT (insertmanyvalues).
     ids = dict((task_id, entry_id) for entry_id, task_id in conn.execute(_INSERT_TASKS, _one_or_many(params)))
     queue = [dict(bureau_id=row.bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, task_entry_id=ids[t.id])
-             for t in tasks for role in t.roles]
+             for row, tasks in new_by_case for t in tasks for role in t.roles]
     if queue:
         conn.execute(_INSERT_QUEUE, _one_or_many(queue))
 
@@ -138,8 +191,14 @@ def _forget(entry_ids: list[int]) -> None:
 
 def add_event(case_id: int, user_id: int | None, kind: str, title: str, detail, at) -> None:
     """Append one timeline entry of a case."""
-    db.session.connection().execute(_INSERT_EVENT, {"case_id": case_id, "user_id": user_id, "kind": kind,
-                                                    "title": title, "detail": detail, "at": at})
+    add_events([{"case_id": case_id, "user_id": user_id, "kind": kind, "title": title, "detail": detail, "at": at}])
 
 
-__all__ = ["TASK_COLUMNS", "visible_bureau_ids", "task_rows", "changed_since_read", "write_case", "sync_tasks", "add_event"]
+def add_events(events: list[dict[str, Any]]) -> None:
+    """Append timeline entries (dicts with case_id, user_id, kind, title, detail, at) in one statement."""
+    if events:
+        db.session.connection().execute(_INSERT_EVENT, _one_or_many(events))
+
+
+__all__ = ["TASK_COLUMNS", "Synced", "visible_bureau_ids", "task_rows", "task_rows_many", "changed_since_read",
+           "write_case", "write_cases", "sync_tasks", "sync_tasks_many", "add_event", "add_events"]

@@ -21,7 +21,7 @@ from engine.deadlines import UnknownDeadlineRule
 from engine.errors import ClueflowError, ValidationError
 from engine.feel import FeelError
 from engine.runner import Case as RunningCase
-from engine.runner import RunError, Runner, TaskNotReady
+from engine.runner import RunError, Runner, Snapshot, TaskNotReady, TimerRun
 
 from . import caserows, deadline_index
 from . import evidence as evidence_files
@@ -271,17 +271,51 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
     _commit(lambda: _sync(case, loaded.runner, loaded.running, tasks))
 
 
-def fire_due_timers(case: Case, now=None) -> list[str]:
+@dataclass
+class TimersFired:
+    """What firing a case's due timers did: the timer elements that fired, the tasks they opened
+    (TaskInfo) and every task ready after them."""
+
+    fired: list[str]
+    opened: list
+    ready: tuple
+
+
+def fire_due_timers(case: Case, now=None) -> TimersFired | None:
     """Fire the timers of one case that are due by the clock and bring its rows in step (the caller
-    commits); returns the ids of the timer elements that fired, empty when none was due."""
+    commits). None when none was due: the case's stored next instant is then set to its state's own."""
     loaded = load(case, now)
     fired = loaded.runner.fire_timers(loaded.running)
-    if fired:
-        _event(case, None, "timer", "期限届满：" + "、".join(fired), {"timers": fired})
-        if (rules := task_rules(case)) is not None:
-            rules.after_timers(case, fired)
-        _sync(case, loaded.runner, loaded.running)
-    return fired
+    if not fired:
+        case.next_timer_at = loaded.runner.next_timer(loaded.running)
+        return None
+    _event(case, None, "timer", "期限届满：" + "、".join(fired), {"timers": fired})
+    if (rules := task_rules(case)) is not None:
+        rules.after_timers(case, fired)
+    synced, snapshot = _sync(case, loaded.runner, loaded.running)
+    return TimersFired(fired, synced.new, snapshot.ready)
+
+
+def stores_alone(case: Case, run: TimerRun, tasks: Mapping[str, Any]) -> bool:
+    """Whether a case whose timers fired elsewhere (Runner.fire_stored) needs fire_due_timers' own
+    step rather than store_timer_runs: its process adds rules to timers (the reward process), or a
+    notice task appears or leaves (the outbox follows it). `tasks`: the case's task_rows."""
+    if task_rules(case) is not None:
+        return True
+    ready = {t.id: t.form_id for t in run.snapshot.ready}
+    left = {r.form_id for task_id, r in tasks.items() if task_id not in ready}
+    return _touches_notices(left, set(ready.values()))
+
+
+def store_timer_runs(runs: list[tuple[Case, TimerRun, Mapping[str, Any]]], now) -> dict[int, TimersFired]:
+    """Write several cases whose due timers fired in one go (each a TimerRun with a snapshot, with the
+    case's task_rows; none of them `stores_alone`): the timeline entries, the case rows, deadline
+    index, task index and queue — a statement or two for all of them. The caller commits."""
+    caserows.add_events([{"case_id": case.id, "user_id": None, "kind": "timer",
+                          "title": "期限届满：" + "、".join(run.fired), "detail": {"timers": list(run.fired)}, "at": now}
+                         for case, run, _tasks in runs])
+    synced = _store([(case, run.snapshot, tasks) for case, run, tasks in runs], now)
+    return {case.id: TimersFired(list(run.fired), synced[case.id].new, run.snapshot.ready) for case, run, _ in runs}
 
 
 def task_rules(case: Case):
@@ -387,36 +421,40 @@ def _commit(write=None) -> None:
         raise Conflict(_("此案件已被他人更新，请刷新页面后重新办理")) from exc
 
 
-def _sync(row: Case, runner: Runner, running: RunningCase, tasks=None) -> None:
+def _sync(row: Case, runner: Runner, running: RunningCase, tasks=None):
     """Write the state back and rebuild the case's task index (and inbox queue) from its ready tasks.
     The case row is written before the task index, under its lock: a case someone else changed
     since it was read raises StaleDataError (the caller rolls back). `tasks`: the case's task-index
-    rows when already read (caserows.task_rows)."""
+    rows when already read (caserows.task_rows). Returns (caserows.Synced, the engine's Snapshot)."""
     with db.session.no_autoflush:
-        _sync_rows(row, runner, running, tasks)
+        snapshot = runner.snapshot(running)
+        synced = _store([(row, snapshot, tasks)], runner.clock())[row.id]
+        if _touches_notices(synced.left, {t.form_id for t in snapshot.ready}):
+            from .notices import queue_notices
+
+            queue_notices(row, runner, running, snapshot.ready)
+    return synced, snapshot
 
 
-def _sync_rows(row: Case, runner: Runner, running: RunningCase, tasks=None) -> None:
-    ready = runner.ready_tasks(running)
-    values = dict(state=runner.save(running), next_timer_at=runner.next_timer(running),
-                  current_step="、".join(t.name for t in ready)[:120] or None)
-    if running.completed:
-        values.update(status="closed", closed_at=runner.clock(), outcome=_outcome(running))
-    caserows.write_case(row, values)
-    deadline_index.sync(row, runner.deadlines(running))
-    left = caserows.sync_tasks(row, ready, tasks)
-    from .notices import (  # the outbox follows the notice tasks (CQH 15, 22; URU 14, 16)
-        NOTICE_FORMS,
-        queue_notices,
-    )
-
-    if NOTICE_FORMS & (left | {t.form_id for t in ready}):
-        queue_notices(row, runner, running, ready)
+def _store(items: list[tuple[Case, Snapshot, Mapping[str, Any] | None]], now) -> dict[int, caserows.Synced]:
+    """Write snapshots to their case rows, running-deadline index and task index."""
+    rows = []
+    for row, snapshot, _tasks in items:
+        values = dict(state=snapshot.state, next_timer_at=snapshot.next_timer,
+                      current_step="、".join(t.name for t in snapshot.ready)[:120] or None)
+        if snapshot.completed:
+            values.update(status="closed", closed_at=now, outcome=snapshot.outcome)
+        rows.append((row, values))
+    caserows.write_cases(rows)
+    deadline_index.sync_many([(row, snapshot.deadlines) for row, snapshot, _tasks in items])
+    return caserows.sync_tasks_many([(row, snapshot.ready, tasks) for row, snapshot, tasks in items])
 
 
-def _outcome(running: RunningCase) -> str:
-    ends = [e for e in running.reached() if e.lower().startswith("end")]
-    return ends[-1] if ends else ""
+def _touches_notices(left_forms: set[str], ready_forms: set[str]) -> bool:
+    """Whether a notice task appeared or left: the outbox follows them (CQH 15, 22; URU 14, 16)."""
+    from .notices import NOTICE_FORMS
+
+    return bool(NOTICE_FORMS & (left_forms | ready_forms))
 
 
 def _copy_summary(row: Case, clean: Mapping[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 from datetime import date
 from decimal import Decimal
@@ -155,8 +156,11 @@ def run(host, port, debug, no_demo, no_worker):
 @click.option("--once", is_flag=True, help="Run one tick and exit.")
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between ticks.")
 @click.option("--batch", default=20, show_default=True, help="Cases claimed per transaction.")
+@click.option("--processes", type=click.IntRange(1, 64), default=lambda: min(os.cpu_count() or 1, 8),
+              show_default="the processors, at most 8",
+              help="Processes sharing the engine work of a tick with many cases due (forked per tick).")
 @click.option("--now", "fixed_now", help="Run at this fixed instant (ISO 8601, e.g. 2026-03-24T09:00+08:00).")
-def worker(once, interval, batch, fixed_now):
+def worker(once, interval, batch, processes, fixed_now):
     """Fire due timers, send deadline reminders and open district reports, every --interval seconds."""
     import logging
 
@@ -174,7 +178,7 @@ def worker(once, interval, batch, fixed_now):
         except ValueError:
             _fail(f"--now must be an ISO 8601 instant, got '{fixed_now}'")
         app.config["CLUEFLOW_CLOCK"] = FixedClock(instant)
-    result = run_worker(app, interval=interval, once=once, batch=batch, echo=click.echo)
+    result = run_worker(app, interval=interval, once=once, batch=batch, processes=processes, echo=click.echo)
     if once and result is None:
         sys.exit(1)  # the tick failed as a whole (see the log)
 

@@ -9,7 +9,7 @@ several workers: the second insert breaks the unique key and is dropped.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import exists, select, update
@@ -115,21 +115,27 @@ def _remind(entry: TaskEntry, days_left: int | None, now: datetime) -> None:
                                     kind="reminder", title=title[:200], body=body[:400], created_at=now))
 
 
-def notify_escalation(case: Case, opened: list[TaskEntry], now: datetime, staff: dict | None = None,
-                      recused: set[int] | None = None) -> int:
-    """Tell the users of each task a fired timer opened (the head's 督办) which deadline passed."""
-    if not opened:
-        return 0
-    rows = db.session.execute(select(TaskEntry).where(TaskEntry.case_id == case.id, TaskEntry.due.is_not(None))).scalars()
+def escalations(case: Case, opened, ready, now: datetime, staff: dict | None = None,
+                recused: set[int] | None = None) -> list[dict]:
+    """The notifications telling the users of each task a fired timer opened (the head's 督办, as
+    TaskInfo) which deadlines passed among the case's ready tasks; rows for `add_notifications`."""
     today = now.astimezone(LOCAL_ZONE).date()
-    passed = "；".join(f"「{e.name}」{e.due.isoformat()} 到期（{basis_text(e.deadline)}）"
-                      for e in sorted(rows, key=lambda e: e.due) if e.due < today)
-    for entry in opened:
-        title = f"{'超期督办' if entry.form_id == 'overdue_review' else '期限届满'}：{case.number}「{entry.name}」"
-        for user_id in recipients(case.bureau_id, entry.roles, case.id, staff=staff, recused=recused):
-            db.session.add(Notification(user_id=user_id, case_id=case.id, task_id=entry.task_id, kind="escalation",
-                                        title=title[:200], body=passed[:400] or None, created_at=now))
-    return len(opened)
+    dated = sorted(((t, date.fromisoformat(t.deadline["due"])) for t in ready if t.deadline and t.deadline.get("due")),
+                   key=lambda pair: pair[1])
+    passed = "；".join(f"「{t.name}」{due.isoformat()} 到期（{basis_text(t.deadline)}）" for t, due in dated if due < today)
+    rows = []
+    for task in opened:
+        title = f"{'超期督办' if task.form_id == 'overdue_review' else '期限届满'}：{case.number}「{task.name}」"
+        rows += [dict(user_id=user_id, case_id=case.id, task_id=task.id, kind="escalation", title=title[:200],
+                      body=passed[:400] or None, created_at=now)
+                 for user_id in recipients(case.bureau_id, task.roles, case.id, staff=staff, recused=recused)]
+    return rows
+
+
+def add_notifications(rows: list[dict]) -> None:
+    """Insert notification rows (dicts of Notification's columns) in one statement."""
+    if rows:
+        db.session.connection().execute(Notification.__table__.insert(), rows)
 
 
 def notify_users(user_ids, kind: str, title: str, body: str | None, case_id: int | None, at: datetime) -> None:

@@ -22,19 +22,21 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import casework
+from . import caserows, casework, firing
 from .clock import clock
 from .extensions import db
-from .models import Case, Recusal, TaskEntry, TimerFailure
+from .models import Case, Recusal, TimerFailure
 
 log = logging.getLogger("clueflow.worker")
 
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 DEFAULT_BATCH = 20
+POOL_FROM = 100  # due cases from which a tick forks engine processes (when it may)
+POOL_BATCH = 200  # cases claimed per transaction when it does
 DEFAULT_INTERVAL = 30.0
 SQLITE_WAIT_MS = 60_000  # how long a worker waits for another one's batch on SQLite
 
@@ -65,14 +67,16 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
-def tick(batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = True) -> TickResult:
-    """One round of the worker at the app's current time (inside an app context)."""
+def tick(batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = True,
+         processes: int = 1) -> TickResult:
+    """One round of the worker at the app's current time (inside an app context). With `processes`
+    above one, the engine work of many due cases is shared among that many forked processes."""
     from . import district_reports, notifications
 
     started = time.perf_counter()
     now_fn = clock()
     result = TickResult()
-    fire_due(now_fn, batch, result)
+    fire_due(now_fn, batch, result, processes)
     if reminders:
         result.reminders = notifications.send_reminders(now_fn())
     if reports:
@@ -81,41 +85,130 @@ def tick(batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = 
     return result
 
 
-def fire_due(now_fn, batch: int, result: TickResult) -> None:
+def fire_due(now_fn, batch: int, result: TickResult, processes: int = 1) -> None:
     """Fire every case due by now, a batch per transaction, until none is left."""
     now = now_fn()
     staff: dict = {}  # the bureaus' users, read once per tick for the notifications
     stuck: set[int] = set()  # fired yet still due: left for the next tick rather than looping
-    _compile_due_versions(now)
-    while True:
-        cases = _claim(now, batch, stuck)
-        if not cases:
-            db.session.rollback()
-            return
-        ids = [c.id for c in cases]
-        failures = {f.case_id: f for f in db.session.execute(
-            select(TimerFailure).where(TimerFailure.case_id.in_(ids))).scalars()}
-        recused: dict[int, set[int]] = {i: set() for i in ids}
-        for case_id, user_id in db.session.execute(select(Recusal.case_id, Recusal.user_id)
-                                                   .where(Recusal.case_id.in_(ids))):
-            recused[case_id].add(user_id)
-        for case in cases:
-            _fire_one(case, failures.get(case.id), now_fn, now, result, staff, recused[case.id])
-            if case.next_timer_at is not None and _aware(case.next_timer_at) <= now and case.id not in failures:
-                stuck.add(case.id)
-        db.session.commit()
+    due, packs = _compile_due_versions(now)
+    with firing.engine_pool(packs, processes if due >= POOL_FROM else 1) as engine:
+        if engine.processes > 1:
+            batch = max(batch, POOL_BATCH)
+        while True:
+            cases = _claim(now, batch, stuck)
+            if not cases:
+                db.session.rollback()
+                return
+            ids = [c.id for c in cases]
+            failures = {f.case_id: f for f in db.session.execute(
+                select(TimerFailure).where(TimerFailure.case_id.in_(ids))).scalars()}
+            recused: dict[int, set[int]] = {i: set() for i in ids}
+            for case_id, user_id in db.session.execute(select(Recusal.case_id, Recusal.user_id)
+                                                       .where(Recusal.case_id.in_(ids))):
+                recused[case_id].add(user_id)
+            context = _Batch(now_fn, now, result, staff, recused, dict(failures))
+            for part, runs in engine.fire(cases, now):
+                _store_part(part, runs, context)
+            for case in cases:
+                if case.next_timer_at is not None and _aware(case.next_timer_at) <= now and case.id not in failures:
+                    stuck.add(case.id)
+            db.session.commit()
 
 
-def _compile_due_versions(now: datetime) -> None:
-    """Parse the pack versions of the due cases before any lock is taken: parsing takes a while, and
-    on SQLite the claim holds the only write lock."""
+@dataclass
+class _Batch:
+    """What the cases of one claimed batch share while they are stored."""
+
+    now_fn: object
+    now: datetime
+    result: TickResult
+    staff: dict
+    recused: dict[int, set[int]]
+    failures: dict[int, TimerFailure]
+
+
+def _store_part(cases: list[Case], runs: dict, batch: _Batch) -> None:
+    """Store a part of a batch whose engine work is done (`runs`: case id → TimerRun, None when it
+    failed): the cases whose timers fired are written together in one savepoint; a case that needs
+    its own step (casework.stores_alone), failed in the engine, or sits in a part whose joint
+    write failed goes through _fire_one, which records a failure with its error."""
+    from .notifications import add_notifications, escalations
+
+    tasks = caserows.task_rows_many(c.id for c in cases)
+    together, alone = [], []
+    for case in cases:
+        run = runs.get(case.id)
+        if run is None or (run.fired and casework.stores_alone(case, run, tasks[case.id])):
+            alone.append(case)
+        elif not run.fired:  # the stored instant was stale (e.g. a deadline moved): take the state's own
+            case.next_timer_at = run.next_timer
+            _forget_failure(case.id, batch)
+        else:
+            together.append((case, run, tasks[case.id]))
+    if together:
+        try:
+            with db.session.begin_nested():
+                stored = casework.store_timer_runs(together, batch.now)
+                add_notifications([row for case, _run, _tasks in together for row in escalations(
+                    case, stored[case.id].opened, stored[case.id].ready, batch.now, batch.staff,
+                    batch.recused[case.id])])
+        except Exception:  # noqa: BLE001 - each case again on its own, so one bad case cannot hold the rest
+            log.exception("timers of cases %s stored one by one", [c.id for c, _r, _t in together])
+            for case, _run, _tasks in together:
+                db.session.expire(case)
+                alone.append(case)
+        else:
+            for case, _run, _tasks in together:
+                _forget_failure(case.id, batch)
+                _count(stored[case.id], batch.result)
+            batch.result.escalations += sum(len(stored[c.id].opened) for c, _r, _t in together)
+    for case in alone:
+        _fire_one(case, batch)
+
+
+def _fire_one(case: Case, batch: _Batch) -> None:
+    from .notifications import add_notifications, escalations
+
+    try:
+        with db.session.begin_nested():
+            fired = casework.fire_due_timers(case, batch.now_fn)
+            if fired:
+                add_notifications(escalations(case, fired.opened, fired.ready, batch.now, batch.staff,
+                                              batch.recused[case.id]))
+            db.session.flush()
+    except StaleDataError:
+        return  # changed by someone else meanwhile: it is looked at again next tick
+    except Exception as exc:  # noqa: BLE001 - any failure of one case is recorded, the others go on
+        _record_failure(case.id, batch.failures.get(case.id), exc, batch.now)
+        batch.result.failed += 1
+        return
+    _forget_failure(case.id, batch)
+    if fired:
+        _count(fired, batch.result)
+        batch.result.escalations += len(fired.opened)
+
+
+def _count(fired: "casework.TimersFired", result: TickResult) -> None:
+    result.cases += 1
+    result.timers += len(fired.fired)
+
+
+def _forget_failure(case_id: int, batch: _Batch) -> None:
+    failure = batch.failures.pop(case_id, None)
+    if failure is not None:
+        db.session.delete(failure)
+
+
+def _compile_due_versions(now: datetime) -> tuple[int, dict]:
+    """How many cases are due, and the compiled pack versions they run on, parsed before any lock is
+    taken (parsing takes a while, and on SQLite the claim holds the only write lock)."""
     from .packversions import compiled_version
 
-    versions = db.session.execute(select(Case.pack, Case.pack_version).where(Case.next_timer_at <= now,
-                                                                             Case.status == "open").distinct()).all()
-    for pack, version in versions:
-        compiled_version(pack, version)
+    due = select(Case.pack, Case.pack_version, func.count()).where(Case.next_timer_at <= now, Case.status == "open")
+    rows = db.session.execute(due.group_by(Case.pack, Case.pack_version)).all()
+    packs = {(pack, version): compiled_version(pack, version) for pack, version, _count in rows}
     db.session.rollback()
+    return sum(count for _p, _v, count in rows), packs
 
 
 def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
@@ -133,34 +226,6 @@ def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")  # another worker's batch
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     return list(db.session.execute(query).scalars())
-
-
-def _fire_one(case: Case, failure: TimerFailure | None, now_fn, now: datetime, result: TickResult,
-              staff: dict, recused: set[int]) -> None:
-    from .notifications import notify_escalation
-
-    try:
-        with db.session.begin_nested():
-            before = set(db.session.execute(select(TaskEntry.task_id).where(TaskEntry.case_id == case.id)).scalars())
-            fired = casework.fire_due_timers(case, now_fn)
-            opened = [e for e in db.session.execute(select(TaskEntry).where(TaskEntry.case_id == case.id)).scalars()
-                      if e.task_id not in before] if fired else []
-            if not fired:  # the stored instant was stale (e.g. a deadline moved): take the state's own
-                loaded = casework.load(case, now_fn)
-                case.next_timer_at = loaded.runner.next_timer(loaded.running)
-            db.session.flush()
-    except StaleDataError:
-        return  # changed by someone else meanwhile: it is looked at again next tick
-    except Exception as exc:  # noqa: BLE001 - any failure of one case is recorded, the others go on
-        _record_failure(case.id, failure, exc, now)
-        result.failed += 1
-        return
-    if failure is not None:
-        db.session.delete(failure)
-    if fired:
-        result.cases += 1
-        result.timers += len(fired)
-        result.escalations += notify_escalation(case, opened, now, staff, recused)
 
 
 def _record_failure(case_id: int, failure: TimerFailure | None, exc: BaseException, now: datetime) -> None:
@@ -183,7 +248,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def run(app, *, interval: float = DEFAULT_INTERVAL, once: bool = False, batch: int = DEFAULT_BATCH,
-        stop: threading.Event | None = None, echo=None) -> TickResult | None:
+        stop: threading.Event | None = None, echo=None, processes: int = 1) -> TickResult | None:
     """The worker's loop: a tick, then a pause of `interval` seconds, until `stop` is set (or once).
     A tick that fails as a whole (the database away) is logged and tried again next round; the
     last tick's result is returned (None when it failed)."""
@@ -192,7 +257,7 @@ def run(app, *, interval: float = DEFAULT_INTERVAL, once: bool = False, batch: i
     while not stop.is_set():
         with app.app_context():
             try:
-                result = tick(batch)
+                result = tick(batch, processes=processes)
             except Exception:  # noqa: BLE001 - the loop outlives a failing round
                 log.exception("worker tick failed")
                 db.session.rollback()

@@ -69,7 +69,7 @@ def test_the_same_case_claimed_on_day_61_is_forfeited(clerk_app, clerk_clock):
     with clerk_app.app_context():
         fired = casework.fire_due_timers(db.session.get(Case, reward_id))
         db.session.commit()
-    assert fired == ["Event_ClaimWindowExpired"]
+    assert fired.fired == ["Event_ClaimWindowExpired"]
     assert reward_row(clerk_app, reward_id).status == "forfeited"
     page = visible_text(officer.case_page(reward_id))
     assert "视为放弃奖励" in page and CLAIM not in officer.task_links(reward_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from clerk import ACCEPTANCE, JURISDICTION, KEEP, login, visible_text
 from sqlalchemy import func, select
 
@@ -18,10 +19,24 @@ from webapp.extensions import db
 from webapp.models import Case, CaseEvent, DistrictReport, Notification, TaskEntry, TimerFailure, User
 
 
+@pytest.fixture(autouse=True, params=[1, 2], ids=["one-process", "forked-engine"])
+def processes(request, monkeypatch):
+    """Every test twice: the engine work in the worker's own process, and shared among two forked
+    processes (from the first due case on, rather than from POOL_FROM)."""
+    monkeypatch.setattr(worker, "POOL_FROM", 1)
+    monkeypatch.setattr(worker, "POOL_BATCH", 3)
+    global PROCESSES
+    PROCESSES = request.param
+    return request.param
+
+
+PROCESSES = 1
+
+
 def _tick(app):
     with app.app_context():
         try:
-            return worker.tick()
+            return worker.tick(processes=PROCESSES)
         finally:
             db.session.remove()
 
