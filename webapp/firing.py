@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -25,6 +26,7 @@ log = logging.getLogger("clueflow.worker")
 # The compiled pack versions of the current tick, by (pack, version): set before forking, so the
 # forked processes read them from their copy of this module.
 _PACKS: dict[tuple[str, str], CompiledPack] = {}
+PARTS_PER_PROCESS = 4  # a batch is cut finer than the processes: the first parts come back soon
 
 
 class Engine:
@@ -42,11 +44,11 @@ class Engine:
         if self.pool is None:
             yield cases, dict(_fire_jobs(jobs, now))
             return
-        size = max(1, -(-len(jobs) // (self.processes * 4)))  # four parts per process: the first come back soon
+        size = max(1, -(-len(jobs) // (self.processes * PARTS_PER_PROCESS)))
         parts = [(cases[i:i + size], jobs[i:i + size]) for i in range(0, len(jobs), size)]
-        results = self.pool.imap(_fire_part, [(part_jobs, now) for _cases, part_jobs in parts])
-        for (part_cases, _jobs), runs in zip(parts, results, strict=True):
-            yield part_cases, dict(runs)
+        results = self.pool.imap_unordered(_fire_part, [(n, part_jobs, now) for n, (_c, part_jobs) in enumerate(parts)])
+        for n, runs in results:  # whichever part is done first
+            yield parts[n][0], dict(runs)
 
 
 @contextmanager
@@ -57,13 +59,19 @@ def engine_pool(packs: dict[tuple[str, str], CompiledPack], processes: int = 1) 
     if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield Engine(packs)
         return
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    with multiprocessing.get_context("fork").Pool(processes, _child_start) as pool:
         yield Engine(packs, pool, processes)
 
 
-def _fire_part(args) -> list[tuple[int, TimerRun | None]]:
-    jobs, now = args
-    return _fire_jobs(jobs, now)
+def _child_start() -> None:
+    """Ctrl-C is the worker's to handle: it stops the forked processes. A worker killed outright
+    leaves none behind either: they end on the closed pipe to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _fire_part(args) -> tuple[int, list[tuple[int, TimerRun | None]]]:
+    number, jobs, now = args
+    return number, _fire_jobs(jobs, now)
 
 
 def _fire_jobs(jobs, now: datetime) -> list[tuple[int, TimerRun | None]]:

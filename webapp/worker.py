@@ -36,7 +36,7 @@ BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 DEFAULT_BATCH = 20
 POOL_FROM = 100  # due cases from which a tick forks engine processes (when it may)
-POOL_BATCH = 200  # cases claimed per transaction when it does
+POOL_BATCH = 250  # cases claimed per transaction and engine process when it does (fewer pauses between batches)
 DEFAULT_INTERVAL = 30.0
 SQLITE_WAIT_MS = 60_000  # how long a worker waits for another one's batch on SQLite
 
@@ -93,7 +93,7 @@ def fire_due(now_fn, batch: int, result: TickResult, processes: int = 1) -> None
     due, packs = _compile_due_versions(now)
     with firing.engine_pool(packs, processes if due >= POOL_FROM else 1) as engine:
         if engine.processes > 1:
-            batch = max(batch, POOL_BATCH)
+            batch = max(batch, POOL_BATCH * engine.processes)
         while True:
             cases = _claim(now, batch, stuck)
             if not cases:

@@ -94,6 +94,28 @@ def _overdue_tasks(app) -> int:
     return count
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def _fired_by(output: str) -> int:
     return sum(int(n) for n in re.findall(r"fired (\d+) timer", output))
 
@@ -132,8 +154,14 @@ def test_a_worker_killed_mid_tick_loses_and_repeats_nothing(pg_app):
         while _fired_total(pg_app) < 20:  # some batches committed, most of the tick still ahead
             assert worker.poll() is None and time.monotonic() < deadline, worker.stdout.read()
             time.sleep(0.05)
+        engines = _children(worker.pid)  # the engine processes the tick forked
+        assert engines, "the tick shares its engine work among forked processes"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in engines):  # they end with it: nothing keeps running orphaned
+            assert time.monotonic() < deadline, [pid for pid in engines if _alive(pid)]
+            time.sleep(0.05)
     finally:
         if worker.poll() is None:
             worker.kill()
