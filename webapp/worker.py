@@ -91,8 +91,8 @@ def fire_due(now_fn, batch: int, result: TickResult, processes: int = 1) -> None
     staff: dict = {}  # the bureaus' users, read once per tick for the notifications
     stuck: set[int] = set()  # fired yet still due: left for the next tick rather than looping
     due, packs = _compile_due_versions(now)
-    with firing.engine_pool(packs, processes if due >= POOL_FROM else 1) as engine:
-        if engine.processes > 1:
+    with firing.engine_pool(packs, now, processes if due >= POOL_FROM else 1) as engine:
+        if engine.forked:
             batch = max(batch, POOL_BATCH * engine.processes)
         while True:
             cases = _claim(now, batch, stuck)
@@ -100,6 +100,9 @@ def fire_due(now_fn, batch: int, result: TickResult, processes: int = 1) -> None
                 db.session.rollback()
                 return
             ids = [c.id for c in cases]
+            engine.submit(cases)
+            if engine.forked:  # the forked processes go on with the next batch while this one is stored
+                engine.submit(_peek(now, batch, stuck | set(ids)), ahead=True)
             failures = {f.case_id: f for f in db.session.execute(
                 select(TimerFailure).where(TimerFailure.case_id.in_(ids))).scalars()}
             recused: dict[int, set[int]] = {i: set() for i in ids}
@@ -107,7 +110,7 @@ def fire_due(now_fn, batch: int, result: TickResult, processes: int = 1) -> None
                                                        .where(Recusal.case_id.in_(ids))):
                 recused[case_id].add(user_id)
             context = _Batch(now_fn, now, result, staff, recused, dict(failures))
-            for part, runs in engine.fire(cases, now):
+            for part, runs in engine.take(cases):
                 _store_part(part, runs, context)
             for case in cases:
                 if case.next_timer_at is not None and _aware(case.next_timer_at) <= now and case.id not in failures:
@@ -211,12 +214,16 @@ def _compile_due_versions(now: datetime) -> tuple[int, dict]:
     return sum(count for _p, _v, count in rows), packs
 
 
+def _due_query(now: datetime, *columns):
+    """The open cases due by now that are not waiting for a retry, earliest first."""
+    retry_later = select(TimerFailure.case_id).where(TimerFailure.retry_at > now)
+    return (select(*columns).where(Case.next_timer_at <= now, Case.status == "open", Case.id.not_in(retry_later))
+            .order_by(Case.next_timer_at, Case.id))
+
+
 def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
     """Lock up to `batch` due cases for this transaction (see the module's docstring)."""
-    retry_later = select(TimerFailure.case_id).where(TimerFailure.retry_at > now)
-    query = (select(Case).where(Case.next_timer_at <= now, Case.status == "open", Case.id.not_in(retry_later))
-             .order_by(Case.next_timer_at, Case.id).limit(batch)
-             .execution_options(populate_existing=True))
+    query = _due_query(now, Case).limit(batch).execution_options(populate_existing=True)
     if stuck:
         query = query.where(Case.id.not_in(sorted(stuck)))
     if db.engine.dialect.name == "postgresql":
@@ -226,6 +233,15 @@ def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")  # another worker's batch
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     return list(db.session.execute(query).scalars())
+
+
+def _peek(now: datetime, batch: int, leave_out: set[int]) -> list:
+    """The cases the next claim will most likely get, read without a lock (for the engine to fire
+    ahead; see firing)."""
+    query = _due_query(now, Case.id, Case.lock_version, Case.pack, Case.pack_version, Case.state).limit(batch)
+    if leave_out:
+        query = query.where(Case.id.not_in(sorted(leave_out)))
+    return list(db.session.execute(query))
 
 
 def _record_failure(case_id: int, failure: TimerFailure | None, exc: BaseException, now: datetime) -> None:

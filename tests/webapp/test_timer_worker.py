@@ -231,3 +231,28 @@ def test_a_stale_next_timer_instant_is_corrected_not_fired(clerk_app, clerk_cloc
     with clerk_app.app_context():
         assert worker._aware(db.session.get(Case, case_id).next_timer_at) == real
         db.session.remove()
+
+
+def test_a_case_fired_ahead_is_fired_again_when_it_changed_before_its_claim(clerk_app, clerk_clock, processes):
+    """The engine fires the next batch ahead from rows read without a lock; a case whose state changed
+    in between (its lock_version moved on) is fired again from the state claimed, never from the old."""
+    from types import SimpleNamespace
+
+    from webapp import firing
+    from webapp.packversions import compiled_version
+
+    case_id = _case_at_acceptance(clerk_app, clerk_clock)
+    clerk_clock.set("2026-03-24")
+    with clerk_app.app_context():
+        case = db.session.get(Case, case_id)
+        packs = {(case.pack, case.pack_version): compiled_version(case.pack, case.pack_version)}
+        claimed = SimpleNamespace(id=case.id, lock_version=case.lock_version, pack=case.pack,
+                                  pack_version=case.pack_version, state=case.state)
+        read_ahead = SimpleNamespace(**{**vars(claimed), "lock_version": case.lock_version - 1, "state": "{}"})
+        db.session.remove()
+    with firing.engine_pool(packs, clerk_clock.now, processes) as engine:
+        engine.submit([read_ahead], ahead=True)  # an older state: its engine work fails
+        engine.submit([claimed])
+        [(cases, runs)] = list(engine.take([claimed]))
+        assert engine.forked == (processes > 1)
+    assert cases == [claimed] and runs[case_id].fired == ("Event_AcceptanceDue",)
