@@ -140,38 +140,76 @@ def _pg(value):
 
 
 def run(url: str, total: int, due: int) -> dict:
-    """Generate, then time one worker tick that fires the due cases and one with nothing due."""
+    """Generate, then time one worker tick that fires the due cases and one with nothing due; then the
+    same engine work alone (no database, one process) over the states the tick fired."""
     from engine.runner import FixedClock
     from webapp import worker
     from webapp.extensions import db
-    from webapp.models import CaseEvent
+    from webapp.models import Case, CaseEvent
 
     from .databases import fresh_app
 
     app = fresh_app(url)
     start = time.perf_counter()
-    clone_due_cases(app, due, max(total - due - 1, 0))
+    ids = clone_due_cases(app, due, max(total - due - 1, 0))
     generated = time.perf_counter() - start
     app.config["CLUEFLOW_CLOCK"] = FixedClock(FIRE_AT)
     with app.app_context():
+        states = list(db.session.execute(select(Case.pack, Case.pack_version, Case.state).where(Case.id.in_(ids))))
+        db.session.remove()
+        busy = _busy_seconds()
         cpu = time.process_time()
         first = worker.tick(processes=PROCESSES)
         first_cpu = time.process_time() - cpu
+        busy = _busy_seconds() - busy if busy is not None else None
         db.session.remove()
         idle = worker.tick()
         fired = db.session.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "timer")).scalar()
+        engine_alone = _engine_alone(states)
         db.session.remove()
         db.engine.dispose()
-    return {"generated": generated, "first": first, "first_cpu": first_cpu, "idle": idle, "fired_events": fired}
+    return {"generated": generated, "first": first, "first_cpu": first_cpu, "busy": busy, "idle": idle,
+            "fired_events": fired, "engine_alone": engine_alone, "due": len(states)}
+
+
+def _engine_alone(states) -> float:
+    """Seconds to fire the same stored states with Runner.fire_stored in this process, no database."""
+    from engine.runner import FixedClock, Runner
+    from webapp.packversions import compiled_version
+
+    runners = {}
+    start = time.perf_counter()
+    for pack, version, state in states:
+        if (pack, version) not in runners:
+            runners[pack, version] = Runner(compiled_version(pack, version), clock=FixedClock(FIRE_AT))
+        assert runners[pack, version].fire_stored(state).fired
+    return time.perf_counter() - start
+
+
+def _busy_seconds() -> float | None:
+    """Processor seconds spent by every program on the machine so far (Linux /proc/stat), or None."""
+    try:
+        fields = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
 
 
 def report(label: str, total: int, due: int, figures: dict) -> None:
     first, idle = figures["first"], figures["idle"]
     print(f"\nTimer worker on {label}: {total:,} open cases, {due:,} due (generated in {figures['generated']:.1f} s)")
     print(f"  tick firing the due cases: {first.seconds:.3f} s (target ≤ 1 s) — {first.summary()}"
-          f" ({first.seconds / max(first.cases, 1) * 1000:.2f} ms per case)")
-    print(f"  of which this process's CPU: {figures['first_cpu']:.3f} s (the rest: the database, and other programs"
-          " holding the processors)")
+          f" ({first.seconds / max(first.cases, 1) * 1000:.2f} ms per case; engine shared among {PROCESSES}"
+          f" forked process(es), BENCH_TIMER_PROCESSES)")
+    print(f"  the same engine work alone (Runner.fire_stored on the {figures['due']:,} states, one process, no"
+          f" database): {figures['engine_alone']:.3f} s — the tick takes {first.seconds / figures['engine_alone']:.2f}×"
+          " that")
+    busy = figures["busy"]
+    cores = os.cpu_count() or 1
+    print(f"  this process's CPU: {figures['first_cpu']:.3f} s; every program's during the tick"
+          f" (forked processes, the database server): "
+          + (f"{busy:.2f} CPU-s of the {first.seconds * cores:.2f} that {cores} processors offer" if busy is not None
+             else "not measurable here"))
     print(f"  tick with nothing due (the scan alone): {idle.seconds * 1000:.1f} ms")
     ok = figures["fired_events"] == due + 1 and first.cases == due + 1  # the copies and the template
     print(f"  timer events recorded: {figures['fired_events']:,} — {'each due case once' if ok else 'MISMATCH'}")
