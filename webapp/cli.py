@@ -178,6 +178,7 @@ def worker(once, interval, batch, processes, fixed_now):
         except ValueError:
             _fail(f"--now must be an ISO 8601 instant, got '{fixed_now}'")
         app.config["CLUEFLOW_CLOCK"] = FixedClock(instant)
+    gc.freeze()  # the app's long-lived objects leave the collector's rounds (forked processes share them)
     result = run_worker(app, interval=interval, once=once, batch=batch, processes=processes, echo=click.echo)
     if once and result is None:
         sys.exit(1)  # the tick failed as a whole (see the log)

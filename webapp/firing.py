@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 from contextlib import contextmanager
@@ -35,7 +36,10 @@ log = logging.getLogger("clueflow.worker")
 # The compiled pack versions of the current tick, by (pack, version): set before forking, so the
 # forked processes read them from their copy of this module.
 _PACKS: dict[tuple[str, str], CompiledPack] = {}
-PARTS_PER_PROCESS = 4  # a batch is cut finer than the processes: the first parts come back soon
+PARTS_PER_PROCESS = 4
+# Forked processes yield the processors to this one and to the database server (whose statements
+# this process waits for) and to the web server: they take what is left over.
+CHILD_NICENESS = 10  # a batch is cut finer than the processes: the first parts come back soon
 
 Key = tuple[int, int]  # (case id, lock_version): one stored state of one case
 
@@ -125,11 +129,13 @@ def engine_pool(packs: dict[tuple[str, str], CompiledPack], now: datetime, proce
 
 def _child_start() -> None:
     """Ctrl-C is the worker's to handle: it stops the forked processes. A worker killed outright
-    leaves none behind either: they end on the closed pipe to it. What a forked process inherits
+    leaves none behind either: they end on the closed pipe to it. They run at a lower priority
+    (CHILD_NICENESS). What a forked process inherits
     (the parsed packs, the app) lives as long as it does: it leaves the garbage collector's rounds,
     which then look only at the cases it restores (about 8% of its time otherwise)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()
+    os.nice(CHILD_NICENESS)
 
 
 def _fire_jobs(jobs, now: datetime) -> list[tuple[Key, TimerRun | None]]:
