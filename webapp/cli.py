@@ -155,7 +155,8 @@ def run(host, port, debug, no_demo, no_worker):
 @main.command()
 @click.option("--once", is_flag=True, help="Run one tick and exit.")
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between ticks.")
-@click.option("--batch", default=20, show_default=True, help="Cases claimed per transaction.")
+@click.option("--batch", default=20, show_default=True,
+              help="Cases claimed per transaction (at least 250 per process when the engine work is forked).")
 @click.option("--processes", type=click.IntRange(1, 64), default=lambda: min(os.cpu_count() or 1, 8),
               show_default="the processors, at most 8",
               help="Processes sharing the engine work of a tick with many cases due (forked per tick).")
