@@ -225,8 +225,11 @@ def _changed(user: User, row: CalendarYear, action: str, summary: str, detail: d
                  {**detail, "version": engine_year.version, "confirmed": row.confirmed})
     db.session.commit()
     # Deadlines count on a confirmed year only (an unconfirmed one waits, or falls back to the parent).
+    # A few affected cases are counted before the page returns; many are left to the timer worker.
     if row.confirmed:
-        deadline_index.recompute_after(change)
+        affected = deadline_index.affected_cases(change)
+        if len(affected) <= deadline_index.inline_limit():
+            deadline_index.recompute_after(change, ids=affected)
     else:
         change.recomputed_at = clock()()
         db.session.commit()

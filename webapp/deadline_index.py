@@ -26,6 +26,7 @@ from .models import CalendarChange, Case, CaseDeadline, MovedDeadline, User
 from .packversions import DEADLINE_LABELS
 
 BATCH = 100
+INLINE_RECOUNT = 200  # affected cases a calendar edit recounts itself (see inline_limit)
 NEIGHBOUR_DAYS = 31  # a notice may reach into the neighbouring December or January (元旦)
 
 
@@ -99,11 +100,12 @@ def affected_cases(change: CalendarChange) -> list[int]:
     return [case_id for (case_id,) in db.session.execute(query)]
 
 
-def recompute_after(change: CalendarChange, batch: int = BATCH) -> int:
-    """Count the affected cases' deadlines again on the current calendars; returns how many moved."""
+def recompute_after(change: CalendarChange, batch: int = BATCH, ids: list[int] | None = None) -> int:
+    """Count the affected cases' deadlines again on the current calendars (`ids`: affected_cases,
+    when already read); returns how many moved."""
     change_id = change.id
     total = 0
-    ids = affected_cases(change)
+    ids = affected_cases(change) if ids is None else ids
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         for attempt in range(3):  # a clerk saving one of the cases meanwhile: count that batch again
@@ -123,6 +125,32 @@ def recompute_after(change: CalendarChange, batch: int = BATCH) -> int:
                                              .where(MovedDeadline.change_id == change_id)).scalar() or 0)
     db.session.commit()
     return total
+
+
+def inline_limit() -> int:
+    """How many affected cases a calendar edit recounts before its page returns; beyond that the
+    timer worker counts them (recount_pending), so a national year confirmed over many open cases
+    does not hold the request (config CLUEFLOW_INLINE_RECOUNT)."""
+    return int(current_app.config.get("CLUEFLOW_INLINE_RECOUNT", INLINE_RECOUNT))
+
+
+def recount_pending() -> int:
+    """Recount every change left to the worker (or cut short), oldest first; returns how many. Two
+    workers on the same change do it twice at worst: a case already recounted has nothing left to
+    move, and one saved by the other meanwhile is counted again (StaleDataError, see above)."""
+    pending = list(db.session.execute(select(CalendarChange.id).where(CalendarChange.recomputed_at.is_(None))
+                                      .order_by(CalendarChange.id)).scalars())
+    db.session.rollback()
+    done = 0
+    for change_id in pending:
+        change = db.session.get(CalendarChange, change_id)
+        if change is None or change.recomputed_at is not None:
+            continue
+        moved_count = recompute_after(change)
+        current_app.logger.info("calendar change %s recounted by the worker: %s deadline(s) moved", change_id,
+                                moved_count)
+        done += 1
+    return done
 
 
 def _recompute(change: CalendarChange, case_ids: list[int]) -> int:

@@ -252,3 +252,44 @@ def test_a_recount_cut_short_is_finished_from_the_change_page(clerk_app, clerk_c
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2027-01-06"
     assert ("calendar.recount", "CN 2027") in audit_actions(clerk_app)
+
+
+def test_a_change_affecting_many_cases_is_recounted_by_the_timer_worker(clerk_app, clerk_clock):
+    """Beyond CLUEFLOW_INLINE_RECOUNT affected cases the edit returns at once and the worker's next
+    tick counts the deadlines again (before it fires any timer), once."""
+    from webapp import worker
+
+    clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0  # every case is "many" here
+    clerk_clock.set("2026-04-01")
+    case_id = login(clerk_app, "wlmq-tianshan-registrar").register(
+        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01")
+    officer = login(clerk_app, "wlmq-tianshan-case-officer")
+    officer.done(case_id, JURISDICTION, KEEP)
+    editor = login(clerk_app, "wlmq-policy-editor")
+    assert editor.post("/calendars/years", data={"region": "CN-XJ", "year": "2026"}).status_code == 302
+    # TEST DATA: a regional rest day, not the region's notice.
+    assert edit(editor, "CN-XJ", 2026, "period-new", name="测试假日", first_day="2026-04-10",
+                last_day="2026-04-10").status_code == 302
+    assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
+    response = edit(editor, "CN-XJ", 2026, "confirm")
+    change_page = response.headers["Location"]
+    assert "定时任务会在后台完成" in visible_text(editor.get(change_page))
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-04-23"  # not counted again yet
+    # A period added to the confirmed year is left to the worker too, and the editor is told so.
+    response = edit(editor, "CN-XJ", 2026, "period-new", name="测试假日二", first_day="2026-04-13",
+                    last_day="2026-04-13")
+    assert "由定时任务在后台重新计算" in " ".join(flashes(editor.get(response.headers["Location"])))
+
+    with clerk_app.app_context():
+        first = worker.tick()
+        second = worker.tick()
+        db.session.remove()
+    assert (first.recounts, second.recounts) == (2, 0)
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-04-27"  # 15 working days from 04-01 without 04-10 and 04-13
+    moved = visible_text(editor.get(change_page))
+    assert "2026-04-23" in moved and "定时任务会在后台完成" not in moved
+    with clerk_app.app_context():
+        assert db.session.execute(select(CaseEvent).filter_by(case_id=case_id, kind="deadline_moved")).scalars().all()
+        db.session.remove()

@@ -157,6 +157,9 @@ def change(region: str, year: int):
                 for message in messages:
                     flash(message, "error")
         return _render_year(row, form, exc.messages, values)
+    if change.recomputed_at is None:  # many affected cases: the timer worker counts them
+        flash(_("%(done)s；受影响的案件较多，期限由定时任务在后台重新计算", done=done))
+        return redirect(url_for("calendars.moved", change_id=change.id))
     if change.moved_count:
         flash(_("%(done)s；%(n)s 个期限已按新日历重新计算", done=done, n=change.moved_count))
         return redirect(url_for("calendars.moved", change_id=change.id))
@@ -177,7 +180,7 @@ def moved(change_id: int):
 
 @bp.post("/calendars/changes/<int:change_id>/recount")
 def recount(change_id: int):
-    """Finish counting the deadlines of a change whose recount was cut short (a server stopped)."""
+    """Count now the deadlines of a change left to the timer worker, or whose recount was cut short."""
     change = db.session.get(CalendarChange, change_id)
     if change is None:
         abort(404)
