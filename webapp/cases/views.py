@@ -191,9 +191,7 @@ def task(case_id: int, task_id: str):
         return redirect(url_for("cases.case", case_id=case_id))
     compiled = packversions.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
-    loaded = casework.load(row)
-    values, errors = {**casework.form_values(row, entry, loaded.running.data),
-              **notices.task_prefill(row, entry.form_id, task_id)}, {}
+    errors: dict = {}
     if request.method == "POST":
         values = data_from_post(definition, request.form)
         lock = request.form.get("lock_version")
@@ -208,9 +206,13 @@ def task(case_id: int, task_id: str):
         else:
             flash(_("「%(task)s」已办理", task=entry.name))
             return redirect(url_for("cases.case", case_id=case_id))
+    # The case is restored only to show the form (completing it restores it itself).
+    data = casework.load(row).running.data
+    if request.method != "POST":
+        values = {**casework.form_values(row, entry, data), **notices.task_prefill(row, entry.form_id, task_id)}
     return render_template("cases/task.html", case=row, entry=entry, definition=definition, values=values,
                            errors=errors, field_keys={c["key"] for c in field_components(definition["components"])},
-                           data=loaded.running.data)
+                           data=data)
 
 
 @bp.post("/cases/<int:case_id>/tasks/<task_id>/claim")
