@@ -84,6 +84,10 @@ class CompiledPack:
         """A deadline rule of this pack counted from a trigger date on the pack's calendar."""
         return compute_deadline(self.decide, self.calendars, self.region, rule, trigger)
 
+    def data_names(self) -> set[str]:
+        """The names a case of this pack can hold: its forms' fields, its decisions and their outputs."""
+        return _known_names(self.decisions, self.forms)
+
     def process(self, process_id: str) -> tuple[Any, dict]:
         try:
             return self.processes[process_id]

@@ -96,8 +96,14 @@ def deadline(pack, rule, start, explain, packs_root):
 @main.command("check-packs")
 @packs_option
 def check_packs(packs_root):
-    """Validate every pack; exit non-zero naming pack, file, element, rule and column of each error."""
+    """Validate every pack and its notice templates; exit non-zero naming pack, file, element, rule and
+    column of each error."""
+    from webapp import noticetexts
+    from webapp.notices import KIND_BY_FORM
+
     results = rules.check_all(packs_root)
+    for pack, problems in noticetexts.check(packs_root, KIND_BY_FORM.values(), _data_names(packs_root)).items():
+        results.setdefault(pack, []).extend(problems)
     errors = 0
     for pack, problems in results.items():
         for problem in problems:
@@ -109,6 +115,21 @@ def check_packs(packs_root):
     if errors:
         click.echo(f"{errors} error(s)", err=True)
         sys.exit(1)
+
+
+def _data_names(packs_root):
+    """pack → the names its cases can hold (None when the pack does not compile: check_all says why)."""
+    from engine.packs import load_pack
+    from engine.specs import compile_pack
+
+    calendars = rules.calendars_for(packs_root)
+
+    def names_of(pack: str) -> set[str] | None:
+        try:
+            return compile_pack(load_pack(pack, packs_root), calendars).data_names()
+        except ClueflowError:
+            return None
+    return names_of
 
 
 @main.group()

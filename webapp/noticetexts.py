@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from jinja2 import ChainableUndefined, StrictUndefined, TemplateError
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from engine.errors import Problem
 from engine.packs import read_index
 
 FOLDER = "notices"
@@ -125,6 +126,47 @@ def render(root: Path | str, pack: str, kind: str, context: Mapping[str, Any], s
     body = "\n".join(lines[1:]).strip()
     return Rendered(title=title, body=body, template=str(path.relative_to(Path(root))),
                     sha256=hashlib.sha256(source.encode("utf-8")).hexdigest())
+
+
+# What every notice's context holds beside the case's data (notices._context; the claim notice's
+# facts from the 领奖通知书 are among them), and Jinja's own globals.
+CONTEXT_NAMES = frozenset({"case_number", "bureau", "notice_no", "issued_on", "reporter_name", "reported",
+                           "claim_window", "number", "amount", "range", "dict", "lipsum", "cycler", "joiner",
+                           "namespace"})
+
+
+def check(root: Path | str, kinds: Iterable[str], names_of: Callable[[str], set[str] | None]) -> dict[str, list[Problem]]:
+    """The problems of every pack's own notice templates (`clueflow check-packs`): a file that is
+    not a notice kind, a template Jinja cannot parse (with its line), and — as warnings — names that
+    are neither the case's data (`names_of(pack)`, None when the pack itself does not compile) nor
+    the facts every notice gets, which would print as nothing."""
+    root = Path(root)
+    kinds = set(kinds)
+    results: dict[str, list[Problem]] = {}
+    for pack in _pack_index(root):
+        folder = root / FOLDER / pack
+        problems = results.setdefault(pack, [])
+        for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+            where = dict(pack=pack, file=f"{FOLDER}/{pack}/{path.name}")
+            if path.stem not in kinds:
+                problems.append(Problem(f"不是告知书种类（{'、'.join(sorted(kinds))}）之一，不会被使用",
+                                        severity="warning", **where))
+                continue
+            try:
+                tree = _STRICT.parse(path.read_text(encoding="utf-8"))
+            except TemplateSyntaxError as exc:
+                problems.append(Problem(f"第 {exc.lineno} 行：{exc.message}", element=f"line {exc.lineno}", **where))
+                continue
+            except UnicodeDecodeError:
+                problems.append(Problem("不是 UTF-8 文本", **where))
+                continue
+            known = names_of(pack)
+            if known is None:
+                continue
+            for name in sorted(meta.find_undeclared_variables(tree) - known - CONTEXT_NAMES):
+                problems.append(Problem(f"模板中的“{name}”不是本规则包案件的数据项，将显示为空", element=name,
+                                        severity="warning", **where))
+    return results
 
 
 def paragraphs(body: str) -> list[str]:

@@ -20,7 +20,7 @@ def copy_packs(tmp_path: Path) -> Path:
     root = tmp_path / "packs"
     root.mkdir()
     shutil.copy(ROOT / "packs.toml", root / "packs.toml")
-    for folder in ("bpmn", "dmn", "forms", "calendars"):
+    for folder in ("bpmn", "dmn", "forms", "calendars", "notices"):
         shutil.copytree(ROOT / folder, root / folder)
     return root
 
@@ -89,3 +89,19 @@ def test_check_packs_names_a_broken_diagram(tmp_path):
     result = run("check-packs", "--packs", str(root))
     assert result.returncode != 0
     assert "bpmn/report_handling.bpmn" in result.stderr and "XML" in result.stderr
+
+
+def test_check_packs_names_a_broken_notice_template_a_misspelt_name_and_a_stray_file(tmp_path):
+    root = copy_packs(tmp_path)
+    notices = root / "notices"
+    (notices / "chongqing" / "filing.txt").write_text("立案告知书\n\n{% if filed %}已立案\n", encoding="utf-8")
+    (notices / "urumqi" / "claim.txt").write_text("领奖通知书\n\n{{ reporter_nmae }}：请于{{ claim_window }}内领取。\n",
+                                                  encoding="utf-8")
+    (notices / "urumqi" / "claim_old.txt").write_text("旧模板\n", encoding="utf-8")
+    result = run("check-packs", "--packs", str(root))
+    assert result.returncode == 1
+    assert "error: chongqing / notices/chongqing/filing.txt / line 3: 第 3 行" in result.stderr
+    assert "warning: urumqi / notices/urumqi/claim.txt / reporter_nmae" in result.stdout
+    assert "warning: urumqi / notices/urumqi/claim_old.txt: 不是告知书种类" in result.stdout
+    assert "claim_window" not in result.stdout  # a fact every notice gets
+    assert "ok: urumqi" in result.stdout and "ok: chongqing" not in result.stdout
