@@ -1,8 +1,10 @@
 """Rule packs: read `packs.toml`, resolve a pack's parents, merge its files, hash the result.
 
 A pack overrides its parent file by file: the merged pack holds, for every relative path under
-`bpmn/`, `dmn/`, `forms/` and `examples/` (each decision's example cases, see engine.examples), the file of the nearest pack in the chain that has it. The version
-of a pack is the SHA-256 of its merged files, so any edited byte makes a new version.
+`bpmn/`, `dmn/`, `forms/`, `examples/` (each decision's example cases, see engine.examples) and
+`notices/` (the wording of the notices to reporters, rendered by the application), the file of the
+nearest pack in the chain that has it. The version of a pack is the SHA-256 of its merged files, so
+any edited byte makes a new version.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import Mapping
 from .errors import PackError, Problem
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("bpmn", "dmn", "forms", "examples")
-SUFFIXES = {"bpmn": ".bpmn", "dmn": ".dmn", "forms": ".form", "examples": ".json"}
+KINDS = ("bpmn", "dmn", "forms", "examples", "notices")
+SUFFIXES = {"bpmn": ".bpmn", "dmn": ".dmn", "forms": ".form", "examples": ".json", "notices": ".txt"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 

@@ -100,7 +100,8 @@ def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, exist
         number = f"{number}-{same_kind + 1}"
     channel = reporter_channel(data)
     try:
-        text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number, facts))
+        text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number, facts),
+                                  version=(row.pack_version, runner.pack.pack.files))
     except (noticetexts.TemplateMissing, noticetexts.TemplateBroken) as exc:
         # The case goes on; the clerk notifies by hand and the rule administrators fix the template.
         current_app.logger.error("notice %s of case %s not generated: %s", kind, row.number, exc)

@@ -1,10 +1,12 @@
 """The wording of the notices to reporters: Jinja templates kept as data, one per pack and notice kind.
 
-`notices/<pack>/<kind>.txt` under the packs root, found along the pack's parent chain like the
-BPMN, DMN and form files (a city overrides the national wording file by file). Policy staff edit
-them as text: they are rendered in Jinja's sandbox (no attribute walks, no Python), the first line
-is the title and blank lines separate paragraphs. Rendered once per notice; the row keeps the
-text and the template's SHA-256, so a later edit never changes a notice already generated.
+`notices/<kind>.txt` is a file of the rule pack like its diagrams and tables (`notices/<pack>/` in the
+repository, inherited file by file, versioned and published with the rest, edited as text in the rule
+book): a notice is worded by the pack version its case runs on. A version published before the
+wording joined the packs falls back to the repository's files along the pack's parent chain.
+Templates are rendered in Jinja's sandbox (no attribute walks, no Python); the first line is the
+title and blank lines separate paragraphs. Rendered once per notice; the row keeps the text, where
+the template came from and its SHA-256, so a later edit never changes a notice already generated.
 """
 
 from __future__ import annotations
@@ -113,19 +115,36 @@ def find(root: Path | str, pack: str, kind: str) -> Path:
     raise TemplateMissing(f"no notice template {FOLDER}/<pack>/{kind}{SUFFIX} for pack '{pack}'")
 
 
-def render(root: Path | str, pack: str, kind: str, context: Mapping[str, Any], strict: bool = False) -> Rendered:
-    """Render the pack's template of a notice kind with the case's facts (strict: unknown names fail)."""
-    path = find(root, pack, kind)
-    source = path.read_text(encoding="utf-8")
+def render(root: Path | str, pack: str, kind: str, context: Mapping[str, Any], strict: bool = False,
+           version: tuple[str, Mapping[str, Any]] | None = None) -> Rendered:
+    """Render the template of a notice kind with the case's facts (strict: unknown names fail).
+    `version`: (version id, files) of the case's pack version, whose `notices/<kind>.txt` is used
+    when it has one; else the repository's, along the pack's chain."""
+    source, where = _source(Path(root), pack, kind, version)
     try:
         text = (_STRICT if strict else _ENV).from_string(source).render(**context)
     except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:  # range() too big is OverflowError
-        raise TemplateBroken(f"{path.relative_to(Path(root))}: {exc}") from exc
+        raise TemplateBroken(f"{where}: {exc}") from exc
     lines = text.strip().splitlines()
     title = lines[0].strip() if lines else ""
     body = "\n".join(lines[1:]).strip()
-    return Rendered(title=title, body=body, template=str(path.relative_to(Path(root))),
-                    sha256=hashlib.sha256(source.encode("utf-8")).hexdigest())
+    return Rendered(title=title, body=body, template=where, sha256=hashlib.sha256(source.encode("utf-8")).hexdigest())
+
+
+def path_for(kind: str) -> str:
+    """A notice kind's file in a pack, e.g. notices/filing.txt."""
+    return f"{FOLDER}/{kind}{SUFFIX}"
+
+
+def _source(root: Path, pack: str, kind: str, version: tuple[str, Mapping[str, Any]] | None) -> tuple[str, str]:
+    if version is not None:
+        number, files = version
+        data = files.get(path_for(kind))
+        if data is not None:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            return text, f"{pack} {number} · {path_for(kind)}"
+    path = find(root, pack, kind)
+    return path.read_text(encoding="utf-8"), str(path.relative_to(root))
 
 
 # What every notice's context holds beside the case's data (notices._context; the claim notice's
@@ -136,37 +155,43 @@ CONTEXT_NAMES = frozenset({"case_number", "bureau", "notice_no", "issued_on", "r
 
 
 def check(root: Path | str, kinds: Iterable[str], names_of: Callable[[str], set[str] | None]) -> dict[str, list[Problem]]:
-    """The problems of every pack's own notice templates (`clueflow check-packs`): a file that is
-    not a notice kind, a template Jinja cannot parse (with its line), and — as warnings — names that
-    are neither the case's data (`names_of(pack)`, None when the pack itself does not compile) nor
-    the facts every notice gets, which would print as nothing."""
+    """The problems of every pack's own notice templates in the repository (`clueflow check-packs`;
+    see check_template). `names_of(pack)`: the names its cases hold, None when it does not compile."""
     root = Path(root)
-    kinds = set(kinds)
     results: dict[str, list[Problem]] = {}
     for pack in _pack_index(root):
         folder = root / FOLDER / pack
         problems = results.setdefault(pack, [])
         for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
-            where = dict(pack=pack, file=f"{FOLDER}/{pack}/{path.name}")
-            if path.stem not in kinds:
-                problems.append(Problem(f"不是告知书种类（{'、'.join(sorted(kinds))}）之一，不会被使用",
-                                        severity="warning", **where))
-                continue
             try:
-                tree = _STRICT.parse(path.read_text(encoding="utf-8"))
-            except TemplateSyntaxError as exc:
-                problems.append(Problem(f"第 {exc.lineno} 行：{exc.message}", element=f"line {exc.lineno}", **where))
-                continue
+                source = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
-                problems.append(Problem("不是 UTF-8 文本", **where))
+                problems.append(Problem("不是 UTF-8 文本", pack=pack, file=f"{FOLDER}/{pack}/{path.name}"))
                 continue
-            known = names_of(pack)
-            if known is None:
-                continue
-            for name in sorted(meta.find_undeclared_variables(tree) - known - CONTEXT_NAMES):
-                problems.append(Problem(f"模板中的“{name}”不是本规则包案件的数据项，将显示为空", element=name,
-                                        severity="warning", **where))
+            problems += check_template(f"{FOLDER}/{pack}/{path.name}", source, kinds, lambda p=pack: names_of(p),
+                                       pack=pack)
     return results
+
+
+def check_template(file: str, source: str, kinds: Iterable[str], known: Callable[[], set[str] | None],
+                   pack: str = "") -> list[Problem]:
+    """One notice template's problems: a file that is no notice kind (warning: never used), a template
+    Jinja cannot parse (error, with its line), and names that are neither the case's data (`known()`,
+    None to skip) nor the facts every notice gets (warnings: they would print as nothing)."""
+    where = dict(pack=pack, file=file)
+    kinds = set(kinds)
+    stem = Path(file).stem
+    if stem not in kinds:
+        return [Problem(f"不是告知书种类（{'、'.join(sorted(kinds))}）之一，不会被使用", severity="warning", **where)]
+    try:
+        tree = _STRICT.parse(source)
+    except TemplateSyntaxError as exc:
+        return [Problem(f"第 {exc.lineno} 行：{exc.message}", element=f"line {exc.lineno}", **where)]
+    names = known()
+    if names is None:
+        return []
+    return [Problem(f"模板中的“{name}”不是本规则包案件的数据项，将显示为空", element=name, severity="warning", **where)
+            for name in sorted(meta.find_undeclared_variables(tree) - names - CONTEXT_NAMES)]
 
 
 def paragraphs(body: str) -> list[str]:

@@ -279,7 +279,7 @@ def test_the_printed_letter_states_the_case_s_facts_in_chinese(clerk_app):
     assert "某某大药房" in text and "2026年3月2日" in text and "2026年3月4日" in text
     assert "LA-1" in text and "渝中区医疗保障局" in text
     assert "第十五条" in text  # the Chongqing wording overrides the national one
-    assert notice.template == "notices/chongqing/filing.txt"
+    assert notice.template.startswith("chongqing ") and notice.template.endswith(" · notices/filing.txt")
 
 
 def test_a_letter_s_delivery_is_recorded_and_fills_the_task_for_the_clerk_to_submit(clerk_app, clerk_clock):
@@ -376,7 +376,7 @@ def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery
     head.done(reward_id, SIGN, {**APPROVED, "approved_on": "2026-04-07"})
     [notice] = notices(clerk_app, reward_id)
     assert notice.kind == "claim" and notice.due == deadline("urumqi", "claim_notice", "2026-04-01").due
-    assert notice.channel == "letter" and notice.template == "notices/urumqi/claim.txt"
+    assert notice.channel == "letter" and notice.template.endswith(" · notices/claim.txt")
     assert "5,000.00元" in notice.body and "60日" in notice.body and "第十八条" in notice.body
     assert case_row(clerk_app, report_id).number in notice.body
     assert notice.body.startswith("张三：")
@@ -510,3 +510,41 @@ def test_a_configured_sender_is_used_and_a_refusal_records_nothing(clerk_app):
     assert (notice.state, notice.receipt_ref) == ("delivered", "GW-0001") and RefusingGateway.calls == [PHONE, PHONE]
     assert sent_messages(clerk_app) == []  # the log sender's table is the log sender's
     assert "Notice outbox" in visible_text(officer.get("/outbox?lang=en&state=all"))
+
+
+def test_policy_staff_reword_a_notice_in_the_rule_book_and_each_case_keeps_its_version_s_wording(clerk_app):
+    """The notice wording is a file of the pack version: a template Jinja cannot parse is an error that
+    blocks submission; once published, new cases' notices use the new wording, earlier cases keep theirs."""
+    from rulebook_steps import draft_row, file_text, open_draft, publish_with_second_user, save, step
+
+    editor, head = login(clerk_app, "cq-policy-editor"), login(clerk_app, "cq-bureau-head")
+    registrar = login(clerk_app, "cq-yuzhong-registrar")
+    before = registrar.register(notice_channel="letter", reporter_address=ADDRESS)
+    draft_id = open_draft(editor, "chongqing")
+    wording = file_text(clerk_app, draft_id, "notices/filing.txt")
+    assert "第十五条" in wording  # Chongqing's own wording, copied into the draft with the rest of the pack
+
+    broken = save(editor, draft_id, "notices/filing.txt", wording + "\n{% if filed %}未闭合\n")
+    assert broken.json["saved"] is True
+    [problem] = [p for p in broken.json["problems"] if p["file"] == "notices/filing.txt"]
+    assert problem["severity"] == "error" and problem["message"].startswith("第 ")
+    step(editor, draft_id, "submit", comment="渝医保发〔2026〕9号")
+    assert draft_row(clerk_app, draft_id).status == "open"  # an error blocks submission
+    misspelt = save(editor, draft_id, "notices/filing.txt", wording + "\n{{ reporter_nmae }}\n")
+    assert any(p["severity"] == "warning" and "reporter_nmae" in p["message"] for p in misspelt.json["problems"])
+
+    reworded = wording.replace("特此告知。", "特此告知（测试措辞）。")
+    assert reworded != wording
+    assert save(editor, draft_id, "notices/filing.txt", reworded).json["saved"] is True
+    publish_with_second_user(clerk_app, editor, head, draft_id, comment="渝医保发〔2026〕9号")
+    page_text = visible_text(editor.get(f"/rules/drafts/{draft_id}"))
+    assert "notices/filing.txt" in page_text
+
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    for name, data in [(JURISDICTION, KEEP), (ACCEPTANCE, ACCEPTABLE), (FILING, FILED)]:
+        officer.done(before, name, data)
+    after, _ = to_filing_notice(clerk_app)
+    [old_notice], [new_notice] = notices(clerk_app, before), notices(clerk_app, after)
+    assert "测试措辞" not in old_notice.body and "特此告知。" in old_notice.body
+    assert "测试措辞" in new_notice.body
+    assert old_notice.template != new_notice.template  # each names its pack version

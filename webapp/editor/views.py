@@ -11,7 +11,7 @@ from ..rulebook import packindex
 from ..rulebook.checking import check_files, pack_info
 from . import bp
 
-FILE_KINDS = {"bpmn": "bpmn", "dmn": "dmn", "forms": "form", "examples": "examples"}
+FILE_KINDS = {"bpmn": "bpmn", "dmn": "dmn", "forms": "form", "examples": "examples", "notices": "notices"}
 
 
 @bp.before_request
@@ -116,7 +116,8 @@ def new_file(draft_id: int):
     from ..rulebook.checking import PATH_RE
 
     if not PATH_RE.match(path):
-        flash(_("文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form 或 examples/<id>.json"), "error")
+        flash(_("文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form、examples/<id>.json 或 notices/<种类>.txt"),
+              "error")
         return redirect(url_for("editor.draft", draft_id=row.id))
     return redirect(url_for("editor.edit_file", draft_id=row.id, path=path, new=1))
 
@@ -207,5 +208,6 @@ def discard(draft_id: int):
 
 
 def _file_template(kind: str) -> str:
-    """Processes, decisions and forms open in their bpmn.io editor; other files (examples) as text."""
+    """Processes, decisions and forms open in their bpmn.io editor; other files (examples, notice
+    wording) as text."""
     return "editor/file.html" if kind in ("bpmn", "dmn", "form") else "editor/file_text.html"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from engine import packs as engine_packs
 
-KIND_LABELS = {"bpmn": "流程", "dmn": "决策", "forms": "表单", "examples": "示例"}
+KIND_LABELS = {"bpmn": "流程", "dmn": "决策", "forms": "表单", "examples": "示例", "notices": "告知书"}
 MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "forms": "application/json",
-               "examples": "application/json"}
+               "examples": "application/json", "notices": "text/plain; charset=utf-8"}
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ from engine.specs import check_pack
 from .packindex import as_pack, packs_root
 
 PATH_RE = re.compile(r"^(bpmn/[A-Za-z0-9_\-]+\.bpmn|dmn/[A-Za-z0-9_\-]+\.dmn|forms/[A-Za-z0-9_\-]+\.form"
-                     r"|examples/[A-Za-z0-9_\-]+\.json)$")
-KIND_OF = {"bpmn": "bpmn", "dmn": "dmn", "forms": "form", "examples": "examples"}
+                     r"|examples/[A-Za-z0-9_\-]+\.json|notices/[A-Za-z0-9_\-]+\.txt)$")
+KIND_OF = {"bpmn": "bpmn", "dmn": "dmn", "forms": "form", "examples": "examples", "notices": "notices"}
+PATH_RULE = "文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form、examples/<id>.json 或 notices/<种类>.txt"
 
 _PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
     (r"^FEEL syntax error in (.+?) `(.*)` \(line (\d+), column (\d+)\): (.*)$",
@@ -139,9 +140,11 @@ def as_dict(problem: Problem) -> dict[str, Any]:
 def unreadable(path: str, text: str) -> str | None:
     """Why a file's text cannot be parsed at all (then it is not stored), else None."""
     if not PATH_RE.match(path):
-        return "文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form 或 examples/<id>.json"
+        return PATH_RULE
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         return f"文件过大（最多 {MAX_FILE_BYTES // 1024 // 1024} MB）"
+    if path.endswith(".txt"):  # a notice template: its Jinja is checked with the pack (notice_problems)
+        return None
     if path.endswith((".bpmn", ".dmn")):
         if re.search(r"<!\s*(DOCTYPE|ENTITY)", text, re.IGNORECASE):
             return "不允许 DOCTYPE 和实体声明"
@@ -190,9 +193,26 @@ def check_files(name: str, files: dict[str, str], info: PackInfo | None = None) 
     except PackError:
         pass
     results, example_problems = engine_examples.run(decisions, pack.files)
-    problems = [as_dict(p) for p in (*found, *example_problems)]
+    problems = [as_dict(p) for p in (*found, *example_problems, *notice_problems(name, files))]
     problems.sort(key=lambda p: (p["severity"] != "error", p["file"], p["element"], p["row"] or 0))
     return Check(problems=problems, examples=engine_examples.summary(results))
+
+
+def notice_problems(name: str, files: dict[str, str]) -> list[Problem]:
+    """The problems of the draft's notice templates (noticetexts.check_template), names checked
+    against what the draft's forms and decisions set."""
+    from ..models.notices import KINDS
+    from ..noticetexts import check_template
+
+    names: list[set[str]] = []
+
+    def known() -> set[str]:
+        if not names:
+            names.append(set(pack_info(files)["variables"]))
+        return names[0]
+
+    return [p for path, text in sorted(files.items()) if path.startswith("notices/")
+            for p in check_template(path, text, KINDS, known, pack=name)]
 
 
 def pack_info(files: dict[str, str]) -> dict[str, list[str]]:
