@@ -1,17 +1,22 @@
-"""The timer worker (`clueflow worker`): each tick fires the due timers of every case, sends the
-reminders before deadlines and opens the district reports of a new period, by the app's clock.
+"""The timer worker (`clueflow worker`): each tick recounts the deadlines of calendar changes left to
+it, fires the due timers of every case, sends the reminders before deadlines and opens the district
+reports of a new period, by the app's clock.
 
 Claiming a case: on PostgreSQL a batch of due cases is locked with `SELECT … FOR UPDATE SKIP
 LOCKED`, so several workers share the work without waiting on each other; on SQLite the batch is
 read inside `BEGIN IMMEDIATE`, which holds the database's single write lock, so a second worker
-waits and then sees the first one's commits. Each batch is one transaction and each case in it a
-savepoint: a worker killed mid-batch leaves nothing half-done (the transaction is rolled back and
-the cases are still due), and a committed case no longer is (its next_timer_at moved on, its
-lock_version too), so nothing fires twice.
+waits and then sees the first one's commits. Each batch is one transaction: a worker killed
+mid-batch leaves nothing half-done (the transaction is rolled back and the cases are still due),
+and a committed case no longer is (its next_timer_at moved on, its lock_version too), so nothing
+fires twice.
 
-A case whose timer fails is rolled back to its savepoint and gets a TimerFailure row: the error,
-the attempts, and when to try again (back-off doubling from one minute to six hours). It is never
-dropped: it stays due and administrators see it on the overdue board until it fires.
+The engine's part (restore, fire, snapshot) runs apart from the writes (firing; in forked processes
+when many cases are due). The cases whose timers fired are then written together, a part of the
+batch in one savepoint; a case that needs its own step (the reward process, a notice task) or whose
+part could not be written goes through the one-case path in its own savepoint. A case whose timer
+fails there is rolled back to its savepoint and gets a TimerFailure row: the error, the attempts,
+and when to try again (back-off doubling from one minute to six hours). It is never dropped: it
+stays due and administrators see it on the overdue board until it fires.
 """
 
 from __future__ import annotations
@@ -180,7 +185,6 @@ def _store_part(cases: list[Case], runs: dict, batch: _Batch) -> None:
             for case, _run, _tasks in together:
                 _forget_failure(case.id, batch)
                 _count(stored[case.id], batch.result)
-            batch.result.escalations += sum(len(stored[c.id].opened) for c, _r, _t in together)
     for case in alone:
         _fire_one(case, batch)
 
@@ -204,12 +208,13 @@ def _fire_one(case: Case, batch: _Batch) -> None:
     _forget_failure(case.id, batch)
     if fired:
         _count(fired, batch.result)
-        batch.result.escalations += len(fired.opened)
 
 
 def _count(fired: "casework.TimersFired", result: TickResult) -> None:
+    """A case whose timers fired: its timers, and the tasks they opened (each escalated)."""
     result.cases += 1
     result.timers += len(fired.fired)
+    result.escalations += len(fired.opened)
 
 
 def _forget_failure(case_id: int, batch: _Batch) -> None:

@@ -203,17 +203,24 @@ def test_a_provisional_deadline_is_marked_on_every_page(clerk_app, clerk_clock):
     assert page(task).xpath("//span[contains(@class,'tag-provisional')]")
 
 
-def test_confirming_a_regional_year_recounts_its_provisional_deadlines(clerk_app, clerk_clock):
-    clerk_clock.set("2026-04-01")
-    case_id = login(clerk_app, "wlmq-tianshan-registrar").register(
+def _xinjiang_case_and_an_unconfirmed_rest_day(app, clock):
+    """A 天山区 report at its acceptance check (received 2026-04-01), and CN-XJ 2026 added with a rest
+    day on 04-10, not yet confirmed; returns (case id, case officer, Urumqi policy editor)."""
+    clock.set("2026-04-01")
+    case_id = login(app, "wlmq-tianshan-registrar").register(
         registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01")
-    officer = login(clerk_app, "wlmq-tianshan-case-officer")
+    officer = login(app, "wlmq-tianshan-case-officer")
     officer.done(case_id, JURISDICTION, KEEP)
-    editor = login(clerk_app, "wlmq-policy-editor")
+    editor = login(app, "wlmq-policy-editor")
     assert editor.post("/calendars/years", data={"region": "CN-XJ", "year": "2026"}).status_code == 302
     # TEST DATA: a regional rest day, not the region's notice.
     assert edit(editor, "CN-XJ", 2026, "period-new", name="测试假日", first_day="2026-04-10",
                 last_day="2026-04-10").status_code == 302
+    return case_id, officer, editor
+
+
+def test_confirming_a_regional_year_recounts_its_provisional_deadlines(clerk_app, clerk_clock):
+    case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-04-23"  # unconfirmed: still counted on the national layer
     assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
@@ -260,16 +267,7 @@ def test_a_change_affecting_many_cases_is_recounted_by_the_timer_worker(clerk_ap
     from webapp import worker
 
     clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0  # every case is "many" here
-    clerk_clock.set("2026-04-01")
-    case_id = login(clerk_app, "wlmq-tianshan-registrar").register(
-        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01")
-    officer = login(clerk_app, "wlmq-tianshan-case-officer")
-    officer.done(case_id, JURISDICTION, KEEP)
-    editor = login(clerk_app, "wlmq-policy-editor")
-    assert editor.post("/calendars/years", data={"region": "CN-XJ", "year": "2026"}).status_code == 302
-    # TEST DATA: a regional rest day, not the region's notice.
-    assert edit(editor, "CN-XJ", 2026, "period-new", name="测试假日", first_day="2026-04-10",
-                last_day="2026-04-10").status_code == 302
+    case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
     assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
     response = edit(editor, "CN-XJ", 2026, "confirm")
     change_page = response.headers["Location"]
