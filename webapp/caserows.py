@@ -98,11 +98,6 @@ def write_cases(items: Iterable[tuple[Case, Mapping[str, Any]]]) -> None:
                 set_committed_value(row, key, value)
 
 
-def write_case(row: Case, values: Mapping[str, Any]) -> None:
-    """`write_cases` for one case."""
-    write_cases([(row, values)])
-
-
 @dataclass
 class Synced:
     """What bringing a case's task index in step did: the forms of the tasks that left it, and the
@@ -148,11 +143,6 @@ def sync_tasks_many(items: Iterable[tuple[Case, Iterable, Mapping[str, Any] | No
     if new_by_case:
         _insert_tasks(conn, new_by_case)
     return done
-
-
-def sync_tasks(row: Case, ready: Iterable, existing: Mapping[str, Any] | None = None) -> set[str]:
-    """`sync_tasks_many` for one case; returns the forms of the tasks that left the index."""
-    return sync_tasks_many([(row, ready, existing)])[row.id].left
 
 
 def _insert_tasks(conn, new_by_case: list[tuple[Case, list]]) -> None:
@@ -201,4 +191,4 @@ def add_events(events: list[dict[str, Any]]) -> None:
 
 
 __all__ = ["TASK_COLUMNS", "Synced", "visible_bureau_ids", "task_rows", "task_rows_many", "changed_since_read",
-           "write_case", "write_cases", "sync_tasks", "sync_tasks_many", "add_event", "add_events"]
+           "write_cases", "sync_tasks_many", "add_event", "add_events"]
