@@ -1,11 +1,12 @@
 """The running deadlines of open cases, indexed; the deadlines waiting for a calendar year; and what a
 calendar change does to them.
 
-`sync` keeps a case's rows in step with its state (called by casework._sync on every change). After a
-region's year is edited or confirmed, `recompute_after` counts again every open case whose deadlines
-depend on it — waiting for that year, or running from, into or across it, in that region or one layered
-on it — one transaction per batch of cases; each moved deadline is kept on the change
-(`MovedDeadline`) and written in the case's timeline.
+`sync_many` keeps cases' rows in step with their state (called by casework._sync on every change).
+After a region's year is edited or confirmed, `recompute_after` counts again every open case whose
+deadlines depend on it — waiting for that year, or running from, into or across it, in that region
+or one layered on it — one transaction per batch of cases; each moved deadline is kept on the
+change (`MovedDeadline`) and written in the case's timeline. Many affected cases are left to the
+timer worker (`recount_pending`).
 """
 
 from __future__ import annotations
@@ -34,14 +35,10 @@ def _date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def sync(row: Case, deadlines: Iterable[dict[str, Any]]) -> None:
-    """Replace the case's indexed deadlines by those of its state (none once it is closed)."""
-    sync_many([(row, deadlines)])
-
-
 def sync_many(items: Iterable[tuple[Case, Iterable[dict[str, Any]]]]) -> None:
-    """`sync` for several cases, in two statements. Written with Core statements: it runs on every
-    completion, beside the task index (see caserows)."""
+    """Replace each case's indexed deadlines by those of its state (none once it is closed), in two
+    statements for all of them. Written with Core statements: it runs on every completion, beside the
+    task index (see caserows)."""
     items = list(items)
     if not items:
         return

@@ -204,15 +204,9 @@ def notice_problems(name: str, files: dict[str, str]) -> list[Problem]:
     from ..models.notices import KINDS
     from ..noticetexts import check_template
 
-    names: list[set[str]] = []
-
-    def known() -> set[str]:
-        if not names:
-            names.append(set(pack_info(files)["variables"]))
-        return names[0]
-
-    return [p for path, text in sorted(files.items()) if path.startswith("notices/")
-            for p in check_template(path, text, KINDS, known, pack=name)]
+    paths = [p for p in sorted(files) if p.startswith("notices/")]
+    names = set(pack_info(files)["variables"]) if paths else set()
+    return [p for path in paths for p in check_template(path, files[path], KINDS, lambda: names, pack=name)]
 
 
 def pack_info(files: dict[str, str]) -> dict[str, list[str]]:
