@@ -162,21 +162,22 @@ def check(root: Path | str, kinds: Iterable[str], names_of: Callable[[str], set[
     for pack in _pack_index(root):
         folder = root / FOLDER / pack
         problems = results.setdefault(pack, [])
-        for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+        paths = sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+        known = names_of(pack) if paths else None
+        for path in paths:
             try:
                 source = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 problems.append(Problem("不是 UTF-8 文本", pack=pack, file=f"{FOLDER}/{pack}/{path.name}"))
                 continue
-            problems += check_template(f"{FOLDER}/{pack}/{path.name}", source, kinds, lambda p=pack: names_of(p),
-                                       pack=pack)
+            problems += check_template(f"{FOLDER}/{pack}/{path.name}", source, kinds, known, pack=pack)
     return results
 
 
-def check_template(file: str, source: str, kinds: Iterable[str], known: Callable[[], set[str] | None],
+def check_template(file: str, source: str, kinds: Iterable[str], known: set[str] | None,
                    pack: str = "") -> list[Problem]:
     """One notice template's problems: a file that is no notice kind (warning: never used), a template
-    Jinja cannot parse (error, with its line), and names that are neither the case's data (`known()`,
+    Jinja cannot parse (error, with its line), and names that are neither the case's data (`known`,
     None to skip) nor the facts every notice gets (warnings: they would print as nothing)."""
     where = dict(pack=pack, file=file)
     kinds = set(kinds)
@@ -187,11 +188,10 @@ def check_template(file: str, source: str, kinds: Iterable[str], known: Callable
         tree = _STRICT.parse(source)
     except TemplateSyntaxError as exc:
         return [Problem(f"第 {exc.lineno} 行：{exc.message}", element=f"line {exc.lineno}", **where)]
-    names = known()
-    if names is None:
+    if known is None:
         return []
     return [Problem(f"模板中的“{name}”不是本规则包案件的数据项，将显示为空", element=name, severity="warning", **where)
-            for name in sorted(meta.find_undeclared_variables(tree) - names - CONTEXT_NAMES)]
+            for name in sorted(meta.find_undeclared_variables(tree) - known - CONTEXT_NAMES)]
 
 
 def paragraphs(body: str) -> list[str]:

@@ -206,7 +206,7 @@ def notice_problems(name: str, files: dict[str, str]) -> list[Problem]:
 
     paths = [p for p in sorted(files) if p.startswith("notices/")]
     names = set(pack_info(files)["variables"]) if paths else set()
-    return [p for path in paths for p in check_template(path, files[path], KINDS, lambda: names, pack=name)]
+    return [p for path in paths for p in check_template(path, files[path], KINDS, names, pack=name)]
 
 
 def pack_info(files: dict[str, str]) -> dict[str, list[str]]:
