@@ -8,7 +8,9 @@
    the runner alone and bare SpiffWorkflow on the same report_handling step (bench/service.py).
 4. The inbox, case search and duplicate check over BENCH_CASES generated cases (bench/inbox.py).
 5. A timer-worker tick over BENCH_TIMER_CASES open cases (default 100,000) with BENCH_TIMER_DUE due
-   (default 1,000), target ≤ 1 s (bench/timers.py).
+   (default 1,000), target ≤ 1 s, with the engine shared among BENCH_TIMER_PROCESSES forked processes
+   (default as `clueflow worker`: the processors, at most 8), beside the same engine work alone in one
+   process and the processor time every program spent during the tick (bench/timers.py).
 
 3 and 4 run on a fresh SQLite file, and on PostgreSQL too when BENCH_DATABASE_URL (a database the
 bench may empty) or TEST_DATABASE_URL (the bench then uses a sibling database `clueflow_bench`) is set.
