@@ -54,18 +54,25 @@ def start(case_id: int):
     report = casework.case_for(current_user, case_id)
     form = request.form
     co = [{"name": n, "id_no": i} for n, i in zip(form.getlist("co_name"), form.getlist("co_id_no"), strict=False)]
+    done, row = _tried(lambda: process.start_reward(
+        current_user, report, same_act=[int(i) for i in form.getlist("same_act") if i.isdigit()],
+        joint=form.get("joint") == "1", co_reporters=co, representative=form.get("representative") or ""))
+    if done:
+        flash(_("已启动举报奖励，奖励案件 %(n)s", n=row.number))
+        return redirect(url_for("cases.case", case_id=row.id))
+    return redirect(url_for("cases.case", case_id=case_id))
+
+
+def _tried(action) -> tuple[bool, object]:
+    """(True, what a reward use case returned), or (False, None) after flashing why it refused: the
+    messages of its fields, or case work's message."""
     try:
-        row = process.start_reward(current_user, report, same_act=[int(i) for i in form.getlist("same_act") if i.isdigit()],
-                                   joint=form.get("joint") == "1", co_reporters=co,
-                                   representative=form.get("representative") or "")
+        return True, action()
     except ValidationError as exc:
         flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
     except casework.CaseworkError as exc:
         flash(str(exc), "error")
-    else:
-        flash(_("已启动举报奖励，奖励案件 %(n)s", n=row.number))
-        return redirect(url_for("cases.case", case_id=row.id))
-    return redirect(url_for("cases.case", case_id=case_id))
+    return False, None
 
 
 def _reward_case(case_id: int) -> Case:
@@ -77,25 +84,25 @@ def _reward_case(case_id: int) -> Case:
     return row
 
 
-@bp.get("/rewards/<int:case_id>/documents/<kind>")
-def document(case_id: int, kind: str):
+def _issued_document(case_id: int, kind: str):
+    """An issued document of a reward case, for users who may see the reporter (else 404 / 403)."""
     row = _reward_case(case_id)
     doc = documents.issued(process.reward_of_case(row), kind)
     if kind not in KINDS or doc is None:
         abort(404)
     if not casework.can_see_reporter(current_user):
         abort(403)
-    return doc.html
+    return doc
+
+
+@bp.get("/rewards/<int:case_id>/documents/<kind>")
+def document(case_id: int, kind: str):
+    return _issued_document(case_id, kind).html
 
 
 @bp.get("/rewards/<int:case_id>/documents/<kind>/pdf")
 def document_pdf(case_id: int, kind: str):
-    row = _reward_case(case_id)
-    doc = documents.issued(process.reward_of_case(row), kind)
-    if kind not in KINDS or doc is None:
-        abort(404)
-    if not casework.can_see_reporter(current_user):
-        abort(403)
+    doc = _issued_document(case_id, kind)
     return send_file(io.BytesIO(documents.pdf(doc.html)), mimetype="application/pdf", as_attachment=True,
                      download_name=f"{doc.number}.pdf", max_age=0)
 
@@ -111,13 +118,8 @@ def reporter_brief(case_id: int):
 @bp.post("/rewards/<int:case_id>/top-up")
 def top_up(case_id: int):
     row = _reward_case(case_id)
-    try:
-        new = later.start_top_up(current_user, row, request.form.get("criminal_basis") or "")
-    except ValidationError as exc:
-        flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
-    except casework.CaseworkError as exc:
-        flash(str(exc), "error")
-    else:
+    done, new = _tried(lambda: later.start_top_up(current_user, row, request.form.get("criminal_basis") or ""))
+    if done:
         flash(_("已启动补发奖励，奖励案件 %(n)s", n=new.number))
         return redirect(url_for("cases.case", case_id=new.id))
     return redirect(url_for("cases.case", case_id=case_id))
@@ -127,13 +129,9 @@ def top_up(case_id: int):
 def clawback(case_id: int):
     row = _reward_case(case_id)
     form = request.form
-    try:
-        later.open_clawback(current_user, row, form.get("ground") or "", form.get("amount") or "", form.get("reason") or "")
-    except ValidationError as exc:
-        flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
-    except casework.CaseworkError as exc:
-        flash(str(exc), "error")
-    else:
+    done, _row = _tried(lambda: later.open_clawback(current_user, row, form.get("ground") or "",
+                                                    form.get("amount") or "", form.get("reason") or ""))
+    if done:
         flash(_("已登记追回奖励"))
     return redirect(url_for("cases.case", case_id=case_id))
 
@@ -142,13 +140,8 @@ def clawback(case_id: int):
 def recovery(case_id: int, clawback_id: int):
     row = _reward_case(case_id)
     form = request.form
-    try:
-        later.record_recovery(current_user, row, clawback_id, form.get("amount") or "", form.get("recovered_on") or "",
-                              form.get("reference") or "")
-    except ValidationError as exc:
-        flash("；".join(m for ms in exc.messages.values() for m in ms), "error")
-    except casework.CaseworkError as exc:
-        flash(str(exc), "error")
-    else:
+    done, _row = _tried(lambda: later.record_recovery(current_user, row, clawback_id, form.get("amount") or "",
+                                                      form.get("recovered_on") or "", form.get("reference") or ""))
+    if done:
         flash(_("已登记追回款"))
     return redirect(url_for("cases.case", case_id=case_id))
