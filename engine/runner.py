@@ -190,8 +190,13 @@ class Runner:
 
     # -- tasks ---------------------------------------------------------------------------------
     def ready_tasks(self, case: Case) -> list[TaskInfo]:
-        """The user tasks waiting for a person, in a stable order."""
-        tasks = case.workflow.get_tasks(state=TaskState.READY, manual=True)
+        """The user tasks waiting for a person, in a stable order (the task tree's, depth first)."""
+        workflow = case.workflow
+        tasks = None
+        if not workflow.subprocesses:  # a plain scan finds them; the tree walk only decides an order
+            tasks = [t for t in workflow.tasks.values() if t.state == TaskState.READY and t.task_spec.manual]
+        if tasks is None or len(tasks) > 1:
+            tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
         return [self._info(t) for t in tasks]
 
     def task(self, case: Case, task_id: str) -> TaskInfo:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import FeelScriptEngine
 from engine.calendars import Calendars, RegionYear
@@ -190,6 +191,41 @@ def test_restored_case_runs_on_the_feel_engine_only(runner):
     state = json.loads(runner.save(case))
     assert "spec" not in state and "subprocess_specs" not in state
     assert state["clueflow_format"] == 1
+
+
+def _library_serializer():
+    """A state serializer with SpiffWorkflow's own task converter back in place of the runner's."""
+    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+    from SpiffWorkflow.task import Task
+
+    from engine.serialization import StateSerializer
+
+    serializer = StateSerializer()
+    TaskConverter(Task, serializer.registry)
+    return serializer
+
+
+def test_states_are_written_and_read_as_the_library_does(runner):
+    """The runner's faster task converter keeps SpiffWorkflow's stored form: at each step (decimals
+    and dates in the data, a message's event subprocess) the library and the runner read a state
+    to the same tasks and write it back to the same text; the ready tasks come in the tree's order."""
+    library = Runner(runner.pack, clock=runner.clock)
+    library.serializer = _library_serializer()
+    case = runner.start("flow")
+    states = [runner.save(case)]
+    runner.complete(case, only_task(runner, case).id, {"received_on": "2026-02-06", "amount": "6000"})
+    states.append(runner.save(case))
+    runner.send(case, "withdrawal", {})
+    states.append(runner.save(case))
+    assert case.workflow.subprocesses and len(runner.ready_tasks(case)) == 2
+    for text in states:
+        ours, theirs = runner.restore(text), library.restore(text)
+        assert runner.save(ours) == library.save(theirs) == text
+        assert {t.id: dict(t.data) for t in ours.workflow.get_tasks()} == \
+            {t.id: dict(t.data) for t in theirs.workflow.get_tasks()}
+        order = [str(t.id) for t in ours.workflow.get_tasks(state=TaskState.READY, manual=True)]
+        assert [t.id for t in runner.ready_tasks(ours)] == order
+    assert [t.element_id for t in runner.ready_tasks(runner.restore(states[1]))] == ["head_approve"]
 
 
 def test_a_state_of_another_version_or_format_is_refused(runner):
