@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
@@ -30,6 +32,11 @@ from .errors import ClueflowError
 
 FORMAT = 1
 FORMAT_KEY = "clueflow_format"
+
+
+# Dates and dataclasses go to `_encode` as they went to the library's encoder, integer keys become text
+# as the standard library makes them.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
 
 
 class StateError(ClueflowError):
@@ -155,9 +162,23 @@ class StateSerializer:
             dct.update(extra)
             dct[FORMAT_KEY] = FORMAT
             dct["spiff_format"] = SPIFF_FORMAT
-            return json.dumps(dct, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
+            try:
+                return orjson.dumps(dct, default=self._encode, option=_ORJSON).decode()
+            except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits: the library's way
+                return json.dumps(dct, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
         finally:
             self.registry._encoder_mode = False
+
+    def _encode(self, obj):
+        """What the library's JSON encoder makes of a value JSON lacks (its `default`)."""
+        typename = self.registry.typenames.get(type(obj))
+        if typename is not None:
+            return self.registry.convert_to_dict[typename](obj)
+        if callable(obj) or isinstance(obj, ModuleType):
+            return None
+        if isinstance(obj, set):
+            return list(obj)
+        raise TypeError(f"{type(obj).__name__} cannot be stored")
 
     @staticmethod
     def read(text: str) -> dict[str, Any]:

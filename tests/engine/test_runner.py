@@ -238,6 +238,31 @@ def test_a_state_of_another_version_or_format_is_refused(runner):
         runner.restore("{broken")
 
 
+def test_saved_text_reads_as_the_standard_librarys_would_write_it(runner):
+    """States are written with orjson: the text parses to what the library's json encoder makes of the
+    same case, decimals and dates tagged; a value orjson refuses (an integer beyond 64 bits) is written
+    the library's way rather than lost."""
+    from engine.serialization import FORMAT, FORMAT_KEY
+
+    case = runner.start("flow")
+    runner.complete(case, only_task(runner, case).id, {"received_on": "2026-02-06", "amount": "6000.50"})
+    serializer = runner.serializer
+    serializer.registry._encoder_mode = True
+    try:
+        library = json.dumps(serializer.registry.convert(case.workflow), cls=serializer.encoder)
+    finally:
+        serializer.registry._encoder_mode = False
+    ours = json.loads(runner.save(case))
+    assert ours.pop(FORMAT_KEY) == FORMAT and ours.pop("process_id") == "flow"
+    ours.pop("pack_version"), ours.pop("spiff_format")
+    assert ours == json.loads(library)
+    assert '{"value":"6000.50","typename":"Decimal"}' in runner.save(case)
+    case.workflow.last_task.data["huge"] = 2 ** 70
+    restored = roundtrip(runner, case)
+    assert restored.workflow.last_task.data["huge"] == 2 ** 70
+    assert restored.data["amount"] == Decimal("6000.50") and restored.data["received_on"] == date(2026, 2, 6)
+
+
 def _variant(tmp_path, old: str, new: str, file: str = "bpmn/mini/flow.bpmn") -> Path:
     root = tmp_path / "pack"
     shutil.copytree(FIXTURE, root)
