@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import Date, Integer, String, and_, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,8 +41,13 @@ _UPDATE_DEADLINE = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
 # CASCADE (and the app turns SQLite's foreign keys on for every connection).
 _UPDATE_QUEUE_DUE = update(QUEUE).where(QUEUE.c.task_entry_id == bindparam("b_id"))
 _DELETE_TASKS = delete(TASKS).where(TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
-_INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, TASKS.c.task_id)
-_INSERT_QUEUE = insert(QUEUE)
+_INSERT_TASKS = insert(TASKS)
+# A new task's inbox-queue rows find its index row by the task's id (unique), so the tasks of many
+# cases go as one plain executemany: no RETURNING, whose multi-row form costs more than the rows.
+_INSERT_QUEUE = insert(QUEUE).from_select(
+    ["bureau_id", "role", "sort_due", "task_entry_id"],
+    select(bindparam("bureau_id", type_=Integer), bindparam("role", type_=String), bindparam("sort_due", type_=Date),
+           TASKS.c.id).where(TASKS.c.task_id == bindparam("b_task_id")))
 _INSERT_EVENT = insert(EVENTS)
 
 
@@ -152,9 +157,8 @@ def _insert_tasks(conn, new_by_case: list[tuple[Case, list]]) -> None:
                    roles=",".join(t.roles), bureau_id=row.bureau_id, pack=row.pack, process_id=row.process_id,
                    due=dues[t.id], deadline=t.deadline, claimed_by_id=None, created_at=now)
               for row, tasks in new_by_case for t in tasks]
-    # One row is sent as a plain INSERT … RETURNING, several as one multi-row INSERT (insertmanyvalues).
-    ids = dict((task_id, entry_id) for entry_id, task_id in conn.execute(_INSERT_TASKS, _one_or_many(params)))
-    queue = [dict(bureau_id=row.bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, task_entry_id=ids[t.id])
+    conn.execute(_INSERT_TASKS, _one_or_many(params))
+    queue = [dict(bureau_id=row.bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, b_task_id=t.id)
              for row, tasks in new_by_case for t in tasks for role in t.roles]
     if queue:
         conn.execute(_INSERT_QUEUE, _one_or_many(queue))
