@@ -202,7 +202,8 @@ def confirm(user: User, row: CalendarYear, comment: str = "") -> CalendarChange:
 
 
 def recount(user: User, change: CalendarChange) -> int:
-    """Count again the deadlines a change concerns (after a recount was cut short); returns how many moved."""
+    """Count again the deadlines a change concerns (after a recount was cut short); returns how many moved.
+    Raises deadline_index.RecountBusy while the timer worker (or another request) is counting it."""
     _check(user, change.region)
     audit.record(user, "calendar.recount", f"{change.region} {change.year}", change.summary, {"change": change.id})
     db.session.commit()
@@ -229,7 +230,10 @@ def _changed(user: User, row: CalendarYear, action: str, summary: str, detail: d
     if row.confirmed:
         affected = deadline_index.affected_cases(change)
         if len(affected) <= deadline_index.inline_limit():
-            deadline_index.recompute_after(change, ids=affected)
+            try:
+                deadline_index.recompute_after(change, ids=affected)
+            except deadline_index.RecountBusy:  # a worker took it up first: it is counted there
+                pass
     else:
         change.recomputed_at = clock()()
         db.session.commit()

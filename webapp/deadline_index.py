@@ -6,7 +6,8 @@ After a region's year is edited or confirmed, `recompute_after` counts again eve
 deadlines depend on it — waiting for that year, or running from, into or across it, in that region
 or one layered on it — one transaction per batch of cases; each moved deadline is kept on the
 change (`MovedDeadline`) and written in the case's timeline. Many affected cases are left to the
-timer worker (`recount_pending`).
+timer worker (`recount_pending`). Whoever counts a change holds it (`CalendarChange.recount_until`,
+a lease renewed batch by batch): a second worker, or the recount button, leaves it alone meanwhile.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import ClueflowError
@@ -28,6 +29,9 @@ from .packversions import DEADLINE_LABELS
 
 BATCH = 100
 INLINE_RECOUNT = 200  # affected cases a calendar edit recounts itself (see inline_limit)
+RECOUNT_LEASE = timedelta(minutes=10)  # far longer than one batch of cases takes
+# The lease is written with plain UPDATEs; the change object in the session is read again after a commit.
+_UNSYNCED = {"synchronize_session": False}
 NEIGHBOUR_DAYS = 31  # a notice may reach into the neighbouring December or January (元旦)
 
 
@@ -97,31 +101,79 @@ def affected_cases(change: CalendarChange) -> list[int]:
     return [case_id for (case_id,) in db.session.execute(query)]
 
 
-def recompute_after(change: CalendarChange, batch: int = BATCH, ids: list[int] | None = None) -> int:
+class RecountBusy(ClueflowError):
+    """Another worker or request is counting this change's deadlines again (it holds the lease)."""
+
+    def __init__(self, until):
+        super().__init__(f"being recounted until {until}")
+        self.until = until
+
+
+def recompute_after(change: CalendarChange, batch: int = BATCH, ids: list[int] | None = None,
+                    pending_only: bool = False) -> int:
     """Count the affected cases' deadlines again on the current calendars (`ids`: affected_cases,
-    when already read); returns how many moved."""
+    when already read); returns how many moved. Raises RecountBusy when someone else is counting the
+    change (or, `pending_only`, has finished it meanwhile). A failure gives the change up at once."""
     change_id = change.id
+    _take(change_id, pending_only)
     total = 0
-    ids = affected_cases(change) if ids is None else ids
-    for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        for attempt in range(3):  # a clerk saving one of the cases meanwhile: count that batch again
-            try:
-                count = _recompute(db.session.get(CalendarChange, change_id), chunk)
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
-                if attempt == 2:
-                    raise
-                continue
-            total += count
-            break
+    try:
+        ids = affected_cases(change) if ids is None else ids
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            for attempt in range(3):  # a clerk saving one of the cases meanwhile: count that batch again
+                try:
+                    count = _recompute(db.session.get(CalendarChange, change_id), chunk)
+                    _renew(change_id)
+                    db.session.commit()
+                except StaleDataError:
+                    db.session.rollback()
+                    if attempt == 2:
+                        raise
+                    continue
+                total += count
+                break
+    except BaseException:
+        db.session.rollback()
+        try:
+            _release(change_id)
+        except Exception:  # noqa: BLE001 - the first error is the one to report; the lease runs out
+            db.session.rollback()
+        raise
     change = db.session.get(CalendarChange, change_id)
     change.recomputed_at = clock()()
+    change.recount_until = None
     change.moved_count = (db.session.execute(select(func.count(MovedDeadline.id))
                                              .where(MovedDeadline.change_id == change_id)).scalar() or 0)
     db.session.commit()
     return total
+
+
+def _take(change_id: int, pending_only: bool) -> None:
+    """Hold the change's recount (its lease free or run out), committed; else RecountBusy."""
+    now = clock()()
+    free = or_(CalendarChange.recount_until.is_(None), CalendarChange.recount_until < now)
+    statement = update(CalendarChange).where(CalendarChange.id == change_id, free)
+    if pending_only:
+        statement = statement.where(CalendarChange.recomputed_at.is_(None))
+    taken = db.session.execute(statement.values(recount_until=now + RECOUNT_LEASE),
+                               execution_options=_UNSYNCED).rowcount == 1
+    until = None if taken else db.session.execute(
+        select(CalendarChange.recount_until).where(CalendarChange.id == change_id)).scalar()
+    db.session.commit()
+    if not taken:
+        raise RecountBusy(until)
+
+
+def _renew(change_id: int) -> None:
+    db.session.execute(update(CalendarChange).where(CalendarChange.id == change_id)
+                       .values(recount_until=clock()() + RECOUNT_LEASE), execution_options=_UNSYNCED)
+
+
+def _release(change_id: int) -> None:
+    db.session.execute(update(CalendarChange).where(CalendarChange.id == change_id).values(recount_until=None),
+                       execution_options=_UNSYNCED)
+    db.session.commit()
 
 
 def inline_limit() -> int:
@@ -132,18 +184,24 @@ def inline_limit() -> int:
 
 
 def recount_pending() -> int:
-    """Recount every change left to the worker (or cut short), oldest first; returns how many. Two
-    workers on the same change do it twice at worst: a case already recounted has nothing left to
-    move, and one saved by the other meanwhile is counted again (StaleDataError, see above)."""
-    pending = list(db.session.execute(select(CalendarChange.id).where(CalendarChange.recomputed_at.is_(None))
-                                      .order_by(CalendarChange.id)).scalars())
+    """Recount every change left to the worker (or cut short), oldest first; returns how many. A
+    change another worker (or the recount button) is counting is left to it; one whose lease has
+    run out — its worker was killed — is taken over (a case already recounted has nothing to move)."""
+    now = clock()()
+    pending = list(db.session.execute(
+        select(CalendarChange.id).where(CalendarChange.recomputed_at.is_(None),
+                                        or_(CalendarChange.recount_until.is_(None), CalendarChange.recount_until < now))
+        .order_by(CalendarChange.id)).scalars())
     db.session.rollback()
     done = 0
     for change_id in pending:
         change = db.session.get(CalendarChange, change_id)
-        if change is None or change.recomputed_at is not None:
+        if change is None:
             continue
-        moved_count = recompute_after(change)
+        try:
+            moved_count = recompute_after(change, pending_only=True)
+        except RecountBusy:
+            continue
         current_app.logger.info("calendar change %s recounted by the worker: %s deadline(s) moved", change_id,
                                 moved_count)
         done += 1

@@ -184,6 +184,10 @@ def recount(change_id: int):
     change = db.session.get(CalendarChange, change_id)
     if change is None:
         abort(404)
-    calendar_edits.recount(current_user, change)
-    flash(_("受影响的期限已重新计算"))
+    try:
+        calendar_edits.recount(current_user, change)
+    except deadline_index.RecountBusy:
+        flash(_("后台正在重新计算这次变更的期限，请稍后刷新本页查看结果"), "warn")
+    else:
+        flash(_("受影响的期限已重新计算"))
     return redirect(url_for("calendars.moved", change_id=change_id))

@@ -81,6 +81,9 @@ class CalendarChange(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     recomputed_at = db.Column(db.DateTime(timezone=True))  # when the affected deadlines were counted again
+    # While a worker or a request counts them again: until when it holds the recount (a lease it
+    # renews batch by batch; once run out, e.g. the worker was killed, another may take it over).
+    recount_until = db.Column(db.DateTime(timezone=True))
     moved_count = db.Column(db.Integer, nullable=False, default=0)
 
     user = db.relationship("User")
