@@ -6,6 +6,7 @@ the tests fail and say so — a missing bundle is a broken install, not a reason
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from werkzeug.serving import make_server
 
 from engine.packs import DEFAULT_ROOT
 from webapp import create_app
+from webapp.extensions import db
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWER_BUNDLE = REPO / "webapp" / "static" / "dist" / "viewer.js"
@@ -35,9 +37,11 @@ class LiveServer:
     """The app served by werkzeug in a background thread."""
 
     def __init__(self, packs_root: Path | str):
-        app = create_app(
-            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "CLUEFLOW_PACKS_ROOT": str(packs_root)}
-        )
+        database = Path(tempfile.mkdtemp(prefix="clueflow-browser-")) / "app.sqlite"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                          "CLUEFLOW_PACKS_ROOT": str(packs_root)})
+        with app.app_context():  # the pack pages read the versions in force, seeded from the root
+            db.create_all()
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

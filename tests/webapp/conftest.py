@@ -13,9 +13,18 @@ FIXTURE_PACKS = Path(__file__).parent / "fixture_packs"
 
 
 def _app_over(packs_root: Path | str):
-    return create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "CLUEFLOW_PACKS_ROOT": str(packs_root)}
-    )
+    """An app over a packs root, on a new SQLite file with the tables made (the pack pages read the
+    versions in force, which the rule book seeds from the root on first use)."""
+    import tempfile
+
+    from webapp.extensions import db
+
+    database = Path(tempfile.mkdtemp(prefix="clueflow-packs-")) / "app.sqlite"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                      "CLUEFLOW_PACKS_ROOT": str(packs_root)})
+    with app.app_context():
+        db.create_all()
+    return app
 
 
 @pytest.fixture

@@ -162,3 +162,39 @@ def test_a_broken_packs_index_is_reported_in_chinese(make_app, tmp_path):
     page = text(response)
     assert "规则包无法读取" in page
     assert "nobody" in page
+
+
+# --- the version in force, not the repository's files --------------------------------------------
+
+
+def test_the_pages_show_the_published_version_not_the_repositorys_files(app, client):
+    """After the rule book publishes a Chongqing wording of the result notice (inherited from the
+    national pack until then), the pages show that version: its hash, the new text as the raw file,
+    the notice marked as the pack's own; the national pack and the repository's files are untouched."""
+    from webapp.extensions import db
+    from webapp.models import PackPublication
+    from webapp.rulebook import packindex
+
+    shipped = load_all(DEFAULT_ROOT)["chongqing"]
+    thanks = "感谢您对医疗保障基金监管工作的支持。"
+    page = text(client.get("/packs/"))
+    assert re.search(r'<li class="inherited" data-kind="notices" data-stem="result">',
+                     page.split('data-pack="chongqing"')[1].split('data-pack="urumqi"')[0])
+    with app.app_context():
+        files = dict(packindex.published_row("chongqing").files)
+        assert thanks in files["notices/result.txt"]
+        files["notices/result.txt"] = files["notices/result.txt"].replace(thanks, "欢迎继续监督。")
+        row = packindex.store_version("chongqing", files)
+        db.session.add(PackPublication(pack="chongqing", version=row.version, comment="改写处理结果告知书"))
+        db.session.commit()
+        version = row.version
+    assert version != shipped.version
+    assert "欢迎继续监督" in text(client.get("/packs/chongqing/files/notices/result"))
+    assert "欢迎继续监督" not in text(client.get("/packs/national/files/notices/result"))
+    page = text(client.get("/packs/"))
+    chongqing = page.split('data-pack="chongqing"')[1].split('data-pack="urumqi"')[0]
+    assert version in chongqing and shipped.version not in chongqing
+    assert re.search(r'<li class="own" data-kind="notices" data-stem="result">', chongqing)
+    assert re.search(r'<li class="inherited" data-kind="notices" data-stem="claim">', chongqing)
+    assert version in text(client.get("/packs/chongqing"))
+    assert thanks in (DEFAULT_ROOT / "notices" / "national" / "result.txt").read_text(encoding="utf-8")

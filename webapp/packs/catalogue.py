@@ -1,12 +1,15 @@
-"""What the pack pages show: the shipped packs as plain data, read through `engine.packs`."""
+"""What the pack pages show: each pack of the index with the version in force — its newest
+publication, as the rule book stored it — as plain data. A file is marked inherited when the
+parent's version in force has the same text at the same place (nearest parent first)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from engine import packs as engine_packs
+
+from ..rulebook import packindex
 
 KIND_LABELS = {"bpmn": "流程", "dmn": "决策", "forms": "表单", "examples": "示例", "notices": "告知书"}
 MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "forms": "application/json",
@@ -35,12 +38,13 @@ class PackSummary:
     version: str
     chain: tuple[str, ...]
     files: dict[str, list[PackFile]]  # kind -> files, sorted by stem
+    published_at: object = None  # when the version in force was published (None: not from the database)
 
     def own_count(self) -> int:
         return sum(1 for kind in self.files.values() for f in kind if not f.inherited)
 
 
-def summarise(pack: engine_packs.Pack) -> PackSummary:
+def summarise(pack: engine_packs.Pack, published_at=None) -> PackSummary:
     """A merged pack as the pages show it."""
     info = pack.info
     files = {kind: [_pack_file(pack, kind, stem) for stem in pack.names(kind)] for kind in engine_packs.KINDS}
@@ -55,6 +59,7 @@ def summarise(pack: engine_packs.Pack) -> PackSummary:
         version=pack.version,
         chain=pack.chain,
         files=files,
+        published_at=published_at,
     )
 
 
@@ -63,26 +68,46 @@ def _pack_file(pack: engine_packs.Pack, kind: str, stem: str) -> PackFile:
     return PackFile(kind=kind, stem=stem, origin=origin, inherited=origin != pack.name)
 
 
-def all_packs(root: Path | str) -> list[PackSummary]:
-    """Every pack of packs.toml, parents before their children, in the order of the file."""
-    return [summarise(pack) for pack in engine_packs.load_all(root).values()]
+def all_packs() -> list[PackSummary]:
+    """Every pack of the index with its version in force, parents before their children."""
+    found = (find_pack(name) for name in packindex.index())
+    return [summarise(pack, published_at(pack.name)) for pack in found if pack is not None]
 
 
-def find_pack(root: Path | str, name: str) -> engine_packs.Pack | None:
-    """One pack merged with its parents, or None when packs.toml does not name it."""
-    if name not in engine_packs.read_index(root):
+def published_at(name: str):
+    """When the pack's version in force was published."""
+    publication = packindex.publication(name)
+    return publication.at if publication else None
+
+
+def find_pack(name: str) -> engine_packs.Pack | None:
+    """The pack's version in force as an engine Pack (None when the index lacks it), each file's
+    origin the farthest parent whose version in force has the same text there without a break in
+    between (the pack itself when its parent's differs)."""
+    entry = packindex.entry(name)
+    row = packindex.published_row(name) if entry else None
+    if row is None:
         return None
-    return engine_packs.load_pack(name, root)
+    chain = packindex.chain(name)
+    parents = [(parent, packindex.published_row(parent)) for parent in reversed(chain[:-1])]  # nearest first
+    origins = {}
+    for path, text in row.files.items():
+        origin = name
+        for parent, parent_row in parents:
+            if parent_row is None or parent_row.files.get(path) != text:
+                break
+            origin = parent
+        origins[path] = origin
+    return engine_packs.Pack(info=packindex.info_of(entry), chain=chain,
+                             files={p: t.encode("utf-8") for p, t in row.files.items()}, origins=origins)
 
 
-def raw_file(root: Path | str, name: str, kind: str, stem: str) -> tuple[bytes, str] | None:
-    """A merged file and its media type; None unless pack, kind and stem are all known.
-
-    The stem is only ever compared with the pack's own list of names, never joined to a path.
-    """
+def raw_file(name: str, kind: str, stem: str) -> tuple[bytes, str] | None:
+    """A file of the pack's version in force and its media type; None unless pack, kind and stem
+    are all known. The stem is only ever compared with the pack's own list of names."""
     if kind not in engine_packs.KINDS:
         return None
-    pack = find_pack(root, name)
+    pack = find_pack(name)
     if pack is None or stem not in pack.names(kind):
         return None
     return pack.file(kind, stem), MEDIA_TYPES[kind]

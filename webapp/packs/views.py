@@ -9,12 +9,8 @@ from flask import Response, abort, current_app, render_template
 from engine.errors import PackError
 
 from . import bp
-from .catalogue import KIND_LABELS, find_pack, raw_file, summarise
+from .catalogue import KIND_LABELS, find_pack, published_at, raw_file, summarise
 from .catalogue import all_packs as list_packs
-
-
-def _root() -> str:
-    return current_app.config["CLUEFLOW_PACKS_ROOT"]
 
 
 def _viewer_built() -> bool:
@@ -23,22 +19,21 @@ def _viewer_built() -> bool:
 
 @bp.get("/packs/", endpoint="index")
 def index():
-    return render_template("packs/index.html", packs=list_packs(_root()), kind_labels=KIND_LABELS)
+    return render_template("packs/index.html", packs=list_packs(), kind_labels=KIND_LABELS)
 
 
 @bp.get("/packs/<pack>")
 def pack(pack: str):
-    found = find_pack(_root(), pack)
+    found = find_pack(pack)
     if found is None:
         abort(404, description=f"没有名为“{pack}”的规则包。")
-    return render_template(
-        "packs/pack.html", pack=summarise(found), kind_labels=KIND_LABELS, viewer_built=_viewer_built()
-    )
+    return render_template("packs/pack.html", pack=summarise(found, published_at(pack)), kind_labels=KIND_LABELS,
+                           viewer_built=_viewer_built())
 
 
 @bp.get("/packs/<pack>/files/<kind>/<stem>")
 def file(pack: str, kind: str, stem: str):
-    found = raw_file(_root(), pack, kind, stem)
+    found = raw_file(pack, kind, stem)
     if found is None:
         abort(404, description="没有这个文件：规则包、文件类别或文件名不存在。")
     content, media_type = found
