@@ -98,7 +98,7 @@ def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, exist
     number = facts.pop("number", None) or f"{row.number}-{KIND_CODES[kind]}"
     if same_kind or any(n.number == number for n in existing.values()):
         number = f"{number}-{same_kind + 1}"
-    channel = reporter_channel(data)
+    channel = reporter_channel({**data, **facts})
     try:
         text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number, facts),
                                   version=(row.pack_version, runner.pack.pack.files))
@@ -120,16 +120,24 @@ def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, exist
 
 
 def reporter_channel(data: Mapping[str, Any]) -> str:
-    """The channel the reporter chose on the 登记表 (a letter when none was chosen)."""
+    """The channel the reporter chose on the 登记表 (a letter when none was chosen); when the addressee
+    cannot be reached that way (a joint report's representative without e-mail), a letter if there
+    is an address, else a text message if there is a telephone."""
     chosen = data.get("notice_channel")
-    return chosen if chosen in CONTACT_FIELD else "letter"
+    chosen = chosen if chosen in CONTACT_FIELD else "letter"
+    if data.get(CONTACT_FIELD[chosen]):
+        return chosen
+    return next((c for c in ("letter", "sms") if data.get(CONTACT_FIELD[c])), chosen)
 
 
 def _process_facts(row: Case, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """What the case's process holds that the notice must repeat as is: for the claim notice, the reward's
     numbered 领奖通知书 (its number, payee, amount payable and claim window), so the two never differ."""
     hook = getattr(task_rules(row), "notice_facts", None)
-    return {k: v for k, v in hook(row, kind, data).items() if v not in (None, "")} if hook else {}
+    if hook is None:
+        return {}
+    # an empty contact is kept: the addressee is not reachable that way (not the reporter's instead)
+    return {k: v for k, v in hook(row, kind, data).items() if v not in (None, "") or k in CONTACT_FIELD.values()}
 
 
 def printed_document(user: User, notice: Notice) -> str | None:
@@ -206,13 +214,21 @@ def reporter_facts(notice: Notice) -> dict[str, Any]:
         return dict(loaded.running.data)
 
 
+def addressee(notice: Notice) -> tuple[dict[str, Any], str]:
+    """(the case's facts as the notice task saw them, with the addressee's contact in the 登记表's
+    names; the addressee's name). The addressee is the reporter, or for a claim notice the payee — a
+    joint report's representative, reached at the contact given for them (URU 第十八条)."""
+    data = reporter_facts(notice)
+    facts = _process_facts(notice.case, notice.kind, data)
+    name = facts.get("reporter_name") or data.get("reporter_name") or ""
+    return {**data, **{k: v for k, v in facts.items() if k in CONTACT_FIELD.values()}}, name
+
+
 def shown(user: User, notice: Notice) -> dict[str, Any]:
     """The notice as this user may see it: the recipient's contact only for those who may see the reporter."""
-    data = reporter_facts(notice)
+    data, name = addressee(notice)
     allowed = can_see_reporter(user)
     title, body = notice.title, notice.body
-    # the addressee: the reporter, or for a claim notice the payee (a joint report's representative)
-    name = _process_facts(notice.case, notice.kind, data).get("reporter_name") or data.get("reporter_name") or ""
     if not allowed:
         for secret in {name, data.get("reporter_name") or ""} - {""}:
             title, body = title.replace(secret, "（保密）"), body.replace(secret, "（保密）")
@@ -264,7 +280,7 @@ def deliver(user: User, notice_id: int, delivered_on: str | None = None, method:
         raise AlreadySent(_("告知书 %(number)s 已发送，未重复发送", number=notice.number))
     now = clock()()
     if electronic:
-        recipient = (reporter_facts(notice).get(CONTACT_FIELD[notice.channel]) or "").strip()
+        recipient = (addressee(notice)[0].get(CONTACT_FIELD[notice.channel]) or "").strip()
         if not recipient:
             db.session.rollback()
             raise CaseworkError(_("登记表中没有举报人的%(what)s，无法按其选择的方式发送；请补充后再发送或改为书面告知",

@@ -436,6 +436,42 @@ def test_a_reward_s_claim_notice_follows_the_channel_and_contact_of_the_report(c
     assert message.recipient == PHONE and notices(clerk_app, reward_id)[0].state == "delivered"
 
 
+
+def test_a_joint_report_s_claim_notice_goes_to_the_representative_at_their_own_contact(clerk_app, clerk_clock):
+    """URU 第十八条: the reward of a joint report goes to the representative the reporters chose. When
+    that is another reporter than the registered one, the claim notice is addressed to them and sent
+    to the contact given for them: by text message to their telephone when the report asked for
+    text messages; by letter to their address when it asked for e-mail (none given for them)."""
+    from rewarding import APPROVED, DISTRICT, ELIGIBILITY, FIRST_CHECK, PROPOSAL, SIGN, concluded_report
+
+    officer = login(clerk_app, f"{DISTRICT}-case-officer")
+    wang = {"co_name": ["王二"], "co_id_no": ["650102199101011111"], "co_phone": ["13700000001"],
+            "co_address": ["乌鲁木齐市天山区测试路 2 号"]}
+    refused = officer.post(f"/cases/{concluded_report(clerk_app, clerk_clock, loss='100000')}/reward",
+                           data={"joint": "1", "representative": "王二", "co_name": ["王二"],
+                                 "co_id_no": ["650102199101011111"]}, follow_redirects=True)
+    assert any("请填写代表的联系电话或通讯地址" in f for f in flashes(refused)), flashes(refused)
+
+    sent = []
+    for channel in ("sms", "email"):
+        report_id = concluded_report(clerk_app, clerk_clock, loss="100000", notice_channel=channel,
+                                     reporter_email=EMAIL, reporter_address=ADDRESS)
+        response = officer.post(f"/cases/{report_id}/reward", data={"joint": "1", "representative": "王二", **wang})
+        reward_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+        for name in (ELIGIBILITY, FIRST_CHECK, PROPOSAL):
+            officer.done(reward_id, name, {})
+        login(clerk_app, f"{DISTRICT}-bureau-head").done(reward_id, SIGN, APPROVED)
+        [notice] = notices(clerk_app, reward_id)
+        assert notice.body.startswith("王二：")
+        sent.append(notice)
+    by_sms, by_letter = sent
+    assert (by_sms.channel, by_letter.channel) == ("sms", "letter")
+    officer.post(f"/outbox/{by_sms.id}/send")
+    [message] = [m for m in sent_messages(clerk_app) if m.notice_id == by_sms.id]
+    assert message.recipient == "13700000001"
+    shown = visible_text(officer.get(f"/outbox/{by_letter.id}"))
+    assert "乌鲁木齐市天山区测试路 2 号" in shown and ADDRESS not in shown and EMAIL not in shown
+
 def test_a_reward_case_without_its_reward_record_says_so_instead_of_failing(clerk_app, clerk_clock):
     """A reward case not started on a concluded report (no Reward row: an import, a hand-made case)."""
     from webapp import casework, packversions

@@ -81,7 +81,8 @@ def test_a_joint_report_of_three_is_one_reward_paid_to_their_representative(cler
     report = concluded_report(clerk_app, clerk_clock, loss="50000")
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
     reward_id = start_reward(officer, report, joint="1", co_name=["王二", "赵三"],
-                             co_id_no=["650102199101011111", "650102199202022222"], representative="王二")
+                             co_id_no=["650102199101011111", "650102199202022222"], representative="王二",
+                             co_phone=["13700000001", ""], co_address=["", ""])
     reward = reward_row(clerk_app, reward_id)
     assert (reward.joint, reward.payee_name, reward.payee_id_no) == (True, "王二", "650102199101011111")
     again = officer.post(f"/cases/{report}/reward", data={}, follow_redirects=True)
@@ -91,6 +92,8 @@ def test_a_joint_report_of_three_is_one_reward_paid_to_their_representative(cler
     assert (reward.status, reward.paid_amount) == ("paid", Decimal("2500.00"))
     voucher = officer.get(f"/rewards/{reward_id}/documents/voucher").get_data(as_text=True)
     assert "王二" in voucher and "人民币贰仟伍佰元整" in voucher
+    approval = visible_text(officer.get(f"/rewards/{reward_id}/documents/approval_form"))
+    assert "推选代表：王二（身份证号码 650102199101011111；联系电话 13700000001；联系地址 未填写）" in approval
 
 
 def test_a_joint_report_needs_a_representative_among_the_reporters(clerk_app, clerk_clock):

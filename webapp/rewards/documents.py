@@ -94,7 +94,18 @@ def claim_notice_facts(reward: Reward, data: Mapping[str, Any]) -> dict[str, Any
     doc = issued(reward, "claim_notice")
     return {"number": doc.number if doc else None, "reporter_name": reward.payee_name,
             "amount": payable_amount(reward, data), "claim_window": claim_window_words(reward),
-            "case_number": reward.report_case.number}
+            "case_number": reward.report_case.number, **payee_contact(reward)}
+
+
+def payee_contact(reward: Reward) -> dict[str, str]:
+    """How to reach the payee when it is not the registered reporter — a joint report's representative
+    chosen among the other reporters (URU 第十八条): the contact given when the reward was started, in
+    the 登记表's names, with no e-mail. Empty for the registered reporter (the 登记表's own apply)."""
+    chosen = next((p for p in reward.co_reporters or () if reward.joint and p.get("name") == reward.payee_name), None)
+    if chosen is None:
+        return {}
+    return {"reporter_phone": chosen.get("phone") or "", "reporter_address": chosen.get("address") or "",
+            "reporter_email": ""}
 
 
 def claim_window_words(reward: Reward) -> str:

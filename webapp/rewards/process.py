@@ -188,22 +188,32 @@ def start_reward(user: User, report: Case, *, same_act: list[int] = (), joint: b
         db.session.rollback()
         raise casework.CaseworkError(_("同一举报人对同一行为的多次举报只奖励一次（URU 第十三条第一项）：已有奖励案件 %(n)s",
                                        n=earlier.case.number))
-    co = [{"name": str(p.get("name") or "").strip(), "id_no": str(p.get("id_no") or "").strip()}
+    co = [{key: str(p.get(key) or "").strip() for key in CO_REPORTER_FIELDS}
           for p in co_reporters if str(p.get("name") or "").strip()]
     representative = representative.strip()
+    payee = next((p for p in co if p["name"] == representative), None) if joint else None
     if joint:
         names = [str(data.get("reporter_name") or "").strip(), *(p["name"] for p in co)]
         if len(names) < 2 or representative not in names:
             db.session.rollback()
             raise ValidationError({"joint_representative": [_("联名举报须列明其他举报人，并由举报人推选一名代表（须为联名举报人之一）（URU 第十八条）")]})
-    payee = next((p for p in co if p["name"] == representative), None) if joint else None
+        if payee is not None and not (payee["phone"] or payee["address"]):
+            db.session.rollback()
+            raise ValidationError({"joint_representative": [_("推选的代表不是登记的举报人：请填写代表的联系电话或通讯地址，领奖通知书送达代表本人（URU 第十六条、第十八条）")]})
     reward = Reward(report_case_id=report.id, bureau_id=report.bureau_id, kind="ordinary",
                     reporter_key=reporter_key(data, report), joint=joint, co_reporters=co or None,
                     payee_name=payee["name"] if payee else str(data.get("reporter_name") or ""),
                     payee_id_no=payee["id_no"] if payee else str(data.get("reporter_id_no") or "") or None)
     first = first_reporter(report, data)
     start = _start_data(data, first, joint, representative)
+    if payee is not None:  # the representative is reached at the contact given for them (checked above)
+        start["reachable"] = True
     return _open_reward_case(user, report, reward, start, now, "ordinary")
+
+
+# What is kept of each other reporter of a joint report: who they are, and how to reach the one chosen
+# as the representative, to whom the claim notice goes (URU 第十八条).
+CO_REPORTER_FIELDS = ("name", "id_no", "phone", "address")
 
 
 # What the outbox needs for the claim notice (URU 第十六条), from the report's 登记表: whether the

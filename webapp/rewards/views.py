@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from itertools import zip_longest
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -53,7 +54,8 @@ def reward_panel(case: Case, data: dict) -> dict:
 def start(case_id: int):
     report = casework.case_for(current_user, case_id)
     form = request.form
-    co = [{"name": n, "id_no": i} for n, i in zip(form.getlist("co_name"), form.getlist("co_id_no"), strict=False)]
+    columns = [form.getlist(f"co_{key}") for key in process.CO_REPORTER_FIELDS]  # a row per other reporter
+    co = [dict(zip(process.CO_REPORTER_FIELDS, row, strict=True)) for row in zip_longest(*columns, fillvalue="")]
     done, row = _tried(lambda: process.start_reward(
         current_user, report, same_act=[int(i) for i in form.getlist("same_act") if i.isdigit()],
         joint=form.get("joint") == "1", co_reporters=co, representative=form.get("representative") or ""))
