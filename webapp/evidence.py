@@ -9,6 +9,10 @@ file back recomputes the checksum: a file changed on disk is reported and logged
 
 Files accepted on a form that is shown again (another field was wrong, or the duplicate warning)
 are already stored; the page carries them as signed tokens so the clerk does not choose them again.
+Every stored file is recorded (`EvidenceUpload`, with when it was last chosen); one no case took up
+once those tokens have expired — the clerk left the form — is deleted by the timer worker
+(`sweep_orphans`): a reporter's material is not kept outside any case. Only files this database
+recorded are ever deleted.
 """
 
 from __future__ import annotations
@@ -22,18 +26,22 @@ import tempfile
 import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Iterable
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .models import Attachment, Case, CaseEvent, User
+from .models import Attachment, Case, CaseEvent, EvidenceUpload, User, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_SIZE = 20 * 1024 * 1024  # per file; the request as a whole is capped by MAX_CONTENT_LENGTH
 PENDING_MAX_AGE = 24 * 3600  # seconds a file chosen on a re-shown form stays claimable
+ORPHAN_AGE = timedelta(seconds=PENDING_MAX_AGE + 3600)  # unclaimed this long: an abandoned form's file
 UPLOAD_ROLES = frozenset({"registrar", "case_officer", "division_head", "bureau_head"})
 ALLOWED_TEXT = "PDF、JPG/JPEG、PNG、DOC/DOCX、XLS/XLSX、TXT、MP3/M4A/WAV"
 
@@ -239,7 +247,27 @@ def receive(files: Iterable, folder: str | os.PathLike, max_size: int = MAX_FILE
             continue
         sha, where = store(folder, data)
         stored.append(Stored(name, content_type, len(data), sha, where))
+    _record(stored)
     return stored, refused
+
+
+def _record(stored: list[Stored]) -> None:
+    """Note the files just stored, and when (committed at once: the page may be shown again without
+    saving anything else). A file chosen again is noted anew."""
+    if not stored:
+        return
+    now = utcnow()
+    for item in {s.sha256: s for s in stored}.values():
+        try:
+            with db.session.begin_nested():
+                row = db.session.get(EvidenceUpload, item.sha256)
+                if row is None:
+                    db.session.add(EvidenceUpload(sha256=item.sha256, stored_as=item.stored_as, stored_at=now))
+                else:
+                    row.stored_at = now
+        except IntegrityError:  # recorded by another request at the same moment
+            continue
+    db.session.commit()
 
 
 # -- files carried over a re-shown form ------------------------------------------------------------
@@ -269,6 +297,38 @@ def from_tokens(secret: str, user: User, tokens: Iterable[str], folder: str | os
         if path.exists() and digest_of(path) == item.sha256:
             out.setdefault(item.sha256 + item.filename, item)
     return list(out.values())
+
+
+def sweep_orphans(folder: str | os.PathLike, older_than: timedelta = ORPHAN_AGE) -> int:
+    """Delete the recorded files chosen last longer ago than `older_than` that no attachment refers
+    to; forget the record of those a case took up. Returns how many files were deleted."""
+    cutoff = utcnow() - older_than
+    rows = db.session.execute(select(EvidenceUpload.sha256, EvidenceUpload.stored_as)
+                              .where(EvidenceUpload.stored_at < cutoff).order_by(EvidenceUpload.stored_at)
+                              .limit(5000)).all()
+    if not rows:
+        db.session.rollback()
+        return 0
+    shas = [r.sha256 for r in rows]
+    taken = set(db.session.execute(select(Attachment.sha256).where(Attachment.sha256.in_(shas))).scalars())
+    unsynced = {"synchronize_session": False}
+    if taken:
+        db.session.execute(delete(EvidenceUpload).where(EvidenceUpload.sha256.in_(sorted(taken))), execution_options=unsynced)
+    deleted = 0
+    for row in rows:
+        if row.sha256 in taken:
+            continue
+        # the record goes first, and only if nobody chose the file again since it was read
+        gone = db.session.execute(delete(EvidenceUpload).where(EvidenceUpload.sha256 == row.sha256,
+                                                               EvidenceUpload.stored_at < cutoff),
+                                  execution_options=unsynced).rowcount
+        db.session.commit()
+        if gone:
+            path_for(folder, row.sha256).unlink(missing_ok=True)
+            deleted += 1
+            log.info("evidence: deleted %s, left by a form no case took up", row.stored_as)
+    db.session.commit()
+    return deleted
 
 
 # -- tying files to a case ---------------------------------------------------------------------------

@@ -43,6 +43,7 @@ DEFAULT_BATCH = 20
 POOL_FROM = 100  # due cases from which a tick forks engine processes (when it may)
 POOL_BATCH = 250  # cases claimed per transaction and engine process when it does (fewer pauses between batches)
 DEFAULT_INTERVAL = 30.0
+SWEEP_EVERY = 3600.0  # seconds between two looks for evidence files no case took up (evidence.sweep_orphans)
 SQLITE_WAIT_MS = 60_000  # how long a worker waits for another one's batch on SQLite
 
 
@@ -57,16 +58,18 @@ class TickResult:
     escalations: int = 0  # overdue tasks opened for heads
     reports: int = 0  # district reports opened
     recounts: int = 0  # calendar changes whose deadlines were counted again
+    swept: int = 0  # evidence files deleted that no case took up
     seconds: float = 0.0
 
     def __bool__(self) -> bool:
-        return bool(self.cases or self.failed or self.reminders or self.reports or self.recounts)
+        return bool(self.cases or self.failed or self.reminders or self.reports or self.recounts or self.swept)
 
     def summary(self) -> str:
         recounts = f", {self.recounts} calendar recount(s)" if self.recounts else ""
+        swept = f", {self.swept} abandoned evidence file(s) deleted" if self.swept else ""
         return (f"fired {self.timers} timer(s) on {self.cases} case(s), {self.failed} failed, "
                 f"{self.escalations} escalation(s), {self.reminders} reminder(s), {self.reports} report(s)"
-                f"{recounts} in {self.seconds:.3f} s")
+                f"{recounts}{swept} in {self.seconds:.3f} s")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -89,8 +92,28 @@ def tick(batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = 
         result.reminders = notifications.send_reminders(now_fn())
     if reports:
         result.reports = district_reports.open_due(now_fn)
+    result.swept = _sweep_evidence()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _sweep_evidence() -> int:
+    """Once an hour per app: delete the evidence files of forms no case took up (evidence.sweep_orphans).
+    A failure is logged; the files are looked at again in an hour."""
+    from flask import current_app
+
+    from . import evidence
+
+    last = current_app.extensions.get("evidence_swept_at")
+    if last is not None and time.monotonic() - last < SWEEP_EVERY:
+        return 0
+    current_app.extensions["evidence_swept_at"] = time.monotonic()
+    try:
+        return evidence.sweep_orphans(current_app.config["UPLOAD_FOLDER"])
+    except Exception:  # noqa: BLE001 - the timers matter more than the sweep
+        log.exception("sweeping abandoned evidence files failed (tried again in an hour)")
+        db.session.rollback()
+        return 0
 
 
 def _recount_calendar_changes() -> int:

@@ -274,3 +274,39 @@ def test_a_file_changed_on_disk_is_not_served_and_is_logged(app, tmp_path, caplo
         failures = db.session.execute(select(CaseEvent).filter_by(case_id=cid, kind="evidence_integrity")).scalars().all()
         assert len(failures) == 2 and "举报材料.pdf" in failures[0].title
         assert "checksum mismatch" in failures[0].detail["found"]
+
+
+def test_files_of_a_form_the_clerk_left_are_deleted_once_their_tokens_have_expired(app, tmp_path):
+    """A file accepted on a re-shown form the clerk never submitted is deleted by the timer worker
+    once no token can claim it (chosen a day and an hour ago); a file a case took up, an old one
+    chosen again today, and a file this database did not store are kept."""
+    from datetime import timedelta
+
+    from webapp import evidence, worker
+    from webapp.models import EvidenceUpload, utcnow
+
+    client = login(app)
+    cid = case_id(register(client, [upload("举报材料.pdf", PDF)]))
+    register(client, [upload("现场照片.png", PNG), upload("x.exe", EXE)])  # re-shown; the clerk leaves
+    note = "举报内容：某药店串换药品。".encode()
+    register(client, [upload("说明.txt", note), upload("x.exe", EXE)])
+    folder = tmp_path / "up"
+    kept_pdf, left_png, again_txt = (evidence.path_for(folder, hashlib.sha256(d).hexdigest()) for d in (PDF, PNG, note))
+    stranger = evidence.path_for(folder, "f" * 64)  # another database's file in a shared folder
+    stranger.parent.mkdir(parents=True, exist_ok=True)
+    stranger.write_bytes(b"not ours")
+    assert kept_pdf.is_file() and left_png.is_file() and again_txt.is_file()
+    with app.app_context():
+        for row in db.session.execute(select(EvidenceUpload)).scalars():
+            row.stored_at = utcnow() - timedelta(days=2)
+        db.session.commit()
+    register(client, [upload("说明.txt", note), upload("x.exe", EXE)])  # the same note chosen again today
+    with app.app_context():
+        assert evidence.sweep_orphans(folder, older_than=timedelta(days=3)) == 0  # not that old
+        result = worker.tick()
+        assert (result.swept, worker.tick().swept) == (1, 0)  # once an hour, not every tick
+        assert sorted(db.session.execute(select(EvidenceUpload.sha256)).scalars()) == [
+            hashlib.sha256(note).hexdigest()]  # the taken one's record is forgotten, the renewed one kept
+        db.session.remove()
+    assert not left_png.exists() and kept_pdf.is_file() and again_txt.is_file() and stranger.is_file()
+    assert evidence.read_verified(folder, attachments(app, cid)[0]) == PDF

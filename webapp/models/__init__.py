@@ -217,6 +217,18 @@ class Attachment(db.Model):
     uploaded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
+    __table_args__ = (db.Index("ix_attachments_sha256", "sha256"),)
+
+
+class EvidenceUpload(db.Model):
+    """A file stored under UPLOAD_FOLDER by this database's users, and when it was last chosen: the
+    timer worker deletes one no attachment took up once a re-shown form's token for it has expired."""
+
+    __tablename__ = "evidence_uploads"
+    sha256 = db.Column(db.String(64), primary_key=True)
+    stored_as = db.Column(db.String(200), nullable=False)
+    stored_at = db.Column(db.DateTime(timezone=True), nullable=False, index=True)
+
 
 from .audit import AuditEntry  # noqa: E402  (the models of each area live in their own module)
 from .calendars import (  # noqa: E402
@@ -233,7 +245,7 @@ from .rulebook import PackDraft, PackPublication, RulePack  # noqa: E402
 from .timers import DeadlineReminder, DistrictReport, Notification, TimerFailure  # noqa: E402
 
 __all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
-           "Recusal", "Attachment", "ROLES", "utcnow",
+           "Recusal", "Attachment", "EvidenceUpload", "ROLES", "utcnow",
            "AuditEntry",
            "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday", "MovedDeadline",
            "Notice", "SentMessage",
