@@ -152,8 +152,7 @@ def recompute_after(change: CalendarChange, batch: int = BATCH, ids: list[int] |
 def _take(change_id: int, pending_only: bool) -> None:
     """Hold the change's recount (its lease free or run out), committed; else RecountBusy."""
     now = clock()()
-    free = or_(CalendarChange.recount_until.is_(None), CalendarChange.recount_until < now)
-    statement = update(CalendarChange).where(CalendarChange.id == change_id, free)
+    statement = update(CalendarChange).where(CalendarChange.id == change_id, _free(now))
     if pending_only:
         statement = statement.where(CalendarChange.recomputed_at.is_(None))
     taken = db.session.execute(statement.values(recount_until=now + RECOUNT_LEASE),
@@ -163,6 +162,11 @@ def _take(change_id: int, pending_only: bool) -> None:
     db.session.commit()
     if not taken:
         raise RecountBusy(until)
+
+
+def _free(now):
+    """The changes nobody is counting: no lease, or one that has run out."""
+    return or_(CalendarChange.recount_until.is_(None), CalendarChange.recount_until < now)
 
 
 def _renew(change_id: int) -> None:
@@ -187,11 +191,9 @@ def recount_pending() -> int:
     """Recount every change left to the worker (or cut short), oldest first; returns how many. A
     change another worker (or the recount button) is counting is left to it; one whose lease has
     run out — its worker was killed — is taken over (a case already recounted has nothing to move)."""
-    now = clock()()
-    pending = list(db.session.execute(
-        select(CalendarChange.id).where(CalendarChange.recomputed_at.is_(None),
-                                        or_(CalendarChange.recount_until.is_(None), CalendarChange.recount_until < now))
-        .order_by(CalendarChange.id)).scalars())
+    pending = list(db.session.execute(select(CalendarChange.id)
+                                      .where(CalendarChange.recomputed_at.is_(None), _free(clock()()))
+                                      .order_by(CalendarChange.id)).scalars())
     db.session.rollback()
     done = 0
     for change_id in pending:

@@ -98,7 +98,8 @@ def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, exist
     number = facts.pop("number", None) or f"{row.number}-{KIND_CODES[kind]}"
     if same_kind or any(n.number == number for n in existing.values()):
         number = f"{number}-{same_kind + 1}"
-    channel = reporter_channel({**data, **facts})
+    contact = {k: v for k, v in facts.items() if k in CONTACT_FIELD.values()}
+    channel = reporter_channel(data, contact or None)
     try:
         text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number, facts),
                                   version=(row.pack_version, runner.pack.pack.files))
@@ -119,15 +120,15 @@ def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, exist
     return notice
 
 
-def reporter_channel(data: Mapping[str, Any]) -> str:
-    """The channel the reporter chose on the 登记表 (a letter when none was chosen); when the addressee
-    cannot be reached that way (a joint report's representative without e-mail), a letter if there
-    is an address, else a text message if there is a telephone."""
+def reporter_channel(data: Mapping[str, Any], other: Mapping[str, Any] | None = None) -> str:
+    """The channel the reporter chose on the 登记表 (a letter when none was chosen). A notice to
+    someone else (`other`: their contact, e.g. a joint report's representative) goes that way if
+    they can be reached so, else by letter if there is an address, else by text message."""
     chosen = data.get("notice_channel")
     chosen = chosen if chosen in CONTACT_FIELD else "letter"
-    if data.get(CONTACT_FIELD[chosen]):
+    if other is None or other.get(CONTACT_FIELD[chosen]):
         return chosen
-    return next((c for c in ("letter", "sms") if data.get(CONTACT_FIELD[c])), chosen)
+    return next((c for c in ("letter", "sms") if other.get(CONTACT_FIELD[c])), chosen)
 
 
 def _process_facts(row: Case, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
