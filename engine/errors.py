@@ -33,6 +33,20 @@ class Problem:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
+class Message(str):
+    """What the engine tells a person, in Chinese — and the template and values it was made from,
+    so an application can say it in another language: the template (with %(name)s places) is the
+    key of its translation catalogue."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values):
+        message = super().__new__(cls, template % values if values else template)
+        message.template, message.values = template, values
+        return message
+
+
 class ClueflowError(Exception):
     """Base of every error the engine raises on purpose."""
 

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 import marshmallow
 from marshmallow import RAISE, Schema, fields
 
-from engine.errors import PackError, Problem, ValidationError
+from engine.errors import Message, PackError, Problem, ValidationError
 
 MAX_TEXT_LENGTH = 10_000
 MAX_COMPONENTS = 2_000
@@ -46,21 +46,21 @@ MAX_NUMBER_DIGITS = 18  # integer digits; money and counts stay far below
 MAX_NUMBER_PLACES = 10
 
 # Messages shown to the person filling the form.
-MSG_REQUIRED = "此项为必填项"
-MSG_UNKNOWN = "未知字段：表单中没有此项"
-MSG_RESERVED = "不允许的字段名（不能以“_”开头，也不能为 typename）"
-MSG_DISABLED = "此项不可填写"
-MSG_NOT_OBJECT = "提交的数据应为对象（键值对）"
-MSG_TEXT = "请输入文本"
-MSG_TEXT_CHARS = "包含不允许的字符"
-MSG_NUMBER = "请输入数字"
-MSG_NUMBER_RANGE = "数值超出范围"
-MSG_NUMBER_PLACES = f"小数位数不能超过 {MAX_NUMBER_PLACES} 位"
-MSG_BOOL = "请选择是或否"
-MSG_CHECKED = "请勾选此项"
-MSG_DATE = "请输入日期（YYYY-MM-DD）"
-MSG_LIST = "请提供选项列表"
-MSG_EMAIL = "请输入有效的电子邮箱地址"
+MSG_REQUIRED = Message("此项为必填项")
+MSG_UNKNOWN = Message("未知字段：表单中没有此项")
+MSG_RESERVED = Message("不允许的字段名（不能以“_”开头，也不能为 typename）")
+MSG_DISABLED = Message("此项不可填写")
+MSG_NOT_OBJECT = Message("提交的数据应为对象（键值对）")
+MSG_TEXT = Message("请输入文本")
+MSG_TEXT_CHARS = Message("包含不允许的字符")
+MSG_NUMBER = Message("请输入数字")
+MSG_NUMBER_RANGE = Message("数值超出范围")
+MSG_NUMBER_PLACES = Message("小数位数不能超过 %(n)s 位", n=MAX_NUMBER_PLACES)
+MSG_BOOL = Message("请选择是或否")
+MSG_CHECKED = Message("请勾选此项")
+MSG_DATE = Message("请输入日期（YYYY-MM-DD）")
+MSG_LIST = Message("请提供选项列表")
+MSG_EMAIL = Message("请输入有效的电子邮箱地址")
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class _Text(_SpecField):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         if len(value) > spec.max_length:
-            raise marshmallow.ValidationError(f"不能超过 {spec.max_length} 个字符")
+            raise marshmallow.ValidationError(Message("不能超过 %(n)s 个字符", n=spec.max_length))
         if "\x00" in value:
             raise marshmallow.ValidationError(MSG_TEXT_CHARS)
         stripped = value.strip()
@@ -129,11 +129,11 @@ class _Text(_SpecField):
             return value
         # Like form-js: lengths are of the trimmed text, the pattern is searched, not anchored.
         if spec.min_length is not None and len(stripped) < spec.min_length:
-            raise marshmallow.ValidationError(f"至少 {spec.min_length} 个字符")
+            raise marshmallow.ValidationError(Message("至少 %(n)s 个字符", n=spec.min_length))
         if len(stripped) > spec.max_length:
-            raise marshmallow.ValidationError(f"不能超过 {spec.max_length} 个字符")
+            raise marshmallow.ValidationError(Message("不能超过 %(n)s 个字符", n=spec.max_length))
         if self.regex is not None and not self.regex.search(value):
-            raise marshmallow.ValidationError("格式不正确")
+            raise marshmallow.ValidationError(Message("格式不正确"))
         if spec.email and not EMAIL_RE.fullmatch(stripped):
             raise marshmallow.ValidationError(MSG_EMAIL)
         return value
@@ -154,12 +154,12 @@ class _Number(_SpecField):
         spec = self.spec
         if spec.decimal_digits is not None and num != num.quantize(Decimal(1).scaleb(-spec.decimal_digits)):
             raise marshmallow.ValidationError(
-                "只能是整数" if spec.decimal_digits == 0 else f"最多 {spec.decimal_digits} 位小数"
+                Message("只能是整数") if spec.decimal_digits == 0 else Message("最多 %(n)s 位小数", n=spec.decimal_digits)
             )
         if spec.minimum is not None and num < spec.minimum:
-            raise marshmallow.ValidationError(f"不能小于 {spec.minimum}")
+            raise marshmallow.ValidationError(Message("不能小于 %(n)s", n=spec.minimum))
         if spec.maximum is not None and num > spec.maximum:
-            raise marshmallow.ValidationError(f"不能大于 {spec.maximum}")
+            raise marshmallow.ValidationError(Message("不能大于 %(n)s", n=spec.maximum))
         return num
 
 
@@ -229,7 +229,7 @@ class _Choice(fields.Field):
         self.by_int = {v: v for v in spec.options if isinstance(v, int)}
         shown = [str(v) for v in spec.options[:20]]
         more = "…" if len(spec.options) > 20 else ""
-        self.message = "不在可选范围内：" + "、".join(shown) + more
+        self.message = Message("不在可选范围内：%(options)s", options="、".join(shown) + more)
 
     def pick(self, value):
         if isinstance(value, str) and value in self.by_text:
@@ -249,7 +249,7 @@ class _Choice(fields.Field):
             raise marshmallow.ValidationError(self.message)
         picked = [self.pick(v) for v in value]
         if len({str(v) for v in picked}) != len(picked):
-            raise marshmallow.ValidationError("选项重复")
+            raise marshmallow.ValidationError(Message("选项重复"))
         if not picked and self.spec.required and not self.spec.conditional:
             raise marshmallow.ValidationError(MSG_REQUIRED)
         return picked
@@ -338,14 +338,19 @@ class Form:
 
 def _flatten(messages) -> dict[str, list[str]]:
     if not isinstance(messages, Mapping):
-        return {"_schema": [str(m) for m in _as_list(messages)]}
+        return {"_schema": [_text(m) for m in _as_list(messages)]}
     out: dict[str, list[str]] = {}
     for key, value in messages.items():
         if isinstance(value, Mapping):  # per-item messages of a list
-            out[str(key)] = [str(m) for v in value.values() for m in _as_list(v)]
+            out[str(key)] = [_text(m) for v in value.values() for m in _as_list(v)]
         else:
-            out[str(key)] = [str(m) for m in _as_list(value)]
+            out[str(key)] = [_text(m) for m in _as_list(value)]
     return out
+
+
+def _text(message) -> str:
+    """A message as text, an engine Message kept as it is (the application may translate it)."""
+    return message if isinstance(message, str) else str(message)
 
 
 def _as_list(value) -> list:

@@ -135,9 +135,10 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_filters(app: Flask) -> None:
     from markupsafe import Markup, escape
 
-    from .cases.formview import display_value, option_label
+    from .cases.formview import display_value, option_label, say
 
     app.add_template_filter(display_value, "display_value")
+    app.add_template_filter(say, "say")
     app.add_template_global(option_label, "option_label")
 
     @app.template_filter("markdown_lite")

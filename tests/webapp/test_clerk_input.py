@@ -194,3 +194,23 @@ def test_the_refusal_of_a_missing_token_is_a_chinese_page(clerk_app_csrf):
     assert response.status_code == 400
     assert "请求有误" in visible_text(response)
     assert page(response).xpath("//html")
+
+
+def test_the_engine_s_field_messages_follow_the_page_s_language(clerk_app):
+    """The form messages come from the engine in Chinese; an English page shows them in English,
+    with their values filled in (a text over its length, a number with too many decimals)."""
+    registrar = login(clerk_app, "cq-yuzhong-registrar")
+    registrar.get("/?lang=en")
+    response = registrar.submit_registration({**REGISTRATION, "received_on": "2026/03/02", "recorder": ""})
+    assert response.status_code == 200
+    errors = field_errors(response)
+    assert errors.get("received_on") == ["Enter a date (YYYY-MM-DD)"], errors
+    assert errors.get("recorder") == ["This field is required"], errors
+    assert MSG_DATE not in visible_text(response)
+    response = registrar.submit_registration({**REGISTRATION, "content": "串" * 10_001})
+    assert field_errors(response).get("content") == ["At most 10000 characters"], \
+        field_errors(response)
+    registrar.get("/?lang=zh")
+    response = registrar.submit_registration({**REGISTRATION, "received_on": "2026/03/02"})
+    assert field_errors(response).get("received_on") == [MSG_DATE]
+    assert count(clerk_app, Case) == 0

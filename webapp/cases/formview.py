@@ -11,7 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
+
+from engine.errors import Message
 
 CONTROL_KEYS = ("csrf_token", "lock_version")
 INPUT_TYPES = ("textfield", "textarea", "number", "checkbox", "select", "radio", "checklist", "taglist",
@@ -62,3 +65,12 @@ def option_label(component: Mapping[str, Any], value: Any) -> str:
         if str(option.get("value")) == str(value):
             return option.get("label", str(value))
     return display_value(value)
+
+
+def say(message: Any) -> str:
+    """A message next to a field in the page's language. The engine's (engine.errors.Message) are
+    translated by their template, then filled; others by their text when the catalogue has it (a
+    message marshmallow copied keeps only its text); anything else is shown as it is."""
+    if isinstance(message, Message):
+        return gettext(message.template, **message.values)
+    return gettext(message) if isinstance(message, str) and message else str(message)
