@@ -164,6 +164,15 @@ def _take(change_id: int, pending_only: bool) -> None:
         raise RecountBusy(until)
 
 
+def recount_elsewhere() -> bool:
+    """Whether a calendar change is being counted again by another worker or a request right now
+    (its lease runs): until it is done, some due dates may still be the old ones."""
+    held = select(CalendarChange.id).where(CalendarChange.recomputed_at.is_(None), ~_free(clock()()))
+    found = db.session.execute(held.limit(1)).first() is not None
+    db.session.rollback()
+    return found
+
+
 def _free(now):
     """The changes nobody is counting: no lease, or one that has run out."""
     return or_(CalendarChange.recount_until.is_(None), CalendarChange.recount_until < now)

@@ -1,6 +1,7 @@
 """The timer worker (`clueflow worker`): each tick recounts the deadlines of calendar changes left to
 it, fires the due timers of every case, sends the reminders before deadlines and opens the district
-reports of a new period, by the app's clock.
+reports of a new period, by the app's clock. While another worker is still counting a calendar
+change's deadlines again, a tick fires no timer: some due dates may still be the old ones.
 
 Claiming a case: on PostgreSQL a batch of due cases is locked with `SELECT … FOR UPDATE SKIP
 LOCKED`, so several workers share the work without waiting on each other; on SQLite the batch is
@@ -59,15 +60,18 @@ class TickResult:
     reports: int = 0  # district reports opened
     recounts: int = 0  # calendar changes whose deadlines were counted again
     swept: int = 0  # evidence files deleted that no case took up
+    waited: bool = False  # no timer fired: another worker was counting a calendar change's deadlines again
     seconds: float = 0.0
 
     def __bool__(self) -> bool:
-        return bool(self.cases or self.failed or self.reminders or self.reports or self.recounts or self.swept)
+        return bool(self.cases or self.failed or self.reminders or self.reports or self.recounts or self.swept
+                    or self.waited)
 
     def summary(self) -> str:
         recounts = f", {self.recounts} calendar recount(s)" if self.recounts else ""
         swept = f", {self.swept} abandoned evidence file(s) deleted" if self.swept else ""
-        return (f"fired {self.timers} timer(s) on {self.cases} case(s), {self.failed} failed, "
+        waited = " (timers waited for another worker's calendar recount)" if self.waited else ""
+        return (f"fired {self.timers} timer(s) on {self.cases} case(s){waited}, {self.failed} failed, "
                 f"{self.escalations} escalation(s), {self.reminders} reminder(s), {self.reports} report(s)"
                 f"{recounts}{swept} in {self.seconds:.3f} s")
 
@@ -87,7 +91,10 @@ def tick(batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = 
     now_fn = clock()
     result = TickResult()
     result.recounts = _recount_calendar_changes()  # first: timers then fire on the corrected deadlines
-    fire_due(now_fn, batch, result, processes)
+    if _recount_elsewhere():  # another worker is still correcting them: the timers wait for it
+        result.waited = True
+    else:
+        fire_due(now_fn, batch, result, processes)
     if reminders:
         result.reminders = notifications.send_reminders(now_fn())
     if reports:
@@ -114,6 +121,15 @@ def _sweep_evidence() -> int:
         log.exception("sweeping abandoned evidence files failed (tried again in an hour)")
         db.session.rollback()
         return 0
+
+
+def _recount_elsewhere() -> bool:
+    from . import deadline_index
+
+    if deadline_index.recount_elsewhere():
+        log.info("timers wait: a calendar change is being counted again by another worker")
+        return True
+    return False
 
 
 def _recount_calendar_changes() -> int:

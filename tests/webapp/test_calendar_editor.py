@@ -295,8 +295,9 @@ def test_a_change_affecting_many_cases_is_recounted_by_the_timer_worker(clerk_ap
 
 def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(clerk_app, clerk_clock):
     """Two workers do not count the same change: while one holds it (its lease) the other's tick and
-    the recount button leave it alone; a worker killed in the middle leaves a lease that runs out,
-    and the next tick takes the change over."""
+    the recount button leave it alone — and that tick fires no timer, which might still be due by
+    the old calendar. A worker killed in the middle leaves a lease that runs out; the next tick takes
+    the change over, and the timers fire on the corrected deadlines."""
     from datetime import timedelta
 
     from webapp import deadline_index, worker
@@ -306,12 +307,14 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
     _case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
     assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
     change_page = edit(editor, "CN-XJ", 2026, "confirm").headers["Location"]
+    clerk_clock.set("2026-04-24")  # past the acceptance deadline as first counted (04-23), not as corrected
     with clerk_app.app_context():
         change = db.session.execute(select(CalendarChange).filter_by(region="CN-XJ", action="confirm")).scalar_one()
         change_id = change.id
         change.recount_until = clerk_clock.now + deadline_index.RECOUNT_LEASE  # as a worker that began it
         db.session.commit()
-        assert worker.tick().recounts == 0
+        result = worker.tick()
+        assert (result.recounts, result.waited, result.cases) == (0, True, 0)
         db.session.remove()
     response = editor.post(f"/calendars/changes/{change_id}/recount")
     assert "后台正在重新计算" in " ".join(flashes(editor.get(response.headers["Location"])))
@@ -320,13 +323,18 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
 
     clerk_clock.set(clerk_clock.now + deadline_index.RECOUNT_LEASE + timedelta(minutes=1))  # that worker died
     with clerk_app.app_context():
-        assert worker.tick().recounts == 1
+        result = worker.tick()
+        assert (result.recounts, result.waited, result.cases) == (1, False, 0)  # due 04-24: not overdue yet
         change = db.session.get(CalendarChange, change_id)
         assert change.recomputed_at is not None and change.recount_until is None
         db.session.remove()
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-04-24"
     assert "定时任务会在后台完成" not in visible_text(editor.get(change_page))
+    clerk_clock.set("2026-04-25")
+    with clerk_app.app_context():
+        assert worker.tick().cases == 1  # now it is overdue
+        db.session.remove()
 
 
 def test_a_recount_that_fails_gives_its_change_up_at_once(clerk_app, clerk_clock, monkeypatch):
