@@ -120,6 +120,27 @@ def test_a_user_tasks_form_and_roles_are_set_in_the_properties_panel(page, edito
     assert page.problems == []
 
 
+def test_an_english_page_gets_the_editor_in_english(page, editor_server, recorder):
+    """With ?lang=en the process editor speaks English: the library's own words (the palette), the
+    Clueflow properties and the save status; the Chinese page keeps the Chinese words."""
+    page.goto(f"{editor_server.url}/_test/edit/national/bpmn/report_handling?lang=en")
+    page.wait_for_selector("[data-editor][data-state='ready']")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.get_attribute(".djs-palette [data-action='create.task']", "aria-label") == "Create task"
+    expect(page.locator("[data-role=save-status]")).to_have_text("No unsaved changes")
+    select_shape(page, "Task_Register")
+    expect(page.locator(".bio-properties-panel-group-header-title", has_text="Handling rules (read by the engine)")
+           ).to_have_count(1)
+    page.locator("[data-entry-id='clueflow-form'] select").select_option("withdrawal")
+    assert save(page).startswith("Saved")
+    assert "已保存" not in page.text_content("[data-role=save-status]")
+
+    page.goto(f"{editor_server.url}/_test/edit/national/bpmn/report_handling?lang=zh")
+    page.wait_for_selector("[data-editor][data-state='ready']")
+    assert page.get_attribute(".djs-palette [data-action='create.task']", "aria-label") == "任务"
+    expect(page.locator("[data-role=save-status]")).to_have_text("没有未保存的修改")
+
+
 def test_a_timers_deadline_rule_and_trigger_are_chosen_from_the_pack(page, editor_server, recorder):
     open_editor(page, editor_server, "national", "bpmn", "report_handling")
     select_shape(page, "Event_TransferDue")

@@ -10,22 +10,27 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
 import translateModule from './editor-translate.js';
 import { provide } from './editor-problems.js';
+import { t } from './lang.js';
 import './bpmn-diff.css';
 
 const KINDS = [
-  { key: 'added', label: '新增', hint: '新版本中新增的元素' },
-  { key: 'changed', label: '修改', hint: '属性有变化的元素（表单、角色、决策、期限、条件、名称等）' },
-  { key: 'removed', label: '删除', hint: '新版本中已删除的元素（不在图中，列于下方）' },
-  { key: 'layout', label: '仅位置变化', hint: '只移动了位置，规则未变' }
+  { key: 'added', label: t('新增', 'Added'), hint: t('新版本中新增的元素', 'Elements the new version adds') },
+  { key: 'changed', label: t('修改', 'Changed'),
+    hint: t('属性有变化的元素（表单、角色、决策、期限、条件、名称等）',
+      'Elements whose properties changed (form, roles, decision, deadline, condition, name…)') },
+  { key: 'removed', label: t('删除', 'Removed'),
+    hint: t('新版本中已删除的元素（不在图中，列于下方）', 'Elements the new version removes (not in the diagram; listed below)') },
+  { key: 'layout', label: t('仅位置变化', 'Moved only'), hint: t('只移动了位置，规则未变', 'Only moved: the rules are the same') }
 ];
 
 const FLOW_TYPES = /^bpmn:(.*Task|.*Event|.*Gateway|SequenceFlow|SubProcess|CallActivity)$/;
 
 const TYPE_NAMES = {
-  SequenceFlow: '连线', UserTask: '人工环节', BusinessRuleTask: '决策环节', Task: '任务',
-  ExclusiveGateway: '排他网关', ParallelGateway: '并行网关', InclusiveGateway: '包容网关',
-  StartEvent: '开始事件', EndEvent: '结束事件', BoundaryEvent: '边界事件',
-  IntermediateCatchEvent: '中间事件', SubProcess: '子流程'
+  SequenceFlow: t('连线', 'flow'), UserTask: t('人工环节', 'user task'), BusinessRuleTask: t('决策环节', 'decision task'),
+  Task: t('任务', 'task'), ExclusiveGateway: t('排他网关', 'exclusive gateway'),
+  ParallelGateway: t('并行网关', 'parallel gateway'), InclusiveGateway: t('包容网关', 'inclusive gateway'),
+  StartEvent: t('开始事件', 'start event'), EndEvent: t('结束事件', 'end event'), BoundaryEvent: t('边界事件', 'boundary event'),
+  IntermediateCatchEvent: t('中间事件', 'intermediate event'), SubProcess: t('子流程', 'subprocess')
 };
 
 function describe(model) {
@@ -34,7 +39,7 @@ function describe(model) {
   }
   const raw = (model.$type || '').replace(/^bpmn:/, '');
   const type = TYPE_NAMES[raw] || raw;
-  return model.name ? `${model.name}（${model.id}）` : `${model.id}${type ? ` · ${type}` : ''}`;
+  return model.name ? t(`${model.name}（${model.id}）`, `${model.name} (${model.id})`) : `${model.id}${type ? ` · ${type}` : ''}`;
 }
 
 /** The id of the diagram element that owns a model element (a timer definition → its event). */
@@ -51,7 +56,7 @@ function ownerId(model, known) {
 
 function text(value) {
   if (value === undefined || value === null || value === '') {
-    return '（空）';
+    return t('（空）', '(empty)');
   }
   if (typeof value === 'object') {
     return value.body || value.id || JSON.stringify(value);
@@ -63,20 +68,20 @@ function text(value) {
 function engineView(model) {
   const body = (x) => (x && x.body) || '';
   const view = {
-    类型: (model.$type || '').replace(/^bpmn:/, ''),
-    名称: model.name || '',
+    [t('类型', 'type')]: (model.$type || '').replace(/^bpmn:/, ''),
+    [t('名称', 'name')]: model.name || '',
     formKey: model.get ? model.get('camunda:formKey') || '' : '',
     candidateGroups: model.get ? model.get('camunda:candidateGroups') || '' : '',
     decisionRef: model.get ? model.get('camunda:decisionRef') || '' : '',
-    条件: body(model.conditionExpression),
-    来源: (model.sourceRef && model.sourceRef.id) || '',
-    去向: (model.targetRef && model.targetRef.id) || ''
+    [t('条件', 'condition')]: body(model.conditionExpression),
+    [t('来源', 'from')]: (model.sourceRef && model.sourceRef.id) || '',
+    [t('去向', 'to')]: (model.targetRef && model.targetRef.id) || ''
   };
   (model.eventDefinitions || []).forEach((definition) => {
     if (definition.$type === 'bpmn:TimerEventDefinition') {
-      view.计时 = body(definition.timeDate) || body(definition.timeDuration) || body(definition.timeCycle);
+      view[t('计时', 'timer')] = body(definition.timeDate) || body(definition.timeDuration) || body(definition.timeCycle);
     } else if (definition.messageRef) {
-      view.消息 = definition.messageRef.name || definition.messageRef.id || '';
+      view[t('消息', 'message')] = definition.messageRef.name || definition.messageRef.id || '';
     }
   });
   return view;
@@ -207,7 +212,7 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
       if (kind !== 'layout' && registry.get(id).waypoints === undefined) {
         const tag = document.createElement('span');
         tag.className = `cf-diff-tag cf-diff-tag-${kind}`;
-        tag.textContent = kind === 'added' ? '新增' : '修改';
+        tag.textContent = kind === 'added' ? t('新增', 'added') : t('修改', 'changed');
         overlays.add(id, 'cf-diff', { position: { top: -10, left: -6 }, html: tag, scale: { min: 1 } });
       }
     });
@@ -231,14 +236,14 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
     li.dataset.element = id;
     if (registry.get(id)) {
       li.tabIndex = 0;
-      li.title = '在图中显示';
+      li.title = t('在图中显示', 'Show in the diagram');
       li.addEventListener('click', () => {
         canvas.zoom(1);
         canvas.scrollToElement(registry.get(id));
       });
     }
     const strong = document.createElement('strong');
-    strong.textContent = `${label}：`;
+    strong.textContent = t(`${label}：`, `${label}: `);
     li.append(strong, describe(entry.model) || id);
     if (extra) {
       const small = document.createElement('span');
@@ -248,25 +253,26 @@ async function bpmnDiff(container, { oldXml, newXml, changes = {} } = {}) {
     }
     lines.push(li);
   };
-  found.added.forEach((e, id) => line('added', '新增', e, id));
+  found.added.forEach((e, id) => line('added', t('新增', 'Added'), e, id));
   // Links are named once, by engineView (来源/去向), not again as the differ's references.
   const shown = ([ name, v ]) => !/^(sourceRef|targetRef|incoming|outgoing|di)/.test(name)
     && !String(v.oldValue ?? '').startsWith('#ref:') && !String(v.newValue ?? '').startsWith('#ref:');
-  found.changed.forEach((e, id) => line('changed', '修改', e, id, Object.entries(e.attrs || {}).filter(shown)
-    .map(([name, v]) => `${name.replace(/^(camunda|bpmn):/, '')}：${text(v.oldValue)} → ${text(v.newValue)}`).join('；')));
-  found.removed.forEach((e, id) => line('removed', '删除', e, id));
+  found.changed.forEach((e, id) => line('changed', t('修改', 'Changed'), e, id, Object.entries(e.attrs || {}).filter(shown)
+    .map(([name, v]) => `${name.replace(/^(camunda|bpmn):/, '')}${t('：', ': ')}${text(v.oldValue)} → ${text(v.newValue)}`)
+    .join(t('；', '; '))));
+  found.removed.forEach((e, id) => line('removed', t('删除', 'Removed'), e, id));
   if (lines.length) {
     const ul = document.createElement('ul');
     ul.append(...lines);
     details.replaceChildren(ul);
   } else {
-    details.textContent = '两个版本的流程没有差别。';
+    details.textContent = t('两个版本的流程没有差别。', 'The two versions of the process are the same.');
   }
   const tools = document.createElement('div');
   tools.className = 'cf-canvas-tools';
-  [ [ '全图', '缩放到整个流程', () => canvas.zoom('fit-viewport', 'auto') ],
-    [ '＋', '放大', () => canvas.zoom(canvas.zoom() * 1.2) ],
-    [ '－', '缩小', () => canvas.zoom(canvas.zoom() / 1.2) ] ].forEach(([ label, title, action ]) => {
+  [ [ t('全图', 'Fit'), t('缩放到整个流程', 'Show the whole process'), () => canvas.zoom('fit-viewport', 'auto') ],
+    [ '＋', t('放大', 'Zoom in'), () => canvas.zoom(canvas.zoom() * 1.2) ],
+    [ '－', t('缩小', 'Zoom out'), () => canvas.zoom(canvas.zoom() / 1.2) ] ].forEach(([ label, title, action ]) => {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'cf-tool';
@@ -295,7 +301,7 @@ function mountAll() {
     box.replaceChildren();
     bpmnDiff(box, data).catch((error) => {
       box.dataset.state = 'error';
-      box.textContent = `无法显示流程图差异：${(error && error.message) || error}`;
+      box.textContent = t('无法显示流程图差异：', 'The differences cannot be shown: ') + ((error && error.message) || error);
     });
   });
 }

@@ -11,6 +11,7 @@ import ClueflowPropertiesProvider from './editor-properties.js';
 import translateModule from './editor-translate.js';
 import { keepSimulationChinese } from './simulation-words.js';
 import { placeOf, problemsBox, provide, renderProblems, severityOf } from './editor-problems.js';
+import { ENGLISH, t } from './lang.js';
 import './bpmn-editor.css';
 
 const clueflowPropertiesModule = {
@@ -31,9 +32,10 @@ function simulationButton(modeler, container) {
   button.className = 'cf-tool cf-simulate';
   button.dataset.role = 'simulate';
   const label = (on) => {
-    button.textContent = on ? '结束模拟，返回编辑' : '模拟运行（令牌）';
+    button.textContent = on ? t('结束模拟，返回编辑', 'End the simulation') : t('模拟运行（令牌）', 'Simulate (tokens)');
     button.setAttribute('aria-pressed', on ? 'true' : 'false');
-    button.title = on ? '退出模拟，继续编辑流程' : '在发布前逐步模拟流程的走向（不影响文件）';
+    button.title = on ? t('退出模拟，继续编辑流程', 'Leave the simulation and go on editing')
+      : t('在发布前逐步模拟流程的走向（不影响文件）', 'Step through the process before publishing it (the file is not changed)');
   };
   label(false);
   button.addEventListener('click', () => toggle.toggleMode());
@@ -95,12 +97,14 @@ async function bpmn(container, { xml, propertiesContainer, packInfo = {} } = {})
   };
   tools.append(
     simulationButton(modeler, container),
-    zoomButton('全图', '缩放到整个流程', () => canvas.zoom('fit-viewport', 'auto')),
-    zoomButton('＋', '放大', () => canvas.zoom(canvas.zoom() * 1.2)),
-    zoomButton('－', '缩小', () => canvas.zoom(canvas.zoom() / 1.2))
+    zoomButton(t('全图', 'Fit'), t('缩放到整个流程', 'Show the whole process'), () => canvas.zoom('fit-viewport', 'auto')),
+    zoomButton('＋', t('放大', 'Zoom in'), () => canvas.zoom(canvas.zoom() * 1.2)),
+    zoomButton('－', t('缩小', 'Zoom out'), () => canvas.zoom(canvas.zoom() / 1.2))
   );
   container.append(tools);
-  keepSimulationChinese(container);
+  if (!ENGLISH) {  // the library's own words are English
+    keepSimulationChinese(container);
+  }
 
   const listeners = [];
   modeler.on('commandStack.changed', () => listeners.forEach((fn) => fn()));
@@ -149,8 +153,8 @@ async function bpmn(container, { xml, propertiesContainer, packInfo = {} } = {})
     renderProblems(problemsBox(container), problems, {
       onPick: pick,
       placed: (p) => byElement.has(p.element),
-      label: (p) => (p.element && registry.get(p.element) ? placeOf({ ...p, element: elementName(registry, p.element) }, '元素')
-        : placeOf(p, '元素'))
+      label: (p) => (p.element && registry.get(p.element) ? placeOf({ ...p, element: elementName(registry, p.element) }, t('元素', 'element'))
+        : placeOf(p, t('元素', 'element')))
     });
   }
 

@@ -6,13 +6,14 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 
 import translateModule from './editor-translate.js';
 import { placeOf, problemsBox, provide, renderProblems, severityOf } from './editor-problems.js';
+import { t } from './lang.js';
 import './dmn-editor.css';
 
 const VIEW_LABELS = {
-  drd: '决策关系图（DRD）',
-  decisionTable: '决策表',
-  literalExpression: '字面表达式',
-  boxedExpression: '表达式'
+  drd: t('决策关系图（DRD）', 'Decision requirements (DRD)'),
+  decisionTable: t('决策表', 'Decision table'),
+  literalExpression: t('字面表达式', 'Literal expression'),
+  boxedExpression: t('表达式', 'Expression')
 };
 
 let counter = 0;
@@ -119,7 +120,7 @@ async function dmn(container, { xml } = {}) {
         const dot = document.createElement('span');
         dot.className = 'cf-tab-problems';
         dot.textContent = String(count);
-        dot.title = `此决策有 ${count} 个问题`;
+        dot.title = t(`此决策有 ${count} 个问题`, `${count} problem(s) in this decision`);
         tab.append(dot);
       }
       tab.addEventListener('click', () => modeler.open(view).then(markActive));
@@ -183,7 +184,7 @@ async function dmn(container, { xml } = {}) {
     renderTabs();
     renderProblems(problemsBox(container), problems, {
       placed: (p) => placed.has(problems.indexOf(p)),
-      label: (p) => placeOf(p, '决策'),
+      label: (p) => placeOf(p, t('决策', 'decision')),
       onPick: (p) => openDecision((p._placed && p._placed.decision) || p.element).then(() => {
         const cell = p._placed && container.querySelector(
           `td${p._placed.row ? `[data-row-id="${CSS.escape(p._placed.row)}"]` : ''}${p._placed.col ? `[data-col-id="${CSS.escape(p._placed.col)}"]` : ''}`);

@@ -3,6 +3,8 @@
 // problems at their elements and in the list, the decision examples green or red. Unsaved changes
 // are not lost silently: leaving the page asks first.
 
+import { t } from './lang.js';
+
 function readJson(id) {
   const node = document.getElementById(id);
   return node ? JSON.parse(node.textContent) : null;
@@ -15,7 +17,7 @@ function setStatus(node, text, state) {
 }
 
 function shown(value) {
-  return value === undefined ? '（无）' : JSON.stringify(value);
+  return value === undefined ? t('（无）', '(none)') : JSON.stringify(value);
 }
 
 // What a red example got wrong, output by output: "amount 期望 500，实际 600".
@@ -23,11 +25,12 @@ function differences(result) {
   const expected = result.expected || {};
   const actual = result.actual || {};
   const wrong = Object.keys(expected).filter((k) => shown(expected[k]) !== shown(actual[k]));
-  const said = wrong.map((k) => `${k} 期望 ${shown(expected[k])}，实际 ${shown(actual[k])}`);
+  const said = wrong.map((k) => t(`${k} 期望 ${shown(expected[k])}，实际 ${shown(actual[k])}`,
+    `${k} expected ${shown(expected[k])}, got ${shown(actual[k])}`));
   if (result.error) {
     said.push(result.error);
   }
-  return said.join('；') || `期望 ${shown(expected)}，实际 ${shown(actual)}`;
+  return said.join(t('；', '; ')) || t(`期望 ${shown(expected)}，实际 ${shown(actual)}`, `expected ${shown(expected)}, got ${shown(actual)}`);
 }
 
 function showExamples(box, examples) {
@@ -46,8 +49,8 @@ function showExamples(box, examples) {
   const head = document.createElement('p');
   head.className = 'cf-examples-head';
   head.textContent = failed
-    ? `示例测试：${failed} 个未通过，${passed} 个通过`
-    : `示例测试：全部 ${passed} 个通过`;
+    ? t(`示例测试：${failed} 个未通过，${passed} 个通过`, `Examples: ${failed} failed, ${passed} passed`)
+    : t(`示例测试：全部 ${passed} 个通过`, `Examples: all ${passed} passed`);
   const list = document.createElement('ul');
   list.className = 'cf-example-list';
   const tables = new Set();
@@ -55,7 +58,7 @@ function showExamples(box, examples) {
     const li = document.createElement('li');
     li.className = 'cf-example-failed';
     const what = document.createElement('strong');
-    what.textContent = `${r.decision || ''} 示例 ${r.case ?? ''}`;
+    what.textContent = t(`${r.decision || ''} 示例 ${r.case ?? ''}`, `${r.decision || ''} example ${r.case ?? ''}`);
     const wrong = document.createElement('span');
     wrong.textContent = `：${differences(r)}`;
     li.append(what, wrong);
@@ -79,7 +82,7 @@ function showExamples(box, examples) {
     [...tables].forEach((decision) => {
       const a = document.createElement('a');
       a.href = template.replace('__decision__', encodeURIComponent(decision));
-      a.textContent = `修改 ${decision} 的示例表`;
+      a.textContent = t(`修改 ${decision} 的示例表`, `Edit the examples of ${decision}`);
       p.append(a, ' ');
     });
     links.push(p);
@@ -97,7 +100,8 @@ async function mount(page) {
   const packInfo = readJson('cf-pack-info') || {};
   const editors = window.ClueflowEditors || {};
   if (!editors[kind]) {
-    setStatus(status, '编辑器的前端资源尚未构建，请运行 make install 后刷新本页。', 'error');
+    setStatus(status, t('编辑器的前端资源尚未构建，请运行 make install 后刷新本页。',
+      'The editor is not built yet: run make install, then reload this page.'), 'error');
     return;
   }
 
@@ -112,7 +116,7 @@ async function mount(page) {
       editor = await editors.form(container, { schema: JSON.parse(text) });
     }
   } catch (error) {
-    setStatus(status, `无法打开文件：${(error && error.message) || error}`, 'error');
+    setStatus(status, t('无法打开文件：', 'The file cannot be opened: ') + ((error && error.message) || error), 'error');
     page.dataset.state = 'error';
     return;
   }
@@ -121,7 +125,7 @@ async function mount(page) {
   let saving = false;
   const markDirty = () => {
     dirty = true;
-    setStatus(status, '有未保存的修改', 'dirty');
+    setStatus(status, t('有未保存的修改', 'Unsaved changes'), 'dirty');
   };
   if (editor.onChange) {
     editor.onChange(markDirty);
@@ -139,7 +143,7 @@ async function mount(page) {
     }
     saving = true;
     saveButton.disabled = true;
-    setStatus(status, '正在保存并检查…', 'saving');
+    setStatus(status, t('正在保存并检查…', 'Saving and checking…'), 'saving');
     try {
       const body = JSON.stringify({ text: await editor.getText() });
       const response = await fetch(page.dataset.saveUrl, {
@@ -163,16 +167,25 @@ async function mount(page) {
         dirty = false;
         const errors = (answer.problems || []).filter((p) => p.severity !== 'warning').length;
         const red = (answer.examples && answer.examples.failed) || 0;
-        setStatus(status, `已保存${answer.version ? `（草稿版本 ${String(answer.version).slice(0, 12)}）` : ''}`
+        const version = answer.version ? String(answer.version).slice(0, 12) : '';
+        setStatus(status, t(`已保存${version ? `（草稿版本 ${version}）` : ''}`
           + (errors ? `，但有 ${errors} 个错误需要修正后才能发布` : '')
-          + (red ? `；${red} 个示例未通过，改正前不能提交审核` : ''), errors ? 'error' : 'saved');
+          + (red ? `；${red} 个示例未通过，改正前不能提交审核` : ''),
+        `Saved${version ? ` (draft version ${version})` : ''}`
+          + (errors ? `, but ${errors} error(s) must be corrected before it can be published` : '')
+          + (red ? `; ${red} example(s) fail, it cannot be submitted for approval until they pass` : '')),
+        errors ? 'error' : 'saved');
         status.classList.toggle('cf-save-warn', !errors && red > 0);
       } else {
-        const reason = answer.message || answer.error || (response.ok ? '服务器拒绝保存' : `HTTP ${response.status}`);
-        setStatus(status, `未保存：${reason}。修改仍在编辑器中，请修正后再保存。`, 'error');
+        const reason = answer.message || answer.error
+          || (response.ok ? t('服务器拒绝保存', 'the server refused to save it') : `HTTP ${response.status}`);
+        setStatus(status, t(`未保存：${reason}。修改仍在编辑器中，请修正后再保存。`,
+          `Not saved: ${reason}. The changes are still in the editor; correct them and save again.`), 'error');
       }
     } catch (error) {
-      setStatus(status, `未保存：${(error && error.message) || error}。修改仍在编辑器中。`, 'error');
+      const reason = (error && error.message) || error;
+      setStatus(status, t(`未保存：${reason}。修改仍在编辑器中。`, `Not saved: ${reason}. The changes are still in the editor.`),
+        'error');
     } finally {
       saving = false;
       saveButton.disabled = false;
@@ -200,7 +213,8 @@ async function mount(page) {
       const note = document.createElement('p');
       note.className = 'cf-problems-elsewhere';
       note.dataset.role = 'problems-elsewhere';
-      note.textContent = `草稿中其他文件还有 ${elsewhere} 个问题（其中 ${errors} 个错误），请回到草稿查看。`;
+      note.textContent = t(`草稿中其他文件还有 ${elsewhere} 个问题（其中 ${errors} 个错误），请回到草稿查看。`,
+        `Other files of the draft have ${elsewhere} more problem(s) (${errors} error(s)): see the draft.`);
       box.append(note);
     }
   }
@@ -210,7 +224,7 @@ async function mount(page) {
     showAll(initial);
   }
   saveButton.disabled = false;
-  setStatus(status, '没有未保存的修改', 'clean');
+  setStatus(status, t('没有未保存的修改', 'No unsaved changes'), 'clean');
   page.dataset.state = 'ready';
   window.clueflowEditor = editor; // for the browser tests and the console
 }

@@ -1,23 +1,25 @@
 // The list of problems the server found in a file, shown beside its editor. Each editor also marks
 // the problems at the element, rule or field they concern and says here which could not be placed.
 
-const SEVERITY = { error: '错误', warning: '警告' };
+import { t } from './lang.js';
+
+const SEVERITY = { error: t('错误', 'error'), warning: t('警告', 'warning') };
 
 export function severityOf(problem) {
   return problem.severity === 'warning' ? 'warning' : 'error';
 }
 
 /** Where a problem is, in words: element, rule and column as the server named them. */
-export function placeOf(problem, elementLabel = '位置') {
+export function placeOf(problem, elementLabel = t('位置', 'at')) {
   const parts = [];
   if (problem.element) {
     parts.push(`${elementLabel} ${problem.element}`);
   }
   if (problem.rule) {
-    parts.push(`规则 ${problem.rule}`);
+    parts.push(t(`规则 ${problem.rule}`, `rule ${problem.rule}`));
   }
   if (problem.column) {
-    parts.push(`列 ${problem.column}`);
+    parts.push(t(`列 ${problem.column}`, `column ${problem.column}`));
   }
   return parts.join(' · ');
 }
@@ -33,8 +35,8 @@ export function renderProblems(list, problems, { onPick, label = placeOf, placed
   const head = document.createElement('p');
   head.className = 'cf-problems-head';
   head.textContent = problems.length
-    ? `发现 ${errors} 个错误、${problems.length - errors} 个警告`
-    : '未发现问题';
+    ? t(`发现 ${errors} 个错误、${problems.length - errors} 个警告`, `${errors} error(s), ${problems.length - errors} warning(s)`)
+    : t('未发现问题', 'No problems found');
   head.dataset.state = errors ? 'error' : (problems.length ? 'warning' : 'ok');
   list.append(head);
   if (!problems.length) {
@@ -54,7 +56,7 @@ export function renderProblems(list, problems, { onPick, label = placeOf, placed
     badge.textContent = SEVERITY[severity];
     const where = document.createElement('span');
     where.className = 'cf-problem-where';
-    where.textContent = label(problem) || '整个文件';
+    where.textContent = label(problem) || t('整个文件', 'the whole file');
     const message = document.createElement('span');
     message.className = 'cf-problem-message';
     message.textContent = problem.message || '';
@@ -62,7 +64,7 @@ export function renderProblems(list, problems, { onPick, label = placeOf, placed
     if (!placed(problem) && (problem.element || problem.rule || problem.column)) {
       const note = document.createElement('span');
       note.className = 'cf-problem-note';
-      note.textContent = '（未能在编辑器中定位）';
+      note.textContent = t('（未能在编辑器中定位）', '(not found in the editor)');
       li.append(note);
     }
     if (onPick) {

@@ -12,16 +12,19 @@ import { CheckboxEntry, SelectEntry, TextFieldEntry, isSelectEntryEdited, isText
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 
+import { t } from './lang.js';
+
 export const ROLE_NAMES = {
-  registrar: '登记员',
-  case_officer: '承办人',
-  division_head: '科室负责人',
-  bureau_head: '局负责人',
-  policy_editor: '规则编辑',
-  auditor: '审计员',
-  administrator: '管理员'
+  registrar: t('登记员', 'Registrar'),
+  case_officer: t('承办人', 'Case officer'),
+  division_head: t('科室负责人', 'Division head'),
+  bureau_head: t('局负责人', 'Bureau head'),
+  policy_editor: t('规则编辑', 'Policy editor'),
+  auditor: t('审计员', 'Auditor'),
+  administrator: t('管理员', 'Administrator')
 };
 
+const NONE = t('（未选择）', '(none chosen)');
 const DEADLINE = /^\s*deadline\(\s*"([^"]*)"\s*,\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)\s*$/;
 const OTHER = '__other__';
 
@@ -42,7 +45,7 @@ function choices(list) {
 /** With the value kept as an option even when the pack lacks it, marked so. */
 function withCurrent(options, current) {
   if (current && !options.some((o) => o.value === current)) {
-    return [ ...options, { value: current, label: `${current}（本包没有）` } ];
+    return [ ...options, { value: current, label: t(`${current}（本包没有）`, `${current} (not in this pack)`) } ];
   }
   return options;
 }
@@ -57,7 +60,7 @@ function AttributeSelect({ element, id, label, attribute, list, description }) {
     element, id, label, description,
     getValue: () => attr(element, attribute),
     setValue: (value) => modeling.updateProperties(element, { [`camunda:${attribute}`]: value || undefined }),
-    getOptions: () => [ { value: '', label: '（未选择）' }, ...withCurrent(choices(list), attr(element, attribute)) ]
+    getOptions: () => [ { value: '', label: NONE }, ...withCurrent(choices(list), attr(element, attribute)) ]
   });
 }
 
@@ -82,7 +85,7 @@ function RoleCheckbox({ element, id, role }) {
 
 function roleChoices(list) {
   return choices(list).map((r) => (ROLE_NAMES[r.value] && r.label === r.value
-    ? { value: r.value, label: `${ROLE_NAMES[r.value]}（${r.value}）` } : r));
+    ? { value: r.value, label: t(`${ROLE_NAMES[r.value]}（${r.value}）`, `${ROLE_NAMES[r.value]} (${r.value})`) } : r));
 }
 
 // --- timers -----------------------------------------------------------------------------------------
@@ -122,8 +125,9 @@ function parsedDeadline(element) {
 function DeadlineRuleSelect({ element, id, packInfo }) {
   const setText = useSetTimerText(element);
   return h(SelectEntry, {
-    element, id, label: '期限规则',
-    description: '计时器到期日 = 按本包日历从起算日期计算的期限（deadline_rules 决策）',
+    element, id, label: t('期限规则', 'Deadline rule'),
+    description: t('计时器到期日 = 按本包日历从起算日期计算的期限（deadline_rules 决策）',
+      'The timer is due when the deadline counted on this pack\'s calendar from the trigger date falls (deadline_rules)'),
     getValue: () => {
       const parsed = parsedDeadline(element);
       return parsed ? parsed.rule : (timerText(element) ? OTHER : '');
@@ -139,9 +143,9 @@ function DeadlineRuleSelect({ element, id, packInfo }) {
     getOptions: () => {
       const parsed = parsedDeadline(element);
       return [
-        { value: '', label: '（未选择）', disabled: true },
+        { value: '', label: NONE, disabled: true },
         ...withCurrent(choices(packInfo.deadline_rules), parsed && parsed.rule),
-        { value: OTHER, label: '其他表达式（见下方文本）', disabled: true }
+        { value: OTHER, label: t('其他表达式（见下方文本）', 'Another expression (see the text below)'), disabled: true }
       ];
     }
   });
@@ -150,8 +154,8 @@ function DeadlineRuleSelect({ element, id, packInfo }) {
 function TriggerSelect({ element, id, packInfo }) {
   const setText = useSetTimerText(element);
   return h(SelectEntry, {
-    element, id, label: '起算日期（变量）',
-    description: '从哪个日期开始计算期限，例如收到举报之日 received_on',
+    element, id, label: t('起算日期（变量）', 'Trigger date (variable)'),
+    description: t('从哪个日期开始计算期限，例如收到举报之日 received_on', 'The date the deadline counts from, e.g. the day the report arrived: received_on'),
     disabled: !parsedDeadline(element),
     getValue: () => (parsedDeadline(element) || {}).trigger || '',
     setValue: (trigger) => {
@@ -162,7 +166,7 @@ function TriggerSelect({ element, id, packInfo }) {
     },
     getOptions: () => {
       const parsed = parsedDeadline(element);
-      return [ { value: '', label: '（未选择）', disabled: true },
+      return [ { value: '', label: NONE, disabled: true },
         ...withCurrent(choices(packInfo.variables), parsed && parsed.trigger) ];
     }
   });
@@ -172,8 +176,8 @@ function TimerText({ element, id }) {
   const setText = useSetTimerText(element);
   const debounce = useService('debounceInput');
   return h(TextFieldEntry, {
-    element, id, debounce, label: '计时表达式（FEEL，timeDate）',
-    description: '选择期限规则会自动写入；也可直接编辑表达式',
+    element, id, debounce, label: t('计时表达式（FEEL，timeDate）', 'Timer expression (FEEL, timeDate)'),
+    description: t('选择期限规则会自动写入；也可直接编辑表达式', 'Written when a deadline rule is chosen; it may also be edited directly'),
     getValue: () => timerText(element),
     setValue: (text) => setText((text || '').trim())
   });
@@ -186,8 +190,8 @@ function ConditionText({ element, id }) {
   const bpmnFactory = useService('bpmnFactory');
   const debounce = useService('debounceInput');
   return h(TextFieldEntry, {
-    element, id, debounce, label: '条件（FEEL）',
-    description: '例如 accepted = true；默认流程（无条件）留空',
+    element, id, debounce, label: t('条件（FEEL）', 'Condition (FEEL)'),
+    description: t('例如 accepted = true；默认流程（无条件）留空', 'e.g. accepted = true; empty for the default flow (no condition)'),
     getValue: () => {
       const condition = getBusinessObject(element).get('conditionExpression');
       return (condition && condition.get('body')) || '';
@@ -215,8 +219,9 @@ function isConditional(element) {
 function entries(element, packInfo) {
   if (is(element, 'bpmn:UserTask')) {
     return [
-      { id: 'clueflow-form', component: (p) => h(AttributeSelect, { ...p, label: '表单', attribute: 'formKey',
-        list: packInfo.forms, description: '办理本环节时填写的表单（camunda:formKey）' }), isEdited: isSelectEntryEdited },
+      { id: 'clueflow-form', component: (p) => h(AttributeSelect, { ...p, label: t('表单', 'Form'), attribute: 'formKey',
+        list: packInfo.forms, description: t('办理本环节时填写的表单（camunda:formKey）', 'The form filled in at this step (camunda:formKey)') }),
+      isEdited: isSelectEntryEdited },
       ...roleChoices(packInfo.roles).map((role) => ({
         id: `clueflow-role-${role.value}`,
         component: (p) => h(RoleCheckbox, { ...p, role }),
@@ -225,8 +230,9 @@ function entries(element, packInfo) {
     ];
   }
   if (is(element, 'bpmn:BusinessRuleTask')) {
-    return [ { id: 'clueflow-decision', component: (p) => h(AttributeSelect, { ...p, label: '决策',
-      attribute: 'decisionRef', list: packInfo.decisions, description: '本环节执行的决策（camunda:decisionRef）' }),
+    return [ { id: 'clueflow-decision', component: (p) => h(AttributeSelect, { ...p, label: t('决策', 'Decision'),
+      attribute: 'decisionRef', list: packInfo.decisions,
+      description: t('本环节执行的决策（camunda:decisionRef）', 'The decision this step evaluates (camunda:decisionRef)') }),
     isEdited: isSelectEntryEdited } ];
   }
   if (timerDefinition(element)) {
@@ -258,11 +264,12 @@ export default class ClueflowPropertiesProvider {
         // bpmn-js's own timer group would offer durations and cycles, which the engine refuses.
         groups = groups.filter((g) => g.id !== 'timer');
       }
-      const group = { id: 'clueflow', label: '办理规则（引擎读取）', entries: found, shouldOpen: true };
+      const group = { id: 'clueflow', label: t('办理规则（引擎读取）', 'Handling rules (read by the engine)'), entries: found,
+        shouldOpen: true };
       const roles = found.filter((e) => e.id.startsWith('clueflow-role-'));
       if (roles.length) {
         group.entries = found.filter((e) => !roles.includes(e));
-        const roleGroup = { id: 'clueflow-roles', label: '可办理角色', entries: roles, shouldOpen: true };
+        const roleGroup = { id: 'clueflow-roles', label: t('可办理角色', 'Roles that may do it'), entries: roles, shouldOpen: true };
         return [ groups[0], group, roleGroup, ...groups.slice(1) ].filter(Boolean);
       }
       return [ groups[0], group, ...groups.slice(1) ].filter(Boolean);

@@ -2,6 +2,7 @@
 // pad and the properties panel that a policy editor meets most. Anything not listed stays as it is.
 
 import { zh as viewerWords } from './translate.js';
+import { ENGLISH } from './lang.js';
 
 const zh = {
   ...viewerWords,
@@ -57,7 +58,7 @@ const zh = {
 };
 
 function translate(template, replacements = {}) {
-  const text = zh[template] || template;
+  const text = (ENGLISH ? null : zh[template]) || template;
   return text.replace(/{([^}]+)}/g, (match, key) => (key in replacements ? replacements[key] : match));
 }
 

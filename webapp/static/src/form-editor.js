@@ -6,6 +6,7 @@ import { FormEditor } from '@bpmn-io/form-js-editor';
 
 import { keepChinese } from './form-editor-words.js';
 import { placeOf, problemsBox, provide, renderProblems, severityOf } from './editor-problems.js';
+import { ENGLISH, t } from './lang.js';
 import './form-editor.css';
 
 let counter = 0;
@@ -37,7 +38,9 @@ async function form(container, { schema } = {}) {
   const editor = new FormEditor({ container });
   const parsed = typeof schema === 'string' ? JSON.parse(schema) : schema;
   await editor.importSchema(parsed);
-  keepChinese(container);
+  if (!ENGLISH) {  // the library's own words are English
+    keepChinese(container);
+  }
   const listeners = [];
   editor.on('changed', () => listeners.forEach((fn) => fn()));
 
@@ -59,7 +62,7 @@ async function form(container, { schema } = {}) {
     marks.textContent = rules.join('\n');
     renderProblems(problemsBox(container), problems, {
       placed: (p) => placed.has(p),
-      label: (p) => placeOf(p, '字段'),
+      label: (p) => placeOf(p, t('字段', 'field')),
       onPick: (p) => {
         const field = fields.get(p.element || p.column || '');
         const node = field && container.querySelector(`.fjs-element[data-id="${CSS.escape(field.id)}"]`);

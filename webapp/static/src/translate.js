@@ -1,5 +1,7 @@
 // Chinese labels for the few words the bpmn.io viewers show; anything not listed stays as it is.
 
+import { ENGLISH } from './lang.js';
+
 export const zh = {
   'Hit policy': '命中策略',
   'Hit policy:': '命中策略：',
@@ -30,7 +32,7 @@ export const zh = {
 };
 
 function translate(template, replacements = {}) {
-  const text = zh[template] || template;
+  const text = (ENGLISH ? null : zh[template]) || template;
   return text.replace(/{([^}]+)}/g, (match, key) => (key in replacements ? replacements[key] : match));
 }
 

@@ -6,20 +6,21 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import DmnViewer from 'dmn-js/lib/Viewer';
 import { Form } from '@bpmn-io/form-js-viewer';
 
+import { t } from './lang.js';
 import translateModule from './translate.js';
 import './viewer.css';
 
 const VIEW_LABELS = {
-  drd: '决策关系图（DRD）',
-  decisionTable: '决策表',
-  literalExpression: '字面表达式',
-  boxedExpression: '表达式'
+  drd: t('决策关系图（DRD）', 'Decision requirements (DRD)'),
+  decisionTable: t('决策表', 'Decision table'),
+  literalExpression: t('字面表达式', 'Literal expression'),
+  boxedExpression: t('表达式', 'Expression')
 };
 
 async function fetchText(url) {
   const response = await fetch(url, { headers: { Accept: 'application/xml, application/json' } });
   if (!response.ok) {
-    throw new Error(`读取文件失败（HTTP ${response.status}）`);
+    throw new Error(t(`读取文件失败（HTTP ${response.status}）`, `the file could not be read (HTTP ${response.status})`));
   }
   return response.text();
 }
@@ -33,10 +34,16 @@ function setStatus(box, text, state) {
   box.dataset.state = state;
 }
 
+/** The status line after an import: empty, or how many hints the importer gave. */
+function imported(warnings) {
+  const n = warnings.length;
+  return n ? t(`已显示，导入时有 ${n} 条提示（见浏览器控制台）`, `Shown; the import gave ${n} hint(s) (see the browser console)`) : '';
+}
+
 function failed(box, what, error) {
   // eslint-disable-next-line no-console
   console.warn(`${what}: ${error && error.message}`);
-  setStatus(box, `无法显示${what}：${(error && error.message) || error}`, 'error');
+  setStatus(box, t(`无法显示${what}：`, `The ${what} cannot be shown: `) + ((error && error.message) || error), 'error');
   box.classList.add('has-error');
 }
 
@@ -64,14 +71,14 @@ async function showProcess(box) {
     }
     const tools = box.querySelector('[data-role="tools"]');
     tools.append(
-      button('适应', '缩放到整个流程', () => canvas.zoom('fit-viewport', 'auto')),
-      button('＋', '放大', () => canvas.zoom(canvas.zoom() * 1.2)),
-      button('－', '缩小', () => canvas.zoom(canvas.zoom() / 1.2))
+      button(t('适应', 'Fit'), t('缩放到整个流程', 'Show the whole process'), () => canvas.zoom('fit-viewport', 'auto')),
+      button('＋', t('放大', 'Zoom in'), () => canvas.zoom(canvas.zoom() * 1.2)),
+      button('－', t('缩小', 'Zoom out'), () => canvas.zoom(canvas.zoom() / 1.2))
     );
-    setStatus(box, warnings.length ? `已显示，导入时有 ${warnings.length} 条提示（见浏览器控制台）` : '', 'ready');
+    setStatus(box, imported(warnings), 'ready');
     warnings.forEach((w) => console.warn(w.message)); // eslint-disable-line no-console
   } catch (error) {
-    failed(box, '流程图', error);
+    failed(box, t('流程图', 'process diagram'), error);
   }
 }
 
@@ -115,7 +122,7 @@ async function showDecision(box) {
       tab.dataset.viewType = view.type;
       tab.textContent = viewLabel(view);
       tab.addEventListener('click', () => {
-        viewer.open(view).catch((error) => failed(box, '决策视图', error));
+        viewer.open(view).catch((error) => failed(box, t('决策视图', 'decision view'), error));
       });
       return tab;
     }));
@@ -135,10 +142,10 @@ async function showDecision(box) {
       await viewer.open(exposed);
     }
     renderTabs();
-    setStatus(box, warnings.length ? `已显示，导入时有 ${warnings.length} 条提示（见浏览器控制台）` : '', 'ready');
+    setStatus(box, imported(warnings), 'ready');
     warnings.forEach((w) => console.warn(w.message)); // eslint-disable-line no-console
   } catch (error) {
-    failed(box, '决策', error);
+    failed(box, t('决策', 'decision'), error);
   }
 }
 
@@ -146,7 +153,7 @@ async function showForm(box) {
   if (box.dataset.state) {
     return;
   }
-  setStatus(box, '正在加载表单…', 'loading');
+  setStatus(box, t('正在加载表单…', 'Loading the form…'), 'loading');
   const container = box.querySelector('.form-container');
   try {
     const schema = JSON.parse(await fetchText(container.dataset.formUrl));
@@ -154,11 +161,10 @@ async function showForm(box) {
     await form.importSchema(schema);
     setStatus(box, '', 'ready');
   } catch (error) {
-    failed(box, '表单', error);
+    failed(box, t('表单', 'form'), error);
   }
 }
 
-const ENGLISH = (document.documentElement.lang || '').toLowerCase().startsWith('en');
 
 function ids(value) {
   return (value || '').split(',').map((id) => id.trim()).filter(Boolean);
@@ -167,7 +173,7 @@ function ids(value) {
 // The case page: the case's process, passed elements green, the current tasks blue.
 async function showCaseDiagram(box) {
   box.dataset.state = 'loading';
-  const viewer = new NavigatedViewer({ container: box, additionalModules: ENGLISH ? [] : [ translateModule ] });
+  const viewer = new NavigatedViewer({ container: box, additionalModules: [ translateModule ] });
   try {
     const { warnings } = await viewer.importXML(await fetchText(box.dataset.bpmnUrl));
     warnings.forEach((w) => console.warn(w.message)); // eslint-disable-line no-console
@@ -204,10 +210,10 @@ async function showCaseDiagram(box) {
       canvas.viewbox({ ...box0, x: el.x + el.width / 2 - box0.width / 2, y: el.y + el.height / 2 - box0.height / 2 });
     };
     tools.append(
-      button(ENGLISH ? 'Fit' : '全图', ENGLISH ? 'Show the whole process' : '缩放到整个流程', () => canvas.zoom('fit-viewport', 'auto')),
-      button(ENGLISH ? 'Current step' : '当前环节', ENGLISH ? 'Zoom to the current step' : '放大到当前环节', focusActive),
-      button('＋', ENGLISH ? 'Zoom in' : '放大', () => canvas.zoom(canvas.zoom() * 1.2)),
-      button('－', ENGLISH ? 'Zoom out' : '缩小', () => canvas.zoom(canvas.zoom() / 1.2))
+      button(t('全图', 'Fit'), t('缩放到整个流程', 'Show the whole process'), () => canvas.zoom('fit-viewport', 'auto')),
+      button(t('当前环节', 'Current step'), t('放大到当前环节', 'Zoom to the current step'), focusActive),
+      button('＋', t('放大', 'Zoom in'), () => canvas.zoom(canvas.zoom() * 1.2)),
+      button('－', t('缩小', 'Zoom out'), () => canvas.zoom(canvas.zoom() / 1.2))
     );
     if (!active.size) {
       tools.children[1].hidden = true;
@@ -220,7 +226,7 @@ async function showCaseDiagram(box) {
     console.warn(`case diagram: ${error && error.message}`); // eslint-disable-line no-console
     viewer.destroy();
     box.dataset.state = 'error';
-    box.textContent = (ENGLISH ? 'The diagram cannot be shown: ' : '无法显示流程图：') + ((error && error.message) || error);
+    box.textContent = t('无法显示流程图：', 'The diagram cannot be shown: ') + ((error && error.message) || error);
   }
 }
 
