@@ -27,12 +27,7 @@ from .clock import LOCAL_ZONE, clock, local_today
 from .extensions import db
 from .models import Case, CaseEvent, Notice, User
 from .packversions import packs_root
-
-
-def N_(message: str) -> str:
-    """Marks a message for the translation catalogue; it is translated where it is shown."""
-    return message
-
+from .translation import N_
 
 KIND_BY_FORM = {"filing_notice": "filing", "non_acceptance_notice": "non_acceptance",
                 "result_notice": "result", "claim_notice": "claim"}

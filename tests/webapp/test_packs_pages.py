@@ -198,3 +198,15 @@ def test_the_pages_show_the_published_version_not_the_repositorys_files(app, cli
     assert re.search(r'<li class="inherited" data-kind="notices" data-stem="claim">', chongqing)
     assert version in text(client.get("/packs/chongqing"))
     assert thanks in (DEFAULT_ROOT / "notices" / "national" / "result.txt").read_text(encoding="utf-8")
+
+
+def test_the_pack_pages_speak_english_on_request(client):
+    page = text(client.get("/packs/?lang=en"))
+    assert '<html lang="en">' in page
+    chongqing = page.split('data-pack="chongqing"')[1].split('data-pack="urumqi"')[0]
+    assert "inherited · national" in chongqing and "Calendar region" in chongqing
+    assert "See the diagrams and tables" in chongqing and "继承" not in chongqing
+    page = text(client.get("/packs/chongqing"))
+    assert "Inherits: " in page and "raw file" in page and "原始文件" not in page
+    response = client.get("/packs/nowhere")
+    assert response.status_code == 404 and "Page not found" in text(response)

@@ -15,6 +15,7 @@ from .. import casework, clock, evidence, notices, packversions
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent
 from ..rulebook import packindex
+from ..translation import N_
 from . import bp
 from .formview import data_from_post, field_components
 
@@ -227,11 +228,6 @@ def release(case_id: int, task_id: str):
     row = casework.case_for(current_user, case_id)
     casework.release(current_user, row, task_id)
     return redirect(request.referrer or url_for("cases.inbox"))
-
-
-def N_(message: str) -> str:
-    """Marks a message for the translation catalogue; it is translated where it is shown."""
-    return message
 
 
 EVENTS = {"withdrawal": N_("登记举报人撤回举报（CQH 第二十三条）"),

@@ -10,8 +10,9 @@ from datetime import date
 from engine import packs as engine_packs
 
 from ..rulebook import packindex
+from ..translation import N_
 
-KIND_LABELS = {"bpmn": "流程", "dmn": "决策", "forms": "表单", "examples": "示例", "notices": "告知书"}
+KIND_LABELS = {"bpmn": N_("流程"), "dmn": N_("决策"), "forms": N_("表单"), "examples": N_("示例"), "notices": N_("告知书")}
 MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "forms": "application/json",
                "examples": "application/json", "notices": "text/plain; charset=utf-8"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Response, abort, current_app, render_template
+from flask_babel import gettext as _
 
 from engine.errors import PackError
 
@@ -26,7 +27,7 @@ def index():
 def pack(pack: str):
     found = find_pack(pack)
     if found is None:
-        abort(404, description=f"没有名为“{pack}”的规则包。")
+        abort(404, description=_("没有名为“%(pack)s”的规则包。", pack=pack))
     return render_template("packs/pack.html", pack=summarise(found, published_at(pack)), kind_labels=KIND_LABELS,
                            viewer_built=_viewer_built())
 
@@ -35,7 +36,7 @@ def pack(pack: str):
 def file(pack: str, kind: str, stem: str):
     found = raw_file(pack, kind, stem)
     if found is None:
-        abort(404, description="没有这个文件：规则包、文件类别或文件名不存在。")
+        abort(404, description=_("没有这个文件：规则包、文件类别或文件名不存在。"))
     content, media_type = found
     response = Response(content, content_type=f"{media_type}; charset=utf-8")
     response.headers["X-Content-Type-Options"] = "nosniff"
