@@ -89,6 +89,20 @@ def test_a_hostile_or_broken_cell_is_refused_at_save_with_rule_and_column(clerk_
     assert "FEEL 语法错误" in visible_text(editor.get(f"/rules/drafts/{draft_id}"))
 
 
+def test_an_english_editor_gets_the_engine_s_own_words_for_a_problem(clerk_app):
+    """The engine reports in English; a Chinese page gets its words in Chinese, an English one as they are."""
+    editor = login(clerk_app, "wlmq-policy-editor")
+    draft_id = open_draft(editor, "urumqi")
+    broken = file_text(clerk_app, draft_id, URUMQI_AMOUNT).replace(FLOOR_500, FLOOR_500.replace("500", "1 +"))
+    editor.get("/?lang=en")
+    [problem] = [p for p in save(editor, draft_id, URUMQI_AMOUNT, broken).json["problems"] if p["severity"] == "error"]
+    assert problem["message"].startswith("FEEL syntax error in cell `1 +`"), problem["message"]
+    assert problem["rule"] == "1 (Rule_reward_terms_1)"
+    editor.get("/?lang=zh")
+    [problem] = [p for p in save(editor, draft_id, URUMQI_AMOUNT, broken).json["problems"] if p["severity"] == "error"]
+    assert problem["message"].startswith("FEEL 语法错误：单元格 `1 +`"), problem["message"]
+
+
 def test_text_that_cannot_be_parsed_is_not_stored_and_the_old_text_stays(clerk_app):
     editor = login(clerk_app, "wlmq-policy-editor")
     draft_id = open_draft(editor, "urumqi")

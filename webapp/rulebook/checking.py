@@ -2,7 +2,8 @@
 element, rule, column, severity, message in Chinese), and every example case run green or red.
 
 The engine speaks English in its messages; `chinese` puts the common ones into the editor's words
-and keeps the location the engine found. Nothing here evaluates Python.
+(an English page gets the engine's own) and keeps the location the engine found. Nothing here
+evaluates Python.
 """
 
 from __future__ import annotations
@@ -134,7 +135,15 @@ def as_dict(problem: Problem) -> dict[str, Any]:
         row = int(problem.rule)
     return {"file": problem.file, "element": problem.element, "rule": problem.rule, "row": row,
             "rule_id": rule_id, "column": problem.column, "severity": problem.severity,
-            "message": chinese(problem.message)}
+            "message": problem.message if _english() else chinese(problem.message)}
+
+
+def _english() -> bool:
+    """Whether the page asking speaks English: the engine's own words are then shown as they are."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
 
 
 def unreadable(path: str, text: str) -> str | None:
