@@ -93,8 +93,7 @@ def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, exist
     number = facts.pop("number", None) or f"{row.number}-{KIND_CODES[kind]}"
     if same_kind or any(n.number == number for n in existing.values()):
         number = f"{number}-{same_kind + 1}"
-    contact = {k: v for k, v in facts.items() if k in CONTACT_FIELD.values()}
-    channel = reporter_channel(data, contact or None)
+    channel = reporter_channel(data, _contact(facts) or None)
     try:
         text = noticetexts.render(packs_root(), row.pack, kind, _context(row, runner, data, number, facts),
                                   version=(row.pack_version, runner.pack.pack.files))
@@ -134,6 +133,11 @@ def _process_facts(row: Case, kind: str, data: Mapping[str, Any]) -> dict[str, A
         return {}
     # an empty contact is kept: the addressee is not reachable that way (not the reporter's instead)
     return {k: v for k, v in hook(row, kind, data).items() if v not in (None, "") or k in CONTACT_FIELD.values()}
+
+
+def _contact(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The contact of the process's facts (someone other than the reporter), in the 登记表's names."""
+    return {k: v for k, v in facts.items() if k in CONTACT_FIELD.values()}
 
 
 def printed_document(user: User, notice: Notice) -> str | None:
@@ -217,7 +221,7 @@ def addressee(notice: Notice) -> tuple[dict[str, Any], str]:
     data = reporter_facts(notice)
     facts = _process_facts(notice.case, notice.kind, data)
     name = facts.get("reporter_name") or data.get("reporter_name") or ""
-    return {**data, **{k: v for k, v in facts.items() if k in CONTACT_FIELD.values()}}, name
+    return {**data, **_contact(facts)}, name
 
 
 def shown(user: User, notice: Notice) -> dict[str, Any]:

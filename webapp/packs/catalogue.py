@@ -71,26 +71,29 @@ def _pack_file(pack: engine_packs.Pack, kind: str, stem: str) -> PackFile:
 
 def all_packs() -> list[PackSummary]:
     """Every pack of the index with its version in force, parents before their children."""
-    found = (find_pack(name) for name in packindex.index())
-    return [summarise(pack, published_at(pack.name)) for pack in found if pack is not None]
+    seen: dict = {}
+    found = (summary(name, seen) for name in packindex.index())
+    return [pack for pack in found if pack is not None]
 
 
-def published_at(name: str):
-    """When the pack's version in force was published."""
-    publication = packindex.publication(name)
-    return publication.at if publication else None
+def summary(name: str, seen: dict | None = None) -> PackSummary | None:
+    """One pack's page data with the date its version in force was published (None: not in the index)."""
+    seen = {} if seen is None else seen
+    pack = find_pack(name, seen)
+    return summarise(pack, seen[name][0].at) if pack is not None else None
 
 
-def find_pack(name: str) -> engine_packs.Pack | None:
+def find_pack(name: str, seen: dict | None = None) -> engine_packs.Pack | None:
     """The pack's version in force as an engine Pack (None when the index lacks it), each file's
     origin the farthest parent whose version in force has the same text there without a break in
-    between (the pack itself when its parent's differs)."""
+    between (the pack itself when its parent's differs). `seen` keeps the versions read for a page."""
+    seen = {} if seen is None else seen
     entry = packindex.entry(name)
-    row = packindex.published_row(name) if entry else None
+    row = _in_force(name, seen)[1] if entry else None
     if row is None:
         return None
     chain = packindex.chain(name)
-    parents = [(parent, packindex.published_row(parent)) for parent in reversed(chain[:-1])]  # nearest first
+    parents = [(parent, _in_force(parent, seen)[1]) for parent in reversed(chain[:-1])]  # nearest first
     origins = {}
     for path, text in row.files.items():
         origin = name
@@ -101,6 +104,14 @@ def find_pack(name: str) -> engine_packs.Pack | None:
         origins[path] = origin
     return engine_packs.Pack(info=packindex.info_of(entry), chain=chain,
                              files={p: t.encode("utf-8") for p, t in row.files.items()}, origins=origins)
+
+
+def _in_force(name: str, seen: dict):
+    """(newest publication, its stored version) of a pack, read once per `seen`."""
+    if name not in seen:
+        publication = packindex.publication(name)
+        seen[name] = (publication, packindex.version_row(name, publication.version) if publication else None)
+    return seen[name]
 
 
 def raw_file(name: str, kind: str, stem: str) -> tuple[bytes, str] | None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from engine.errors import PackError
 
 from . import bp
-from .catalogue import KIND_LABELS, find_pack, published_at, raw_file, summarise
+from .catalogue import KIND_LABELS, raw_file, summary
 from .catalogue import all_packs as list_packs
 
 
@@ -25,10 +25,10 @@ def index():
 
 @bp.get("/packs/<pack>")
 def pack(pack: str):
-    found = find_pack(pack)
+    found = summary(pack)
     if found is None:
         abort(404, description=_("没有名为“%(pack)s”的规则包。", pack=pack))
-    return render_template("packs/pack.html", pack=summarise(found, published_at(pack)), kind_labels=KIND_LABELS,
+    return render_template("packs/pack.html", pack=found, kind_labels=KIND_LABELS,
                            viewer_built=_viewer_built())
 
 
