@@ -40,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)  # the default database file lives there
 
+    if app.config.get("TEMPLATE_BYTECODE_CACHE") is not None:  # tests share compiled templates among apps
+        app.jinja_options = {**app.jinja_options, "bytecode_cache": app.config["TEMPLATE_BYTECODE_CACHE"]}
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

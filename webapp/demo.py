@@ -25,8 +25,10 @@ ROLE_NAMES = {"registrar": "登记员", "case_officer": "承办人", "division_h
               "bureau_head": "局负责人", "policy_editor": "规则管理员", "auditor": "审计员", "administrator": "系统管理员"}
 
 
-def seed_demo() -> list[tuple[str, str, str, str]]:
-    """Create the demo bureaus and users that are missing; returns (username, name, bureau, roles) of all."""
+def seed_demo(password_method: str | None = None) -> list[tuple[str, str, str, str]]:
+    """Create the demo bureaus and users that are missing; returns (username, name, bureau, roles) of all.
+    `password_method`: the password hash to store (werkzeug's method string; the production default
+    when None — tests pass a cheap one)."""
     rows = []
     password_hash = None  # one hash serves every demo user: they share the demo password
     for pack, (code, name, districts) in BUREAUS.items():
@@ -42,7 +44,7 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
                                 bureau=bureau)
                     user.roles = [role]
                     if password_hash is None:
-                        user.set_password(DEMO_PASSWORD)
+                        user.set_password(DEMO_PASSWORD, method=password_method)
                         password_hash = user.password_hash
                     user.password_hash = password_hash
                     db.session.add(user)

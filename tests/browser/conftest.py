@@ -14,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from engine.packs import DEFAULT_ROOT
+from tests.support.once_per_session import TEMPLATES
 from webapp import create_app
 from webapp.extensions import db
 
@@ -38,7 +39,7 @@ class LiveServer:
 
     def __init__(self, packs_root: Path | str):
         database = Path(tempfile.mkdtemp(prefix="clueflow-browser-")) / "app.sqlite"
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        app = create_app({"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
                           "CLUEFLOW_PACKS_ROOT": str(packs_root)})
         with app.app_context():  # the pack pages read the versions in force, seeded from the root
             db.create_all()
@@ -172,25 +173,17 @@ def clerk_clock():
 
 
 @pytest.fixture(scope="module")
-def clerk_server(tmp_path_factory, clerk_clock):
-    """The clerk's app as deployed (CSRF on) on a fresh SQLite file, migrated by flask_migrate.upgrade()
-    and seeded with the demo bureaus and users (webapp.demo.seed_demo, password demo12345)."""
-    from flask_migrate import upgrade
-
-    from webapp.demo import seed_demo
-    from webapp.extensions import db
+def clerk_server(tmp_path_factory, clerk_clock, seeded_databases):
+    """The clerk's app as deployed (CSRF on) on a fresh SQLite file, migrated and seeded with the demo
+    bureaus and users (webapp.demo.seed_demo, password demo12345): a copy of the session's seeded file."""
 
     _require_bundle()
     folder = tmp_path_factory.mktemp("clerk")
     app = create_app({
-        "TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'clerk.sqlite'}",
+        "TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(folder / "clerk.sqlite"),
         "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT), "UPLOAD_FOLDER": str(folder / "uploads"),
         "CLUEFLOW_CLOCK": clerk_clock,
     })
-    with app.app_context():
-        upgrade()
-        seed_demo()
-        db.session.remove()
     with AppServer(app) as server:
         yield server
     with app.app_context():

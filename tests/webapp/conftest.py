@@ -1,12 +1,12 @@
 """Fixtures for the web tests: an app over the shipped packs, and one over a tiny pack tree."""
 
 import os as _os
-import uuid as _uuid
 from pathlib import Path
 
 import pytest
 
 from engine.packs import DEFAULT_ROOT
+from tests.support.once_per_session import TEMPLATES
 from webapp import create_app
 
 FIXTURE_PACKS = Path(__file__).parent / "fixture_packs"
@@ -20,7 +20,7 @@ def _app_over(packs_root: Path | str):
     from webapp.extensions import db
 
     database = Path(tempfile.mkdtemp(prefix="clueflow-packs-")) / "app.sqlite"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+    app = create_app({"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
                       "CLUEFLOW_PACKS_ROOT": str(packs_root)})
     with app.app_context():
         db.create_all()
@@ -64,42 +64,17 @@ def fixture_client(fixture_app):
 _CLERK_POSTGRES = _os.environ.get("TEST_DATABASE_URL")
 
 
-def _clerk_app_on(database: str, tmp_path, csrf: bool, clock=None):
-    """A migrated, demo-seeded app on a fresh database: a new SQLite file, or a new PostgreSQL schema
-    (dropped afterwards) so that concurrent test runs on the shared database do not meet."""
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
-    from webapp.config import database_uri
-    from webapp.demo import seed_demo
-    from webapp.extensions import db
-
-    config = {"TESTING": True, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+def _clerk_app_on(database: str, tmp_path, csrf: bool, seeded, clock=None):
+    """A migrated, demo-seeded app on a database of its own: a copy of the session's seeded SQLite
+    file, or a new PostgreSQL database made from the session's template (dropped afterwards)."""
+    config = {"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
               "CLUEFLOW_CLOCK": clock}
     cleanup = None
     if database == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'clerk.sqlite'}"
+        config["SQLALCHEMY_DATABASE_URI"] = seeded.sqlite_at(tmp_path / "clerk.sqlite")
     else:
-        uri = database_uri(_CLERK_POSTGRES, str(tmp_path))
-        schema = "clerk_" + _uuid.uuid4().hex[:12]
-        admin = sa.create_engine(uri, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        config["SQLALCHEMY_DATABASE_URI"] = uri
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
-                                               "connect_args": {"options": f"-csearch_path={schema}"}}
-
-        def cleanup():
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-        seed_demo()
-        db.session.remove()
-    return app, cleanup
+        config["SQLALCHEMY_DATABASE_URI"], cleanup = seeded.postgresql()
+    return create_app(config), cleanup
 
 
 def _clerk_databases():
@@ -145,17 +120,17 @@ def clerk_clock():
 
 
 @pytest.fixture(params=_clerk_databases())
-def clerk_app(request, tmp_path, clerk_clock):
+def clerk_app(request, tmp_path, clerk_clock, seeded_databases):
     """The clerk's app with CSRF off (tests post forms without fetching tokens)."""
-    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=False, clock=clerk_clock)
+    app, cleanup = _clerk_app_on(request.param, tmp_path, False, seeded_databases, clock=clerk_clock)
     yield app
     _clerk_dispose(app, cleanup)
 
 
 @pytest.fixture(params=_clerk_databases())
-def clerk_app_csrf(request, tmp_path, clerk_clock):
+def clerk_app_csrf(request, tmp_path, clerk_clock, seeded_databases):
     """The clerk's app as deployed: CSRF protection on."""
-    app, cleanup = _clerk_app_on(request.param, tmp_path, csrf=True, clock=clerk_clock)
+    app, cleanup = _clerk_app_on(request.param, tmp_path, True, seeded_databases, clock=clerk_clock)
     yield app
     _clerk_dispose(app, cleanup)
 
@@ -171,16 +146,8 @@ def _clerk_dispose(app, cleanup):
 
 
 @pytest.fixture
-def intake_app(tmp_path):
+def intake_app(tmp_path, seeded_databases):
     """A migrated, demo-seeded app on a SQLite file, CSRF off, uploads under tmp_path/"up"."""
-    import flask_migrate
-
-    from webapp import create_app
-    from webapp.demo import seed_demo
-
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite", "UPLOAD_FOLDER": str(tmp_path / "up")})
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_demo()
-    return app
+    return create_app({"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": False,
+                       "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "t.sqlite"),
+                       "UPLOAD_FOLDER": str(tmp_path / "up")})

@@ -13,13 +13,11 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import flask_migrate
 import pytest
 from clerk import login_client as login
 from sqlalchemy import select
 
 from webapp import create_app
-from webapp.demo import seed_demo
 from webapp.evidence import check, display_name, sniff
 from webapp.extensions import db
 from webapp.models import Attachment, Case, CaseEvent
@@ -195,12 +193,10 @@ def test_a_file_over_the_per_file_limit_is_refused_with_a_message_and_the_form_k
         assert db.session.execute(select(Case)).first() is None
 
 
-def test_a_request_over_the_request_limit_gets_the_chinese_error_page(tmp_path):
+def test_a_request_over_the_request_limit_gets_the_chinese_error_page(tmp_path, seeded_databases):
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite", "UPLOAD_FOLDER": str(tmp_path / "up")})
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_demo()
+                      "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "t.sqlite"),
+                      "UPLOAD_FOLDER": str(tmp_path / "up")})
     client = login(app)
     response = register(client, [upload("a.pdf", b"%PDF-" + b"0" * (26 * 1024 * 1024))])
     assert response.status_code == 413

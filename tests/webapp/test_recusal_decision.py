@@ -1,9 +1,7 @@
 """A recusal decided on the process's own task (CQH 第十八条) takes the recused officer off the case."""
 
-from flask_migrate import upgrade
 
 from webapp import casework
-from webapp.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import Recusal, User
 
@@ -18,13 +16,11 @@ def user(name):
     return db.session.query(User).filter_by(username=name).one()
 
 
-def test_an_approved_recusal_removes_the_officer_from_the_case(tmp_path):
+def test_an_approved_recusal_removes_the_officer_from_the_case(tmp_path, seeded_databases):
     from webapp import create_app
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.sqlite"})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "r.sqlite")})
     with app.test_request_context():
-        upgrade()
-        seed_demo()
         case = casework.register_report(user("cq-yuzhong-registrar"), REGISTRATION)
         officer, head = user("cq-yuzhong-case-officer"), user("cq-yuzhong-division-head")
         assert casework.inbox(officer)

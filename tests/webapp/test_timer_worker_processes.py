@@ -34,15 +34,15 @@ needs_postgres = pytest.mark.skipif(not _CLERK_POSTGRES, reason="TEST_DATABASE_U
 
 
 @pytest.fixture
-def pg_app(tmp_path):
-    app, cleanup = _clerk_app_on("postgresql", tmp_path, csrf=False)
+def pg_app(tmp_path, seeded_databases):
+    app, cleanup = _clerk_app_on("postgresql", tmp_path, False, seeded_databases)
     yield app
     _clerk_dispose(app, cleanup)
 
 
 @pytest.fixture
-def sqlite_app(tmp_path):
-    app, cleanup = _clerk_app_on("sqlite", tmp_path, csrf=False)
+def sqlite_app(tmp_path, seeded_databases):
+    app, cleanup = _clerk_app_on("sqlite", tmp_path, False, seeded_databases)
     yield app
     _clerk_dispose(app, cleanup)
 

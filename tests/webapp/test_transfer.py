@@ -4,10 +4,8 @@
 from datetime import datetime, timezone
 
 import pytest
-from flask_migrate import upgrade
 
 from webapp import casework, create_app
-from webapp.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import Case, User
 
@@ -23,15 +21,13 @@ def user(name):
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, seeded_databases):
     def clock():
         return datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite",
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "t.sqlite"),
                       "CLUEFLOW_CLOCK": clock})
     with app.test_request_context():
-        upgrade()
-        seed_demo()
         yield app
 
 

@@ -64,8 +64,9 @@ class User(UserMixin, db.Model):
             raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
         self.roles_text = ",".join(r for r in ROLES if r in set(roles))
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+    def set_password(self, password: str, method: str | None = None) -> None:
+        """Store the password's hash (werkzeug's default method unless one is named)."""
+        self.password_hash = generate_password_hash(password, **({"method": method} if method else {}))
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
