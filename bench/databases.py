@@ -53,8 +53,8 @@ def fresh_app(url: str):
     from sqlalchemy import MetaData
 
     from webapp import create_app
-    from webapp.demo import seed_demo
     from webapp.extensions import db
+    from webapp.usecases.demo import seed_demo
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT)})
     with app.app_context():

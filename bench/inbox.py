@@ -10,7 +10,7 @@ PostgreSQL gets COPY; the queue is filled with one INSERT … SELECT per role on
 ANALYZEd on SQLite (the app never does it), PostgreSQL is ANALYZEd as autovacuum would.
 
 Measured: `casework.inbox(user)` for users of several bureaus and roles, a case search by number
-through `visible_cases`, and `casework.duplicates` (the same-party warning) — each in a fresh session,
+through `visible_cases`, and `visibility.duplicates` (the same-party warning) — each in a fresh session,
 as one request — with the query plans the databases chose. Checked: every user's first page is the
 same rows, in the same order, as a plain query of the task index (their bureaus and roles, soonest
 due first, claims and recusals left out).
@@ -44,7 +44,7 @@ UNITS = ["某某大药房", "某某医院", "某某诊所", "某某卫生院", "
 def _task_kinds(app) -> list[tuple[str, str, str, str]]:
     """(element id, name, form id, roles) of every user task of report_handling."""
     from engine.bpmn import FormTask
-    from webapp import packversions
+    from webapp.store import packversions
 
     with app.app_context():
         version = packversions.current_version("chongqing").version
@@ -61,9 +61,9 @@ def _task_kinds(app) -> list[tuple[str, str, str, str]]:
 
 def generate(app, url: str, count: int, seed: int = 11) -> float:
     """Bulk-insert `count` cases with one task each; returns the seconds it took."""
-    from webapp import packversions
     from webapp.extensions import db
     from webapp.models import Bureau, User
+    from webapp.store import packversions
 
     rnd = random.Random(seed)
     kinds = _task_kinds(app)
@@ -189,9 +189,10 @@ def _timed(app, calls: int, fn, cpu: list[float] | None = None) -> list[float]:
 
 
 def measure(app, url: str, count: int, calls: int) -> dict:
-    from webapp import casework
     from webapp.extensions import db
     from webapp.models import Case, User
+    from webapp.store import visibility
+    from webapp.usecases import casework
 
     figures: dict = {"inbox": [], "inbox_cpu": {}, "search": None, "duplicates": None, "plans": {}, "checked": []}
     rnd = random.Random(5)
@@ -222,11 +223,11 @@ def measure(app, url: str, count: int, calls: int) -> dict:
 
     def search(i):
         user = db.session.get(User, city_officer)
-        db.session.execute(casework.visible_cases(user).where(Case.number == numbers[i % len(numbers)])).scalar_one_or_none()
+        db.session.execute(visibility.visible_cases(user).where(Case.number == numbers[i % len(numbers)])).scalar_one_or_none()
 
     def duplicates(i):
         user = db.session.get(User, city_officer)
-        casework.duplicates(user, None, units[i % len(units)])
+        visibility.duplicates(user, None, units[i % len(units)])
 
     figures["search"] = _timed(app, calls, search)
     figures["duplicates"] = _timed(app, calls, duplicates)
@@ -238,9 +239,9 @@ def check_inbox(app, user_id: int, limit: int = 200) -> str:
     """"ok" when the user's inbox is the first page of a plain query of the task index — their visible
     bureaus, a task of one of their roles, unclaimed or claimed by them, not recused, ordered by
     (due or 9999-12-31, id) — otherwise what differs. Also the inbox's own rows, checked one by one."""
-    from webapp import casework
     from webapp.extensions import db
     from webapp.models import NO_DUE, Recusal, TaskEntry, User
+    from webapp.usecases import casework
 
     with app.test_request_context():
         user = db.session.get(User, user_id)
@@ -276,9 +277,10 @@ def check_inbox(app, user_id: int, limit: int = 200) -> str:
 def plans(app, url: str, ids: dict, number: str) -> dict[str, list[str]]:
     """The query plans of every statement of the inbox (city case officer: the recusals, one range per
     bureau and role, the task rows) and of the search by number."""
-    from webapp import casework
     from webapp.extensions import db
     from webapp.models import Case, User
+    from webapp.store import visibility
+    from webapp.usecases import casework
 
     captured: list[tuple[str, object]] = []
     with app.test_request_context():
@@ -292,7 +294,7 @@ def plans(app, url: str, ids: dict, number: str) -> dict[str, list[str]]:
         out = {}
         for label, run in (("inbox, city case officer", lambda: casework.inbox(user, today=TODAY)),
                            ("search by number", lambda: db.session.execute(
-                               casework.visible_cases(user).where(Case.number == number)).all())):
+                               visibility.visible_cases(user).where(Case.number == number)).all())):
             captured.clear()
             event.listen(db.engine, "before_cursor_execute", grab)
             try:

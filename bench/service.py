@@ -5,7 +5,7 @@ The step: 管辖审查 (Task_Jurisdiction) of a freshly registered Chongqing rep
 
 * service layer: `casework.complete_task(user, case, task_id, data, lock_version)` on a real
   database — task-index check, load the state, validate the form, run, save, rebuild the task index,
-  append the timeline event, commit (with the case row loaded by `casework.case_for` just before,
+  append the timeline event, commit (with the case row loaded by `visibility.case_for` just before,
   timed separately, as the task page does);
 * Clueflow runner: restore the stored state → complete (validated) → save, no database;
 * bare SpiffWorkflow: json.loads → SpiffWorkflow's own BpmnWorkflowConverter rebuilding the task
@@ -52,9 +52,9 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def register(app, count: int) -> list[tuple[int, str]]:
     """Register `count` Chongqing reports through the service layer; (case id, jurisdiction task id) each."""
-    from webapp import casework
     from webapp.extensions import db
     from webapp.models import TaskEntry, User
+    from webapp.usecases import casework
 
     with app.test_request_context():
         registrar = db.session.execute(select(User).filter_by(username=REGISTRAR)).scalar_one()
@@ -72,9 +72,10 @@ def service_completions(app, pending: list[tuple[int, str]], ours, bare) -> dict
     (as one request each); milliseconds of `case_for` and of `complete_task`, and right after each
     completion one runner step and one bare SpiffWorkflow step on the same stored state — interleaved,
     so that the ratios compare figures taken under the same load on a shared machine."""
-    from webapp import casework
     from webapp.extensions import db
     from webapp.models import TaskEntry, User
+    from webapp.store import visibility
+    from webapp.usecases import casework
 
     load_ms, complete_ms, ours_ms, bare_ms = [], [], [], []
     cpu = {"complete_task": [], "runner": [], "bare": []}  # this process's CPU time, same calls
@@ -84,7 +85,7 @@ def service_completions(app, pending: list[tuple[int, str]], ours, bare) -> dict
         for case_id, task_id in pending:
             officer = db.session.get(User, officer_id)  # Flask-Login's user loader, before the view
             t0 = time.perf_counter()
-            case = casework.case_for(officer, case_id)
+            case = visibility.case_for(officer, case_id)
             t1, c1 = time.perf_counter(), time.process_time()
             casework.complete_task(officer, case, task_id, dict(KEEP), case.lock_version)
             t2, c2 = time.perf_counter(), time.process_time()
@@ -109,9 +110,10 @@ def statements_per_completion(app, case_id: int, task_id: str) -> tuple[int, int
     """SQL statements sent for one more completion, untimed: (case_for, complete_task incl. COMMIT)."""
     from sqlalchemy import event
 
-    from webapp import casework
     from webapp.extensions import db
     from webapp.models import User
+    from webapp.store import visibility
+    from webapp.usecases import casework
 
     sent: list[str] = []
 
@@ -123,7 +125,7 @@ def statements_per_completion(app, case_id: int, task_id: str) -> tuple[int, int
         event.listen(db.engine, "before_cursor_execute", count)
         event.listen(db.engine, "commit", count)
         try:
-            case = casework.case_for(officer, case_id)
+            case = visibility.case_for(officer, case_id)
             read = len(sent)
             casework.complete_task(officer, case, task_id, dict(KEEP), case.lock_version)
         finally:
@@ -149,7 +151,7 @@ def engine_steps(app, stored: str):
     """The Clueflow runner step and the bare SpiffWorkflow step on the same state, as two callables."""
     from SpiffWorkflow.util.task import TaskState
 
-    from webapp import packversions
+    from webapp.store import packversions
 
     with app.app_context():
         runner = packversions.runner_for("chongqing", json.loads(stored)["pack_version"])
@@ -214,7 +216,7 @@ def report(label: str, completions: int, figures: dict) -> None:
     print("  casework.complete_task (index check, load, validate, run, save, task index, event, commit)")
     print(f"                                                 median {svc_med:6.3f} ms   p95 {svc_p95:6.3f} ms"
           f"   (target p95 ≤ 15 ms on SQLite)")
-    print(f"  casework.case_for (the case row, access-checked) median {load_med:6.3f} ms   p95 {load_p95:6.3f} ms")
+    print(f"  visibility.case_for (the case row, access-checked) median {load_med:6.3f} ms   p95 {load_p95:6.3f} ms")
     print(f"  case_for + complete_task (the POST's two calls) median {req_med:6.3f} ms   p95 {req_p95:6.3f} ms")
     print(f"  Clueflow runner alone (restore, complete, save) median {run_med:6.3f} ms   p95 {run_p95:6.3f} ms")
     print(f"  bare SpiffWorkflow (same spec, state-only JSON) median {bare_med:6.3f} ms   p95 {bare_p95:6.3f} ms")

@@ -38,9 +38,9 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 def template_case(app) -> int:
     """A real case waiting at its acceptance check (registered 2026-03-02); returns its id."""
     from engine.runner import FixedClock
-    from webapp import casework
     from webapp.extensions import db
     from webapp.models import TaskEntry, User
+    from webapp.usecases import casework
 
     clock = FixedClock(REGISTERED)
     app.config["CLUEFLOW_CLOCK"] = clock
@@ -159,9 +159,9 @@ def run(url: str, total: int, due: int) -> dict:
     """Generate, then time one worker tick that fires the due cases and one with nothing due; then the
     same engine work alone (no database, one process) over the states the tick fired."""
     from engine.runner import FixedClock
-    from webapp import worker
     from webapp.extensions import db
     from webapp.models import Case, CaseEvent
+    from webapp.worker import ticks as worker
 
     from .databases import fresh_app
 
@@ -193,7 +193,7 @@ def run(url: str, total: int, due: int) -> dict:
 def _engine_alone(states) -> float:
     """Seconds to fire the same stored states with Runner.fire_stored in this process, no database."""
     from engine.runner import FixedClock, Runner
-    from webapp.packversions import compiled_version
+    from webapp.store.packversions import compiled_version
 
     runners = {}
     start = time.perf_counter()

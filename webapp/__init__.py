@@ -7,6 +7,6 @@ command's rule-testing subcommands start without loading Flask and SQLAlchemy.
 
 def create_app(test_config: dict | None = None):
     """Build the Flask application (see `webapp.app.create_app`)."""
-    from .app import create_app as build
+    from webapp.app import create_app as build
 
     return build(test_config)

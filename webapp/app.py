@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date, datetime
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify
 from sqlalchemy import event, text
-from werkzeug.exceptions import HTTPException
 
-from . import config as settings
-from .extensions import babel, csrf, db, login_manager, migrate
+from webapp import config as settings
+from webapp.extensions import babel, csrf, db, login_manager, migrate
+from webapp.web.errorpages import register_error_pages
+from webapp.web.filters import register_template_filters
+from webapp.web.locale import selected_locale
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
-
-ERROR_TITLES = {
-    400: "请求有误",
-    413: "上传的文件过大",
-    403: "没有权限",
-    404: "页面不存在",
-    405: "不支持的请求方式",
-    500: "系统内部错误",
-}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -43,8 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("TEMPLATE_BYTECODE_CACHE") is not None:  # tests share compiled templates among apps
         app.jinja_options = {**app.jinja_options, "bytecode_cache": app.config["TEMPLATE_BYTECODE_CACHE"]}
     register_extensions(app)
+    register_task_rules()
     register_blueprints(app)
-    register_errorhandlers(app)
+    register_error_pages(app)
     register_template_filters(app)
     register_health(app)
     return app
@@ -62,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
-    babel.init_app(app, locale_selector=_locale)
+    babel.init_app(app, locale_selector=selected_locale)
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
         app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024  # the largest upload a request may carry
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
@@ -81,27 +74,23 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
-def _locale() -> str:
-    """Chinese unless the user chose English (?lang=en, kept in the session)."""
-    from flask import has_request_context, request, session
+def register_task_rules() -> None:
+    """The processes whose tasks follow rules beyond their forms: the reward process (URU 第十二至二十条)."""
+    from webapp.store import taskrules
+    from webapp.usecases.rewards import tasks as reward_tasks
 
-    if not has_request_context():  # the command line and background work speak Chinese
-        return "zh"
-    chosen = request.args.get("lang")
-    if chosen in ("zh", "en"):
-        session["lang"] = chosen
-    return session.get("lang", "zh")
+    taskrules.register(reward_tasks.PROCESS, reward_tasks)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .auth import bp as auth_bp
-    from .calendars import bp as calendars_bp
-    from .cases import bp as cases_bp
-    from .deadlines import bp as deadlines_bp
-    from .editor import bp as editor_bp
-    from .outbox import bp as outbox_bp
-    from .packs import bp as packs_bp
-    from .rewards import bp as rewards_bp
+    from webapp.web.auth import bp as auth_bp
+    from webapp.web.calendars import bp as calendars_bp
+    from webapp.web.cases import bp as cases_bp
+    from webapp.web.deadlines import bp as deadlines_bp
+    from webapp.web.editor import bp as editor_bp
+    from webapp.web.outbox import bp as outbox_bp
+    from webapp.web.packs import bp as packs_bp
+    from webapp.web.rewards import bp as rewards_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
@@ -111,71 +100,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(rewards_bp)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    def render_error(error: HTTPException):
-        code = error.code or 500
-        title = ERROR_TITLES.get(code, "出错了")
-        return render_template("errors.html", code=code, title=title, message=error.description), code
-
-    for code in ERROR_TITLES:
-        app.register_error_handler(code, render_error)
-
-    # A case or task the user may not see is a 404, an act they may not do a 403, on every blueprint.
-    from .casework import Forbidden, NotFound
-
-    def refused_with(code: int):
-        def refused(error):
-            return render_template("errors.html", code=code, title=ERROR_TITLES[code], message=str(error)), code
-        return refused
-
-    app.register_error_handler(NotFound, refused_with(404))
-    app.register_error_handler(Forbidden, refused_with(403))
-
-
-def register_template_filters(app: Flask) -> None:
-    from markupsafe import Markup, escape
-
-    from .cases.formview import display_value, option_label, say
-
-    app.add_template_filter(display_value, "display_value")
-    app.add_template_filter(say, "say")
-    app.add_template_global(option_label, "option_label")
-
-    @app.template_filter("markdown_lite")
-    def markdown_lite(text: str | None) -> Markup:
-        """form-js text components: headings and paragraphs only, everything escaped."""
-        lines = []
-        for line in (text or "").splitlines():
-            stripped = line.lstrip("#").strip()
-            if line.startswith("#"):
-                lines.append(Markup("<h3>{}</h3>").format(stripped))
-            elif stripped:
-                lines.append(Markup("<p>{}</p>").format(stripped))
-        return Markup("").join(lines) if lines else escape("")
-
-    @app.template_filter("local_time")
-    def local_time(value: datetime | None) -> str:
-        """Instants in Asia/Shanghai, YYYY-MM-DD HH:MM."""
-        from zoneinfo import ZoneInfo
-
-        if value is None:
-            return ""
-        if value.tzinfo is None:
-            from datetime import timezone
-
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
-
-    @app.template_filter("ymd")
-    def ymd(value: date | datetime | None) -> str:
-        """Dates as YYYY-MM-DD, the way the bureaus write them."""
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            value = value.date()
-        return value.isoformat()
 
 
 def register_health(app: Flask) -> None:

@@ -98,8 +98,8 @@ def deadline(pack, rule, start, explain, packs_root):
 def check_packs(packs_root):
     """Validate every pack and its notice templates; exit non-zero naming pack, file, element, rule and
     column of each error."""
-    from webapp import noticetexts
-    from webapp.notices import KIND_BY_FORM
+    from webapp.store import noticetexts
+    from webapp.store.outbox import KIND_BY_FORM
 
     results = rules.check_all(packs_root)
     for pack, problems in noticetexts.check(packs_root, KIND_BY_FORM.values(), _data_names(packs_root)).items():
@@ -165,7 +165,7 @@ def run(host, port, debug, no_demo, no_worker):
     if not no_demo:
         _print_demo(app)
     if not no_worker:
-        from webapp.worker import start_beside
+        from webapp.worker.ticks import start_beside
 
         start_beside(app)  # a daemon thread: it stops with the server
     click.echo(f"Clueflow at http://{host}:{port}/")
@@ -187,7 +187,7 @@ def worker(once, interval, batch, processes, fixed_now):
     import logging
 
     from engine.runner import FixedClock
-    from webapp.worker import run as run_worker
+    from webapp.worker.ticks import run as run_worker
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("clueflow.worker").setLevel(logging.INFO)
@@ -207,7 +207,7 @@ def worker(once, interval, batch, processes, fixed_now):
 
 
 def _app():
-    from webapp import create_app
+    from webapp.app import create_app
 
     return create_app()
 
@@ -217,13 +217,13 @@ def _upgrade(app) -> None:
 
     with app.app_context():
         upgrade()
-        from webapp.calendaring import seed as seed_calendars
+        from webapp.store.calendaring import seed as seed_calendars
 
         seed_calendars()  # the calendars/*.json years the database lacks
 
 
 def _print_demo(app) -> None:
-    from webapp.demo import DEMO_PASSWORD, seed_demo
+    from webapp.usecases.demo import DEMO_PASSWORD, seed_demo
 
     with app.app_context():
         rows = seed_demo()

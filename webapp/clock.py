@@ -3,7 +3,7 @@ aware datetime; the system clock by default), and dates are Beijing dates."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from engine.runner import system_clock
@@ -21,3 +21,8 @@ def clock():
 def local_today() -> date:
     """Today in Beijing time, by the application's clock."""
     return clock()().astimezone(LOCAL_ZONE).date()
+
+
+def as_utc(value: datetime) -> datetime:
+    """An instant read back from the database as aware UTC (SQLite returns stored instants naive)."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

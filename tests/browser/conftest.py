@@ -89,6 +89,11 @@ def browser():
         browser.close()
 
 
+def _aborted_icon(request) -> bool:
+    """The tab icon's request, cancelled because the page moved on before it arrived (not a fault)."""
+    return request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or "")
+
+
 @pytest.fixture
 def page(browser):
     """A fresh page; `page.problems` collects console errors and uncaught exceptions."""
@@ -97,7 +102,8 @@ def page(browser):
     page.problems = []
     page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: page.problems.append(f"request failed: {request.url}"))
+    page.on("requestfailed", lambda request: _aborted_icon(request) or page.problems.append(
+        f"request failed: {request.url}"))
     page.set_default_timeout(30_000)  # the machine is shared; give slow renders room
     yield page
     context.close()
@@ -151,7 +157,7 @@ def clerk_clock():
     from datetime import date, datetime
 
     import engine.runner
-    import webapp.cases.views
+    import webapp.web.cases.views
 
     clock = FrozenClock()
 
@@ -167,15 +173,15 @@ def clerk_clock():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine.runner, "datetime", EngineDatetime)
-        if hasattr(webapp.cases.views, "date"):
-            patch.setattr(webapp.cases.views, "date", PageDate)
+        if hasattr(webapp.web.cases.views, "date"):
+            patch.setattr(webapp.web.cases.views, "date", PageDate)
         yield clock
 
 
 @pytest.fixture(scope="module")
 def clerk_server(tmp_path_factory, clerk_clock, seeded_databases):
     """The clerk's app as deployed (CSRF on) on a fresh SQLite file, migrated and seeded with the demo
-    bureaus and users (webapp.demo.seed_demo, password demo12345): a copy of the session's seeded file."""
+    bureaus and users (webapp.usecases.demo.seed_demo, password demo12345): a copy of the session's seeded file."""
 
     _require_bundle()
     folder = tmp_path_factory.mktemp("clerk")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from webapp import casework
 from webapp.extensions import db
 from webapp.models import User
+from webapp.usecases import casework
 
 PASSWORD = "demo12345"
 SHOTS = Path("/tmp/calendar-shots")

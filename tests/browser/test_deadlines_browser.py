@@ -9,9 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from test_clerk_browser import REGISTRATION, log_in, log_out, settled, shot
 
-from webapp import casework, worker
 from webapp.extensions import db
 from webapp.models import TaskEntry, User
+from webapp.usecases import casework
+from webapp.worker import ticks as worker
 
 
 def _case_at_acceptance(app) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from test_clerk_browser import fill_form, flash_messages, log_in, log_out, settled, shot
 from test_clerk_browser import submit as submit_form
 
-from webapp import casework
 from webapp.extensions import db
 from webapp.models import TaskEntry, User
+from webapp.usecases import casework
 
 REPORT = dict(
     registered_on="2026-03-02", received_on="2026-03-02", source_channel="phone", request_kind="report",

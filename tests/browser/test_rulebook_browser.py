@@ -19,10 +19,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from test_clerk_browser import REGISTRATION, log_in, log_out, settled
 
-from webapp import casework
 from webapp.extensions import db
 from webapp.models import Case, User
-from webapp.packversions import compiled_version
+from webapp.store.packversions import compiled_version
+from webapp.usecases import casework
 
 SHOTS = Path("/tmp/rulebook-shots")
 DOCUMENT = "乌医保规〔2026〕1号"

@@ -29,9 +29,9 @@ def _migrate_and_seed(uri: str, engine_options: dict | None = None) -> None:
     from flask_migrate import upgrade
 
     from webapp import create_app
-    from webapp.demo import seed_demo
     from webapp.extensions import db
-    from webapp.rulebook import packindex
+    from webapp.store import packindex
+    from webapp.usecases.demo import seed_demo
 
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri}
     if engine_options:
@@ -98,6 +98,32 @@ class SeededDatabases:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self._postgres}" WITH (FORCE)'))
         if self._admin is not None:
             self._admin.dispose()
+
+
+def clerk_app_on(database: str, tmp_path, csrf: bool, seeded, clock=None):
+    """A migrated, demo-seeded app on a database of its own: a copy of the session's seeded SQLite
+    file, or a new PostgreSQL database made from the session's template (dropped afterwards)."""
+    config = {"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+              "CLUEFLOW_CLOCK": clock}
+    cleanup = None
+    if database == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = seeded.sqlite_at(tmp_path / "clerk.sqlite")
+    else:
+        config["SQLALCHEMY_DATABASE_URI"], cleanup = seeded.postgresql()
+    from webapp import create_app
+
+    return create_app(config), cleanup
+
+
+def dispose_app(app, cleanup) -> None:
+    """Close an app's connections, then drop its database (clerk_app_on's cleanup)."""
+    from webapp.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if cleanup:
+        cleanup()
 
 
 @pytest.fixture(scope="session")

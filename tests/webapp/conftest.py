@@ -1,12 +1,11 @@
 """Fixtures for the web tests: an app over the shipped packs, and one over a tiny pack tree."""
 
-import os as _os
 from pathlib import Path
 
 import pytest
 
 from engine.packs import DEFAULT_ROOT
-from tests.support.once_per_session import TEMPLATES
+from tests.support.once_per_session import POSTGRES_URL, TEMPLATES, clerk_app_on, dispose_app
 from webapp import create_app
 
 FIXTURE_PACKS = Path(__file__).parent / "fixture_packs"
@@ -61,25 +60,9 @@ def fixture_client(fixture_app):
 
 # -- the clerk's application on a real database (SQLite file, and PostgreSQL when TEST_DATABASE_URL is set) --
 
-_CLERK_POSTGRES = _os.environ.get("TEST_DATABASE_URL")
-
-
-def _clerk_app_on(database: str, tmp_path, csrf: bool, seeded, clock=None):
-    """A migrated, demo-seeded app on a database of its own: a copy of the session's seeded SQLite
-    file, or a new PostgreSQL database made from the session's template (dropped afterwards)."""
-    config = {"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-              "CLUEFLOW_CLOCK": clock}
-    cleanup = None
-    if database == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = seeded.sqlite_at(tmp_path / "clerk.sqlite")
-    else:
-        config["SQLALCHEMY_DATABASE_URI"], cleanup = seeded.postgresql()
-    return create_app(config), cleanup
-
-
 def _clerk_databases():
     return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-        not _CLERK_POSTGRES, reason="TEST_DATABASE_URL not set"))]
+        not POSTGRES_URL, reason="TEST_DATABASE_URL not set"))]
 
 
 class ClerkClock:
@@ -122,27 +105,17 @@ def clerk_clock():
 @pytest.fixture(params=_clerk_databases())
 def clerk_app(request, tmp_path, clerk_clock, seeded_databases):
     """The clerk's app with CSRF off (tests post forms without fetching tokens)."""
-    app, cleanup = _clerk_app_on(request.param, tmp_path, False, seeded_databases, clock=clerk_clock)
+    app, cleanup = clerk_app_on(request.param, tmp_path, False, seeded_databases, clock=clerk_clock)
     yield app
-    _clerk_dispose(app, cleanup)
+    dispose_app(app, cleanup)
 
 
 @pytest.fixture(params=_clerk_databases())
 def clerk_app_csrf(request, tmp_path, clerk_clock, seeded_databases):
     """The clerk's app as deployed: CSRF protection on."""
-    app, cleanup = _clerk_app_on(request.param, tmp_path, True, seeded_databases, clock=clerk_clock)
+    app, cleanup = clerk_app_on(request.param, tmp_path, True, seeded_databases, clock=clerk_clock)
     yield app
-    _clerk_dispose(app, cleanup)
-
-
-def _clerk_dispose(app, cleanup):
-    from webapp.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if cleanup:
-        cleanup()
+    dispose_app(app, cleanup)
 
 
 @pytest.fixture

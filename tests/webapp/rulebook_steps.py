@@ -92,7 +92,7 @@ def publish_with_second_user(app, author, approver, draft_id: int, comment: str 
 def decide_on_case_version(app, case_id: int, decision: str, inputs: dict) -> dict:
     """What a decision gives on the pack version a case runs on."""
     from engine.examples import typed
-    from webapp import packversions
+    from webapp.store import packversions
 
     with app.app_context():
         row = db.session.get(Case, case_id)

@@ -11,9 +11,9 @@ from clerk import ACCEPTANCE, JURISDICTION, KEEP, flashes, login, page, visible_
 from sqlalchemy import select
 
 from engine.calendars import RegionYear
-from webapp import calendaring
 from webapp.extensions import db
 from webapp.models import AuditEntry, CaseEvent, HolidayPeriod, MovedDeadline
+from webapp.store import calendaring
 
 SEED = Path(__file__).parents[2] / "calendars"
 EDITOR = "cq-policy-editor"  # Chongqing's city policy editor: the CN calendar is theirs to edit
@@ -264,7 +264,7 @@ def test_a_recount_cut_short_is_finished_from_the_change_page(clerk_app, clerk_c
 def test_a_change_affecting_many_cases_is_recounted_by_the_timer_worker(clerk_app, clerk_clock):
     """Beyond CLUEFLOW_INLINE_RECOUNT affected cases the edit returns at once and the worker's next
     tick counts the deadlines again (before it fires any timer), once."""
-    from webapp import worker
+    from webapp.worker import ticks as worker
 
     clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0  # every case is "many" here
     case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
@@ -300,8 +300,9 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
     the change over, and the timers fire on the corrected deadlines."""
     from datetime import timedelta
 
-    from webapp import deadline_index, worker
     from webapp.models import CalendarChange
+    from webapp.usecases import recounts
+    from webapp.worker import ticks as worker
 
     clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0
     _case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
@@ -311,7 +312,7 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
     with clerk_app.app_context():
         change = db.session.execute(select(CalendarChange).filter_by(region="CN-XJ", action="confirm")).scalar_one()
         change_id = change.id
-        change.recount_until = clerk_clock.now + deadline_index.RECOUNT_LEASE  # as a worker that began it
+        change.recount_until = clerk_clock.now + recounts.RECOUNT_LEASE  # as a worker that began it
         db.session.commit()
         result = worker.tick()
         assert (result.recounts, result.waited, result.cases) == (0, True, 0)
@@ -321,7 +322,7 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-04-23"  # nobody counted it again meanwhile
 
-    clerk_clock.set(clerk_clock.now + deadline_index.RECOUNT_LEASE + timedelta(minutes=1))  # that worker died
+    clerk_clock.set(clerk_clock.now + recounts.RECOUNT_LEASE + timedelta(minutes=1))  # that worker died
     with clerk_app.app_context():
         result = worker.tick()
         assert (result.recounts, result.waited, result.cases) == (1, False, 0)  # due 04-24: not overdue yet
@@ -342,8 +343,9 @@ def test_a_recount_that_fails_gives_its_change_up_at_once(clerk_app, clerk_clock
     held for the lease's ten minutes: the next tick tries again."""
     from sqlalchemy.exc import OperationalError
 
-    from webapp import deadline_index, worker
     from webapp.models import CalendarChange
+    from webapp.usecases import recounts
+    from webapp.worker import ticks as worker
 
     clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0
     _case_id, _officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
@@ -353,7 +355,7 @@ def test_a_recount_that_fails_gives_its_change_up_at_once(clerk_app, clerk_clock
     def refused(change, case_ids):
         raise OperationalError("UPDATE cases …", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(deadline_index, "_recompute", refused)
+    monkeypatch.setattr(recounts, "_recompute", refused)
     with clerk_app.app_context():
         assert worker.tick().recounts == 0  # logged; the timers still fired
         change = db.session.execute(select(CalendarChange).filter_by(region="CN-XJ", action="confirm")).scalar_one()

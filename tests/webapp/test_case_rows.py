@@ -8,9 +8,11 @@ import pytest
 from clerk import KEEP, REGISTRATION
 from sqlalchemy import event, select
 
-from webapp import casework
+from webapp import errors
 from webapp.extensions import db
 from webapp.models import NO_DUE, Case, CaseEvent, TaskEntry, TaskQueue, User
+from webapp.store import casestore, visibility
+from webapp.usecases import casework
 
 DONE_BY_OTHERS = "该任务已被他人办理完毕"
 STALE = "此案件已被他人更新，请刷新页面后重新办理"
@@ -54,12 +56,12 @@ def test_a_completion_brings_the_task_index_and_the_inbox_queue_in_step(clerk_ap
     before = stored(clerk_app, case_id)
     with clerk_app.test_request_context():
         officer = user("cq-yuzhong-case-officer")
-        case = casework.case_for(officer, case_id)
-        entry = casework.task_for(officer, case, task_id)  # as the task page holds it
+        case = visibility.case_for(officer, case_id)
+        entry = visibility.task_for(officer, case, task_id)  # as the task page holds it
         casework.complete_task(officer, case, task_id, dict(KEEP), case.lock_version)
         assert entry.name == "管辖审查"  # the completed task's row is gone, the page can still name it
-        runner = casework.load(db.session.get(Case, case_id)).runner
-        ready = runner.ready_tasks(casework.load(db.session.get(Case, case_id)).running)
+        runner = casestore.load(db.session.get(Case, case_id)).runner
+        ready = runner.ready_tasks(casestore.load(db.session.get(Case, case_id)).running)
         db.session.remove()
     lock_version, _, current_step, updated_at, tasks, queue, events = stored(clerk_app, case_id)
     assert lock_version == before[0] + 1 and updated_at != before[3]
@@ -82,13 +84,13 @@ def test_a_task_completed_by_someone_after_the_case_was_read_is_refused_as_done_
     case_id, task_id = registered(clerk_app)
     with clerk_app.test_request_context():
         officer = user("cq-yuzhong-case-officer")
-        case = casework.case_for(officer, case_id)  # the officer's request has read the case row …
+        case = visibility.case_for(officer, case_id)  # the officer's request has read the case row …
         with clerk_app.app_context():  # … when the head's request completes the task and commits
             head = user("cq-yuzhong-division-head")
-            casework.complete_task(head, casework.case_for(head, case_id), task_id, dict(KEEP), None)
+            casework.complete_task(head, visibility.case_for(head, case_id), task_id, dict(KEEP), None)
             db.session.remove()
         after_head = stored(clerk_app, case_id)
-        with pytest.raises(casework.Conflict, match=DONE_BY_OTHERS):
+        with pytest.raises(errors.Conflict, match=DONE_BY_OTHERS):
             casework.complete_task(officer, case, task_id, dict(KEEP), case.lock_version)
         db.session.remove()
     assert stored(clerk_app, case_id) == after_head
@@ -98,14 +100,14 @@ def test_a_case_changed_after_it_was_read_is_refused_and_nothing_is_written(cler
     case_id, task_id = registered(clerk_app)
     with clerk_app.test_request_context():
         officer = user("cq-yuzhong-case-officer")
-        case = casework.case_for(officer, case_id)
+        case = visibility.case_for(officer, case_id)
         with clerk_app.app_context():  # the reporter withdraws meanwhile: the case moves on, the task stays
             registrar = user("cq-yuzhong-registrar")
-            casework.send_event(registrar, casework.case_for(registrar, case_id), "withdrawal", "举报人撤回")
+            casework.send_event(registrar, visibility.case_for(registrar, case_id), "withdrawal", "举报人撤回")
             db.session.remove()
         after_withdrawal = stored(clerk_app, case_id)
         assert JURISDICTION in [t[1] for t in after_withdrawal[4]]
-        with pytest.raises(casework.Conflict, match=STALE):  # no lock_version from a form: the row's own
+        with pytest.raises(errors.Conflict, match=STALE):  # no lock_version from a form: the row's own
             casework.complete_task(officer, case, task_id, dict(KEEP), None)
         db.session.remove()
     assert stored(clerk_app, case_id) == after_withdrawal
@@ -125,7 +127,7 @@ def test_a_completion_reads_and_writes_a_handful_of_statements(clerk_app):
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            case = casework.case_for(officer, case_id)
+            case = visibility.case_for(officer, case_id)
             read = len(statements)
             casework.complete_task(officer, case, task_id, dict(KEEP), case.lock_version)
         finally:

@@ -18,9 +18,9 @@ from clerk import login_client as login
 from sqlalchemy import select
 
 from webapp import create_app
-from webapp.evidence import check, display_name, sniff
 from webapp.extensions import db
 from webapp.models import Attachment, Case, CaseEvent
+from webapp.store.evidence import check, display_name, sniff
 
 TODAY = date.today().isoformat()
 REGISTRATION = dict(
@@ -278,8 +278,9 @@ def test_files_of_a_form_the_clerk_left_are_deleted_once_their_tokens_have_expir
     chosen again today, and a file this database did not store are kept."""
     from datetime import timedelta
 
-    from webapp import evidence, worker
     from webapp.models import EvidenceUpload, utcnow
+    from webapp.store import evidence
+    from webapp.worker import ticks as worker
 
     client = login(app)
     cid = case_id(register(client, [upload("举报材料.pdf", PDF)]))

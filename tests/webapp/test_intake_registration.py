@@ -11,10 +11,10 @@ import pytest
 from clerk import login_client as login
 from sqlalchemy import select
 
-from webapp.casework import load
 from webapp.extensions import db
-from webapp.intake import next_number, walk_in_problems
 from webapp.models import Case
+from webapp.store.casestore import load
+from webapp.usecases.intake import next_number, walk_in_problems
 
 TODAY = date.today().isoformat()
 YEAR = date.today().year

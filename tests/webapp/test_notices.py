@@ -111,14 +111,14 @@ def test_an_anonymous_reporter_is_not_notified(clerk_app):
 
 def test_the_outbox_itself_refuses_an_anonymous_case_even_if_a_pack_routes_it_to_a_notice(clerk_app):
     """The process sends anonymous reports past the notice tasks; the outbox checks again."""
-    from webapp import casework
     from webapp.models import Case
-    from webapp.notices import queue_notices
+    from webapp.store import casestore
+    from webapp.store.outbox import queue_notices
 
     case_id, _ = to_filing_notice(clerk_app)
     with clerk_app.app_context():
         row = db.session.get(Case, case_id)
-        loaded = casework.load(row)
+        loaded = casestore.load(row)
         loaded.running.data["anonymous"] = True
         ready = loaded.runner.ready_tasks(loaded.running)
         db.session.execute(Notice.__table__.delete())
@@ -169,9 +169,9 @@ def test_no_result_notice_after_a_withdrawal(clerk_app):
 
 
 def test_the_outbox_does_not_generate_a_result_notice_for_a_withdrawn_report_however_it_is_reached(clerk_app):
-    from webapp import casework
     from webapp.models import Case
-    from webapp.notices import queue_notices
+    from webapp.store import casestore
+    from webapp.store.outbox import queue_notices
 
     case_id, officer = to_filing_notice(clerk_app)
     officer.done(case_id, FILING_NOTICE, NOTICE)
@@ -179,7 +179,7 @@ def test_the_outbox_does_not_generate_a_result_notice_for_a_withdrawn_report_how
     officer.done(case_id, CONCLUSION, CONCLUDED)
     with clerk_app.app_context():
         row = db.session.get(Case, case_id)
-        loaded = casework.load(row)
+        loaded = casestore.load(row)
         db.session.execute(Notice.__table__.delete().where(Notice.kind == "result"))
         loaded.running.data["withdrawn"] = True
         assert queue_notices(row, loaded.runner, loaded.running, loaded.runner.ready_tasks(loaded.running)) == []
@@ -311,7 +311,7 @@ def test_every_shipped_notice_template_renders_strictly_and_hostile_ones_fail_sa
     from decimal import Decimal
 
     from engine.packs import DEFAULT_ROOT, read_index
-    from webapp import noticetexts
+    from webapp.store import noticetexts
 
     facts = dict(reporter_name="张三", received_on=date(2026, 3, 2), bureau="渝中区医疗保障局", reported="某某大药房",
                  case_number="CQ-2026-0001", filed=True, filing_decided_on="2026-03-04", filing_no="LA-1",
@@ -472,14 +472,15 @@ def test_a_joint_report_s_claim_notice_goes_to_the_representative_at_their_own_c
     shown = visible_text(officer.get(f"/outbox/{by_letter.id}"))
     assert "乌鲁木齐市天山区测试路 2 号" in shown and ADDRESS not in shown and EMAIL not in shown
 
+
 def test_a_reward_case_without_its_reward_record_says_so_instead_of_failing(clerk_app, clerk_clock):
     """A reward case not started on a concluded report (no Reward row: an import, a hand-made case)."""
-    from webapp import casework, packversions
     from webapp.models import Case
+    from webapp.store import casestore, packversions, visibility
 
     clerk_clock.set("2026-04-02")
     with clerk_app.app_context():
-        bureau = casework.bureau_by_code("wlmq-tianshan")
+        bureau = visibility.bureau_by_code("wlmq-tianshan")
         version = packversions.current_version(bureau.pack)
         runner = packversions.runner_for(bureau.pack, version.version)
         running = runner.start("reward", {"concluded_on": "2026-04-01", "reporter_name": "张三"})
@@ -487,7 +488,7 @@ def test_a_reward_case_without_its_reward_record_says_so_instead_of_failing(cler
                    bureau_id=bureau.id, state="", created_at=runner.clock())
         db.session.add(row)
         db.session.flush()
-        casework._sync(row, runner, running)
+        casestore.keep(row, runner, running)
         db.session.commit()
         case_id = row.id
     officer = login(clerk_app, "wlmq-tianshan-case-officer")
@@ -525,7 +526,7 @@ class RefusingGateway:
     calls: list = []
 
     def send(self, message):
-        from webapp.senders import SendFailed
+        from webapp.usecases.senders import SendFailed
 
         RefusingGateway.calls.append(message.recipient)
         if len(RefusingGateway.calls) == 1:

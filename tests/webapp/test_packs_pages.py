@@ -173,7 +173,7 @@ def test_the_pages_show_the_published_version_not_the_repositorys_files(app, cli
     the notice marked as the pack's own; the national pack and the repository's files are untouched."""
     from webapp.extensions import db
     from webapp.models import PackPublication
-    from webapp.rulebook import packindex
+    from webapp.store import packindex
 
     shipped = load_all(DEFAULT_ROOT)["chongqing"]
     thanks = "感谢您对医疗保障基金监管工作的支持。"

@@ -1,9 +1,11 @@
 """A recusal decided on the process's own task (CQH 第十八条) takes the recused officer off the case."""
 
 
-from webapp import casework
+from webapp import errors
 from webapp.extensions import db
 from webapp.models import Recusal, User
+from webapp.store import visibility
+from webapp.usecases import casework
 
 REGISTRATION = {"registered_on": "2026-03-02", "received_on": "2026-03-02", "source_channel": "phone",
                 "request_kind": "report", "fund_type": "basic_medical", "reporter_kind": "natural_person",
@@ -39,8 +41,8 @@ def test_an_approved_recusal_removes_the_officer_from_the_case(tmp_path, seeded_
         assert db.session.query(Recusal).filter_by(case_id=case.id, user_id=officer.id).count() == 1
         assert casework.inbox(officer) == []
         try:
-            casework.case_for(officer, case.id)
-        except casework.NotFound:
+            visibility.case_for(officer, case.id)
+        except errors.NotFound:
             pass
         else:
             raise AssertionError("a recused officer still sees the case")

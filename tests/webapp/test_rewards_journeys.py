@@ -21,9 +21,9 @@ from rewarding import (
     to_claim,
 )
 
-from webapp import casework
 from webapp.extensions import db
 from webapp.models import Case
+from webapp.store import timers as timer_runs
 
 
 def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_day_59(clerk_app, clerk_clock, tmp_path):
@@ -67,7 +67,7 @@ def test_the_same_case_claimed_on_day_61_is_forfeited(clerk_app, clerk_clock):
     refused = officer.do(reward_id, CLAIM, {**BY_AGENT, "claimed_on": "2026-06-10"})
     assert field_errors(refused)["claimed_on"] == ["领奖期限已于 2026-06-09 届满，视为放弃奖励（URU 第十八条）"]
     with clerk_app.app_context():
-        fired = casework.fire_due_timers(db.session.get(Case, reward_id))
+        fired = timer_runs.fire_due_timers(db.session.get(Case, reward_id))
         db.session.commit()
     assert fired.fired == ["Event_ClaimWindowExpired"]
     assert reward_row(clerk_app, reward_id).status == "forfeited"

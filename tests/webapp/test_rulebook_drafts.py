@@ -168,7 +168,7 @@ def test_an_older_version_can_be_published_again(clerk_app):
     editor, head, registrar = (login(clerk_app, u) for u in
                                ("wlmq-policy-editor", "wlmq-bureau-head", "wlmq-tianshan-registrar"))
     with clerk_app.app_context():
-        from webapp.rulebook import packindex
+        from webapp.store import packindex
 
         shipped = packindex.publication("urumqi").version
     draft_id = raise_urumqi_floor(clerk_app, editor)

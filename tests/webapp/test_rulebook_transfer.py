@@ -124,7 +124,7 @@ def test_a_pack_exported_as_a_zip_imports_again_and_broken_zips_are_refused(cler
     assert response.status_code == 302, visible_text(response)[:800]
     draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with clerk_app.app_context():
-        from webapp.rulebook import packindex
+        from webapp.store import packindex
 
         assert draft_row(clerk_app, draft_id).files == packindex.published_row("urumqi").files
         assert db.session.get(RulePack, "urumqi_two").calendar == "CN-XJ"

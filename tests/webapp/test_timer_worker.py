@@ -14,9 +14,10 @@ import pytest
 from clerk import ACCEPTANCE, JURISDICTION, KEEP, login, visible_text
 from sqlalchemy import func, select
 
-from webapp import worker
+from webapp.clock import as_utc
 from webapp.extensions import db
 from webapp.models import Case, CaseEvent, DistrictReport, Notification, TaskEntry, TimerFailure, User
+from webapp.worker import ticks as worker
 
 
 @pytest.fixture(autouse=True, params=[1, 2], ids=["one-process", "forked-engine"])
@@ -150,14 +151,14 @@ def test_a_failing_timer_is_retried_with_back_off_and_shown_to_administrators(cl
     assert (result.failed, result.timers) == (1, 0)
     with clerk_app.app_context():
         failure = db.session.get(TimerFailure, case_id)
-        assert failure.attempts == 1 and worker._aware(failure.retry_at) - clerk_clock.now == timedelta(minutes=1)
+        assert failure.attempts == 1 and as_utc(failure.retry_at) - clerk_clock.now == timedelta(minutes=1)
         db.session.remove()
     assert _tick(clerk_app).failed == 0  # waiting for its retry time: not tried again yet
     clerk_clock.set(clerk_clock.now + timedelta(minutes=1))
     assert _tick(clerk_app).failed == 1
     with clerk_app.app_context():
         failure = db.session.get(TimerFailure, case_id)
-        assert failure.attempts == 2 and worker._aware(failure.retry_at) - clerk_clock.now == timedelta(minutes=2)
+        assert failure.attempts == 2 and as_utc(failure.retry_at) - clerk_clock.now == timedelta(minutes=2)
         db.session.remove()
     admin = login(clerk_app, "cq-yuzhong-administrator")
     text = visible_text(admin.get("/overdue"))
@@ -221,7 +222,7 @@ def test_a_stale_next_timer_instant_is_corrected_not_fired(clerk_app, clerk_cloc
     case_id = _case_at_acceptance(clerk_app, clerk_clock)
     with clerk_app.app_context():
         case = db.session.get(Case, case_id)
-        real = worker._aware(case.next_timer_at)
+        real = as_utc(case.next_timer_at)
         case.next_timer_at = real - timedelta(days=5)
         db.session.commit()
         db.session.remove()
@@ -229,7 +230,7 @@ def test_a_stale_next_timer_instant_is_corrected_not_fired(clerk_app, clerk_cloc
     result = _tick(clerk_app)
     assert (result.timers, result.failed) == (0, 0)
     with clerk_app.app_context():
-        assert worker._aware(db.session.get(Case, case_id).next_timer_at) == real
+        assert as_utc(db.session.get(Case, case_id).next_timer_at) == real
         db.session.remove()
 
 
@@ -238,8 +239,8 @@ def test_a_case_fired_ahead_is_fired_again_when_it_changed_before_its_claim(cler
     in between (its lock_version moved on) is fired again from the state claimed, never from the old."""
     from types import SimpleNamespace
 
-    from webapp import firing
-    from webapp.packversions import compiled_version
+    from webapp.store.packversions import compiled_version
+    from webapp.worker import firing
 
     case_id = _case_at_acceptance(clerk_app, clerk_clock)
     clerk_clock.set("2026-03-24")

@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import _CLERK_POSTGRES, _clerk_app_on, _clerk_dispose
 from sqlalchemy import func, select
+
+from tests.support.once_per_session import POSTGRES_URL, clerk_app_on, dispose_app
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # `bench` is run as `python -m bench`, not installed
@@ -30,21 +31,21 @@ from webapp.models import Case, CaseEvent, TaskEntry  # noqa: E402
 NOW = "2026-03-24T09:00:00+08:00"
 CLUEFLOW = str(Path(sys.executable).parent / "clueflow")
 
-needs_postgres = pytest.mark.skipif(not _CLERK_POSTGRES, reason="TEST_DATABASE_URL not set")
+needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set")
 
 
 @pytest.fixture
 def pg_app(tmp_path, seeded_databases):
-    app, cleanup = _clerk_app_on("postgresql", tmp_path, False, seeded_databases)
+    app, cleanup = clerk_app_on("postgresql", tmp_path, False, seeded_databases)
     yield app
-    _clerk_dispose(app, cleanup)
+    dispose_app(app, cleanup)
 
 
 @pytest.fixture
 def sqlite_app(tmp_path, seeded_databases):
-    app, cleanup = _clerk_app_on("sqlite", tmp_path, False, seeded_databases)
+    app, cleanup = clerk_app_on("sqlite", tmp_path, False, seeded_databases)
     yield app
-    _clerk_dispose(app, cleanup)
+    dispose_app(app, cleanup)
 
 
 def _database_url(app) -> str:

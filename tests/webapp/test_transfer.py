@@ -5,9 +5,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from webapp import casework, create_app
+from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Case, User
+from webapp.usecases import casework
 
 REGISTRATION = {"registered_on": "2026-03-02", "received_on": "2026-03-02", "source_channel": "letter",
                 "request_kind": "report", "fund_type": "basic_medical", "reporter_kind": "natural_person",

@@ -14,9 +14,8 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Index, UniqueConstraint
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..access import ROLES
 from ..extensions import db
-
-ROLES = ("registrar", "case_officer", "division_head", "bureau_head", "policy_editor", "auditor", "administrator")
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,241 @@
+"""Case work: the use cases behind the clerk's pages — the inbox, registering a report, completing a
+task, events such as a withdrawal, claims, recusals. Each loads what it needs, calls the engine,
+keeps the case's rows in step through the case store, and commits once (webapp.transaction).
+
+Who may reach a case or task is webapp.store.visibility's, on the role sets of webapp.access; a
+case another user changed since the page was shown is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from engine.errors import ClueflowError, ValidationError
+from engine.runner import RunError, TaskNotReady
+from webapp.access import RECUSAL_DECIDERS, REGISTRAR_ROLE, has_any
+from webapp.clock import LOCAL_ZONE, clock, local_today
+from webapp.errors import CaseworkError, Conflict, Forbidden, explain, stale_case
+from webapp.extensions import db
+from webapp.models import Bureau, Case, Recusal, TaskEntry, TaskQueue, User
+from webapp.store import caserows, casestore, taskrules
+from webapp.store import evidence as evidence_files
+from webapp.store.casestore import INTAKE_PROCESS, RECUSAL_FORM, REGISTRATION_FORM, TRANSFER_FORM
+from webapp.store.packversions import current_version, runner_for
+from webapp.store.visibility import may_do, task_for
+from webapp.transaction import transaction
+from webapp.usecases.intake import next_number, reported_party_problems, walk_in_problems
+
+
+def inbox(user: User, *, process: str | None = None, pack: str | None = None, overdue: bool = False,
+          today: date | None = None, limit: int = 200) -> list[TaskEntry]:
+    """The ready tasks for this user's roles and bureaus, soonest deadline first.
+
+    Read from the task queue one (bureau, role) range at a time, each already in due order, so the
+    cost does not grow with the number of cases; claims, recusals and filters apply to those rows.
+    """
+    today = today or local_today()
+    bureaus, roles = user.bureau.visible_bureau_ids(), sorted(user.roles)
+    recused = {r for (r,) in db.session.execute(select(Recusal.case_id).where(Recusal.user_id == user.id))}
+    fetch = limit + limit // 4
+    while True:
+        keys: dict[int, date] = {}
+        exhausted = True
+        for bureau_id in bureaus:
+            for role in roles:
+                query = (select(TaskQueue.task_entry_id, TaskQueue.sort_due)
+                         .where(TaskQueue.bureau_id == bureau_id, TaskQueue.role == role)
+                         .order_by(TaskQueue.sort_due, TaskQueue.task_entry_id).limit(fetch))
+                if overdue:
+                    query = query.where(TaskQueue.sort_due < today)
+                rows = db.session.execute(query).all()
+                exhausted = exhausted and len(rows) < fetch
+                keys.update(rows)
+        ordered = sorted(keys, key=lambda i: (keys[i], i))
+        tasks: list[TaskEntry] = []
+        for start in range(0, len(ordered), fetch):  # load rows only as far as the page needs
+            chunk = ordered[start:start + fetch]
+            entries = {e.id: e for e in db.session.execute(select(TaskEntry).where(TaskEntry.id.in_(chunk))).scalars()}
+            tasks += [entries[i] for i in chunk if i in entries
+                      and entries[i].case_id not in recused
+                      and entries[i].claimed_by_id in (None, user.id)
+                      and (process is None or entries[i].process_id == process)
+                      and (pack is None or entries[i].pack == pack)]
+            if len(tasks) >= limit:
+                return tasks[:limit]
+        if exhausted:
+            return tasks
+        fetch *= 4
+
+
+# -- use cases -------------------------------------------------------------------------------------
+
+def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) -> Case:
+    """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done,
+    with the evidence files already stored (evidence.Stored) attached in the same commit."""
+    if REGISTRAR_ROLE not in user.roles:
+        raise Forbidden(_("只有登记员可以登记举报"))
+    problems = {**reported_party_problems(data), **walk_in_problems(data)}
+    with transaction():
+        row = _open_case(user.bureau, user, data, now or clock(), problems)
+        evidence_files.add_to_case(row, user, evidence)
+    return row
+
+
+def _open_case(bureau: Bureau, user: User, data: Mapping[str, Any], now, problems=None,
+               title: str = "登记举报") -> Case:
+    """A new numbered case of a bureau with its registration task completed (the caller's transaction
+    commits it)."""
+    version = current_version(bureau.pack)
+    runner = runner_for(bureau.pack, version.version, now)
+    running = runner.start(INTAKE_PROCESS)
+    [task] = [t for t in runner.ready_tasks(running) if t.form_id == REGISTRATION_FORM]
+    number = next_number(bureau.pack, now().astimezone(LOCAL_ZONE).year)
+    try:
+        clean = runner.complete(running, task.id, {**data, "registration_no": number})
+    except ValidationError as exc:
+        if problems:  # shown together with the form's own messages
+            raise ValidationError({**problems, **exc.messages}) from exc
+        raise
+    except (RunError, ClueflowError) as exc:
+        raise CaseworkError(_("登记未能完成：%(reason)s", reason=explain(exc))) from exc
+    if problems:
+        raise ValidationError(problems)
+    row = Case(number=number, pack=bureau.pack, pack_version=version.version, process_id=INTAKE_PROCESS,
+               bureau_id=bureau.id, state="", created_at=now())
+    db.session.add(row)
+    casestore.copy_summary(row, clean)
+    db.session.flush()
+    casestore.add_event(row, user, "registered", f"{title} {number}", {"task": task.name})
+    casestore.keep(row, runner, running, {})
+    return row
+
+
+def _transfer_to_district(case: Case, user: User, loaded: casestore.Loaded, clean: Mapping[str, Any]) -> Case | None:
+    """A report the city hands to a district it oversees (CQH 第二十条, URU 第十五条) becomes a case of
+    that district, registered with the same 登记表; a transfer to another authority creates nothing."""
+    name = (clean.get("competent_bureau") or "").strip()
+    district = next((d for d in case.bureau.districts if name and name in (d.name, d.code)), None)
+    if district is None:
+        return None
+    registration = loaded.runner.pack.forms[REGISTRATION_FORM].fields
+    data = {k: v for k, v in loaded.running.data.items() if k in registration and k != "registration_no"}
+    new = _open_case(district, user, data, loaded.runner.clock, title=f"由{case.bureau.name}移交（原编号 {case.number}）")
+    casestore.add_event(case, user, "transferred", f"已移交{district.name}，新编号 {new.number}", {"case": new.id})
+    return new
+
+
+def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any], lock_version: int | None,
+                  now=None) -> None:
+    """Complete a task with form data; refuses stale pages, wrong roles and invalid data."""
+    tasks = caserows.task_rows(case.id)  # task_for's row and the index keep brings in step, read once
+    entry = tasks.get(task_id)
+    if entry is None and caserows.changed_since_read(case):
+        raise Conflict(_("该任务已被他人办理完毕"))  # completed by someone after this case row was read
+    may_do(user, entry)
+    if lock_version is not None and lock_version != case.lock_version:
+        raise stale_case()
+    loaded = casestore.load(case, now)
+    rules = taskrules.rules_for(case)
+    with transaction():
+        if rules is not None:
+            rules.check(user, case, entry, loaded, data)
+        try:
+            clean = loaded.runner.complete(loaded.running, task_id, data)
+        except ValidationError:
+            raise
+        except TaskNotReady as exc:
+            raise Conflict(_("该任务已被他人办理完毕")) from exc
+        except (RunError, ClueflowError) as exc:
+            raise CaseworkError(_("办理未能完成，案件未作任何改动：%(reason)s", reason=explain(exc))) from exc
+        target = _recusal_target(user, entry, clean)
+        casestore.add_event(case, user, "task", f"办理「{entry.name}」",
+                        {"element": entry.element_id, "data": casestore.jsonable(clean)})
+        if entry.form_id == TRANSFER_FORM:
+            _transfer_to_district(case, user, loaded, clean)
+        if target is not None:
+            _record_recusal(case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or "")
+        if rules is not None:
+            rules.record(user, case, entry, loaded, clean)
+        casestore.keep(case, loaded.runner, loaded.running, tasks)
+
+
+def _recusal_target(user: User, entry, clean: Mapping[str, Any]) -> User | None:
+    """The staff member an approved recusal decision removes from the case (None: no recusal)."""
+    if entry.form_id != RECUSAL_FORM or not clean.get("recusal_approved"):
+        return None
+    target = _staff_member(user, clean.get("recusal_staff") or "")
+    if target is None:
+        raise ValidationError({"recusal_staff": [_("没有这名工作人员：请填写本局（或下级局）工作人员的用户名或姓名")]})
+    return target
+
+
+def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a task's form opens with: the case data, and what the process's own rules prefill."""
+    rules = taskrules.rules_for(case)
+    return rules.form_values(case, entry, data) if rules is not None else dict(data)
+
+
+def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:
+    """Deliver an event such as a withdrawal or a recusal request to a running case."""
+    if case.status == "closed":
+        raise CaseworkError(_("案件已办结，不能办理此事项"))
+    loaded = casestore.load(case, now)
+    with transaction():
+        try:
+            loaded.runner.send(loaded.running, message)
+        except ClueflowError as exc:
+            raise CaseworkError(_("当前环节不能办理此事项：%(reason)s", reason=str(exc))) from exc
+        casestore.add_event(case, user, message, title, None)
+        casestore.keep(case, loaded.runner, loaded.running)
+
+
+def claim(user: User, case: Case, task_id: str) -> None:
+    """Take a ready task of one's roles for oneself: colleagues no longer see it in their inbox."""
+    with transaction():
+        entry = task_for(user, case, task_id)
+        entry.claimed_by_id = user.id
+        casestore.add_event(case, user, "claim", f"认领「{entry.name}」", None)
+
+
+def release(user: User, case: Case, task_id: str) -> None:
+    """Give a claimed task back to the inbox of its roles."""
+    with transaction():
+        entry = task_for(user, case, task_id)
+        entry.claimed_by_id = None
+        casestore.add_event(case, user, "release", f"退回「{entry.name}」", None)
+
+
+def recuse(decided_by: User, case: Case, recused_username: str, reason: str) -> None:
+    """Record a head's decision that a staff member withdraws from a case (CQH 第十八条)."""
+    if not has_any(decided_by, RECUSAL_DECIDERS):
+        raise Forbidden(_("回避决定由负责人作出"))
+    target = _staff_member(decided_by, recused_username)
+    if target is None:
+        raise CaseworkError(_("没有这名工作人员"))
+    with transaction():
+        _record_recusal(case, decided_by, target, reason)
+
+
+def _staff_member(head: User, name: str) -> User | None:
+    """A staff member of the head's bureaus, by user name or display name."""
+    name = name.strip()
+    if not name:
+        return None
+    query = select(User).where(User.bureau_id.in_(head.bureau.visible_bureau_ids()),
+                               or_(User.username == name, User.display_name == name))
+    return db.session.execute(query).scalars().first()
+
+
+def _record_recusal(case: Case, decided_by: User, target: User, reason: str) -> None:
+    """The recused user loses the case: a Recusal row, and their claims on its tasks released."""
+    db.session.add(Recusal(case_id=case.id, user_id=target.id, decided_by_id=decided_by.id, reason=reason))
+    db.session.execute(TaskEntry.__table__.update().where(TaskEntry.case_id == case.id,
+                                                          TaskEntry.claimed_by_id == target.id)
+                       .values(claimed_by_id=None))
+    casestore.add_event(case, decided_by, "recusal", f"决定 {target.display_name} 回避（CQH 第十八条）", {"reason": reason})
+
+

@@ -1,0 +1,129 @@
+"""The reward documents of URU 第十七、二十条 (RULES §F.2): 举报奖励审批表, 领奖通知书, 奖金领取凭证.
+
+Each is numbered when first issued, kept with the reward as the HTML last issued (re-issued as the
+form gathers opinions, the receipt, the payment), printed on A4, and given as PDF.
+
+PDF: WeasyPrint renders the same HTML in-process (Pango lays out the Chinese text with the Noto CJK
+fonts; no browser runs on the server). It is the maintained HTML-to-PDF library of the Python world;
+its system needs (Pango, the CJK fonts) are installed by `make system`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Mapping
+
+from flask import render_template  # noqa: TID251 - a document issued and kept as HTML, not a page
+from sqlalchemy import select
+
+from engine.capitals import yuan_capitals
+from webapp.clock import clock, local_today
+from webapp.extensions import db
+from webapp.models import CaseCounter, Reward, RewardDocument
+
+KINDS = {  # kind: (title, number word)
+    "approval_form": ("举报违法违规使用医疗保障基金行为奖励审批表", "奖审"),
+    "claim_notice": ("举报违法违规使用医疗保障基金行为领奖通知书", "奖通"),
+    "voucher": ("举报违法违规使用医疗保障基金行为奖金领取凭证", "奖凭"),
+}
+
+
+def issued(reward: Reward | None, kind: str) -> RewardDocument | None:
+    if reward is None or reward.id is None:
+        return None
+    return db.session.execute(select(RewardDocument).filter_by(reward_id=reward.id, kind=kind)).scalar_one_or_none()
+
+
+def _next_number(reward: Reward, kind: str, year: int) -> str:
+    bureau = reward.case.bureau
+    key = f"{kind[:8]}:{bureau.code}"[:40]
+    counter = db.session.execute(select(CaseCounter).filter_by(pack=key, year=year).with_for_update()).scalar_one_or_none()
+    if counter is None:
+        counter = CaseCounter(pack=key, year=year, last=0)
+        db.session.add(counter)
+    counter.last += 1
+    return f"{bureau.name}{KINDS[kind][1]}〔{year}〕{counter.last}号"
+
+
+def issue(reward: Reward, kind: str, data: Mapping[str, Any]) -> RewardDocument:
+    """Number the document the first time, and keep it as it now reads (not committed)."""
+    doc = issued(reward, kind)
+    now = clock()()
+    if doc is None:
+        doc = RewardDocument(reward_id=reward.id, kind=kind, number=_next_number(reward, kind, local_today().year),
+                             issued_at=now)
+        db.session.add(doc)
+        db.session.flush()
+    doc.html = render(reward, kind, data)
+    doc.updated_at = now
+    return doc
+
+
+def money(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
+    """The document as print-ready A4 HTML, filled from the reward and its report case."""
+    from webapp.usecases.rewards.process import ground_words, report_data
+
+    report = reward.report_case
+    numbers = {k: (d.number if (d := issued(reward, k)) else "") for k in KINDS}
+    payable = payable_amount(reward, data)
+    return render_template(f"rewards/documents/{kind}.html", title=KINDS[kind][0], kind=kind, reward=reward,
+                           window=claim_window_words(reward), percent=percent,
+                           report=report, r=report_data(report), d=dict(data), numbers=numbers,
+                           number=numbers.get(kind), bureau=reward.case.bureau, payable=payable,
+                           payable_capitals=yuan_capitals(payable) if payable is not None else "",
+                           money=money, capitals=yuan_capitals, ground_words=ground_words,
+                           today=local_today())
+
+
+def payable_amount(reward: Reward, data: Mapping[str, Any]) -> Decimal | None:
+    """What this reward pays: its approved amount (a top-up: the difference), else the process's amount."""
+    total = data.get("amount")
+    return reward.amount if reward.amount is not None else (Decimal(str(total)) if total is not None else None)
+
+
+def claim_notice_facts(reward: Reward, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the outbox's claim notice takes from the 领奖通知书, so both say the same: its number, the
+    payee, the amount payable, the claim window and the report's number (URU 第十六至十八条)."""
+    doc = issued(reward, "claim_notice")
+    return {"number": doc.number if doc else None, "reporter_name": reward.payee_name,
+            "amount": payable_amount(reward, data), "claim_window": claim_window_words(reward),
+            "case_number": reward.report_case.number, **payee_contact(reward)}
+
+
+def payee_contact(reward: Reward) -> dict[str, str]:
+    """How to reach the payee when it is not the registered reporter — a joint report's representative
+    chosen among the other reporters (URU 第十八条): the contact given when the reward was started, in
+    the 登记表's names, with no e-mail. Empty for the registered reporter (the 登记表's own apply)."""
+    chosen = next((p for p in reward.co_reporters or () if reward.joint and p.get("name") == reward.payee_name), None)
+    if chosen is None:
+        return {}
+    return {"reporter_phone": chosen.get("phone") or "", "reporter_address": chosen.get("address") or "",
+            "reporter_email": ""}
+
+
+def claim_window_words(reward: Reward) -> str:
+    """The claim window of the reward's pack version in words, e.g. 60 日 or 2 个月 (deadline_rules)."""
+    from webapp.store.packversions import compiled_version
+
+    rule = compiled_version(reward.case.pack, reward.case.pack_version).decide("deadline_rules", {"rule": "claim_window"})
+    unit = {"days": "日", "months": "个月", "working_days": "个工作日"}.get(rule.get("unit"), "")
+    return f"{rule.get('count')}{unit}"
+
+
+def percent(rate: Any) -> str:
+    if rate is None or rate == "":
+        return ""
+    return f"{(Decimal(str(rate)) * 100).normalize():f}%"
+
+
+def pdf(html: str) -> bytes:
+    """The document as PDF (A4, the CJK fonts embedded)."""
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,1 @@
+"""The background worker: timers due, reminders, district reports, calendar recounts, evidence sweeps."""
