@@ -40,7 +40,7 @@ run: install system
 test: install system
 	.venv/bin/ruff check engine webapp tests
 	.venv/bin/lint-imports
-	.venv/bin/pytest
+	.venv/bin/pytest -n auto --dist loadfile
 
 bench: install
 	$(PY) -m bench
