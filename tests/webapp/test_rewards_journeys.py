@@ -8,21 +8,33 @@ from decimal import Decimal
 
 from clerk import field_errors, login, visible_text
 from rewarding import (
+    APPROVED,
     BY_AGENT,
     CLAIM,
+    CLAIM_NOTICE,
+    DELIBERATED,
+    DELIBERATION,
+    DELIVERY,
     DISTRICT,
+    ELIGIBILITY,
+    FIRST_CHECK,
     FORFEITURE,
+    NOTIFIED,
     PAID,
     PAYMENT,
+    PROPOSAL,
+    RECEIVED,
+    SIGN,
     case_row,
     concluded_report,
     reward_row,
     start_reward,
     to_claim,
 )
+from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Case
+from webapp.models import Case, TaskEntry
 from webapp.store import timers as timer_runs
 
 
@@ -112,3 +124,30 @@ def test_the_claim_notice_is_due_10_working_days_after_conclusion_and_the_window
     clerk_clock.set("2026-04-10")
     officer.done(reward_id, DELIVERY, RECEIVED)
     assert _deadlines(officer, reward_id)["举报人领取奖金"] == "2026-06-09"  # 60 days from the receipt, URU 18
+
+
+def test_a_claim_whose_window_reaches_an_unconfirmed_year_is_recorded_and_paid(clerk_app, clerk_clock):
+    """A claim notice received in December: the 60 days run into 2027, whose national calendar is not
+    confirmed, so the window's end waits (RULES §B.13). The claim is still recorded and paid."""
+    report_id = concluded_report(clerk_app, clerk_clock)
+    officer = login(clerk_app, f"{DISTRICT}-case-officer")
+    head = login(clerk_app, f"{DISTRICT}-bureau-head")
+    reward_id = start_reward(officer, report_id)
+    officer.done(reward_id, ELIGIBILITY, {})
+    officer.done(reward_id, FIRST_CHECK, {})
+    officer.done(reward_id, PROPOSAL, {})
+    clerk_clock.set("2026-04-03")
+    head.done(reward_id, DELIBERATION, DELIBERATED)
+    clerk_clock.set("2026-04-06")
+    head.done(reward_id, SIGN, APPROVED)
+    clerk_clock.set("2026-12-01")
+    officer.done(reward_id, CLAIM_NOTICE, {**NOTIFIED, "claim_notice_issued_on": "2026-12-01"})
+    clerk_clock.set("2026-12-02")
+    officer.done(reward_id, DELIVERY, {**RECEIVED, "notice_received_on": "2026-12-02"})
+    with clerk_app.app_context():
+        [claim] = db.session.execute(select(TaskEntry).filter_by(case_id=reward_id, name=CLAIM)).scalars()
+        assert claim.deadline["due"] is None, claim.deadline
+    clerk_clock.set("2026-12-10")
+    officer.done(reward_id, CLAIM, {**BY_AGENT, "claimed_on": "2026-12-10"})
+    officer.done(reward_id, PAYMENT, {**PAID, "paid_on": "2026-12-10"})
+    assert reward_row(clerk_app, reward_id).status == "paid"

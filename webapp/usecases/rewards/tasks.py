@@ -148,7 +148,8 @@ def _check_claim(entry, facts, clean, problems) -> None:
         problems["claimant"] = [_("不能领取，缺少：%(m)s（%(b)s）", m="、".join(missing), b=basis)]
     claimed = clean.get("claimed_on")
     received = facts.get("notice_received_on")
-    due = date.fromisoformat(entry.deadline["due"]) if entry.deadline else None
+    due_text = (entry.deadline or {}).get("due")  # None while the window waits for a calendar year
+    due = date.fromisoformat(due_text) if due_text else None
     if claimed and received and claimed < received:
         problems["claimed_on"] = [_("领取日期不能早于收到领奖通知书的日期 %(d)s", d=received)]
     elif claimed and due and (claimed > due or local_today() > due):
