@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sqlalchemy import select
-
-from webapp.extensions import db
-from webapp.models import CaseCounter
-from webapp.store import packindex
+from webapp.store import counters, packindex
 
 
 def next_number(pack_name: str, year: int) -> str:
+    """The next case number of a pack in a year, e.g. CQ-2026-00001 (in the caller's transaction)."""
     prefix = packindex.entry(pack_name).case_prefix
-    counter = db.session.execute(
-        select(CaseCounter).filter_by(pack=pack_name, year=year).with_for_update()).scalar_one_or_none()
-    if counter is None:
-        counter = CaseCounter(pack=pack_name, year=year, last=0)
-        db.session.add(counter)
-    counter.last += 1
-    return f"{prefix}-{year}-{counter.last:05d}"
+    return f"{prefix}-{year}-{counters.next_value(pack_name, year):05d}"
 
 
 def walk_in_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from engine.capitals import yuan_capitals
 from webapp.clock import clock, local_today
 from webapp.extensions import db
-from webapp.models import CaseCounter, Reward, RewardDocument
+from webapp.models import Reward, RewardDocument
+from webapp.store import counters
 
 KINDS = {  # kind: (title, number word)
     "approval_form": ("举报违法违规使用医疗保障基金行为奖励审批表", "奖审"),
@@ -37,12 +38,7 @@ def issued(reward: Reward | None, kind: str) -> RewardDocument | None:
 def _next_number(reward: Reward, kind: str, year: int) -> str:
     bureau = reward.case.bureau
     key = f"{kind[:8]}:{bureau.code}"[:40]
-    counter = db.session.execute(select(CaseCounter).filter_by(pack=key, year=year).with_for_update()).scalar_one_or_none()
-    if counter is None:
-        counter = CaseCounter(pack=key, year=year, last=0)
-        db.session.add(counter)
-    counter.last += 1
-    return f"{bureau.name}{KINDS[kind][1]}〔{year}〕{counter.last}号"
+    return f"{bureau.name}{KINDS[kind][1]}〔{year}〕{counters.next_value(key, year)}号"
 
 
 def issue(reward: Reward, kind: str, data: Mapping[str, Any]) -> RewardDocument:
