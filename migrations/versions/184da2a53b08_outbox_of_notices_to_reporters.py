@@ -1,7 +1,7 @@
 """outbox of notices to reporters
 
 Revision ID: 184da2a53b08
-Revises: 9020c197d3f9
+Revises: 507ad353a50d
 Create Date: 2026-11-24 01:45:51.998321
 
 """

@@ -1,7 +1,7 @@
 """rule book: pack index, drafts, publications
 
 Revision ID: 66f1a472d674
-Revises: 9020c197d3f9
+Revises: da83bd848985
 Create Date: 2026-11-24 01:43:27.196461
 
 """

@@ -1,7 +1,7 @@
 """rewards: reward cases, reports of one act, documents, clawbacks
 
 Revision ID: ba9db1f33e58
-Revises: 9020c197d3f9
+Revises: 66f1a472d674
 Create Date: 2026-11-24 01:46:23.522664
 
 """

@@ -1,7 +1,7 @@
 """timer worker: failures, reminders, notifications, district reports
 
 Revision ID: da83bd848985
-Revises: 9020c197d3f9
+Revises: 184da2a53b08
 Create Date: 2026-11-24 01:43:45.223578
 
 """

@@ -4,14 +4,20 @@ A case row holds the workflow state (state-only JSON; the spec belongs to its pa
 the few fields lists and searches need. Ready tasks are mirrored in `task_index`, kept in step with
 the state on every change, so the inbox never deserializes a workflow. `lock_version` gives
 optimistic concurrency: two people completing the same task cannot both win.
+
+Every model here and in the area modules is declared typed (`Mapped[...]` with `mapped_column`): a
+column may hold NULL exactly when its annotation is `Optional[...]`, and its SQL type is always
+given, so the schema stays what the migrations make (tests/webapp/test_models_schema.py).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, Optional
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..access import ROLES
@@ -26,14 +32,16 @@ class Bureau(db.Model):
     """A medical-security bureau: a city bureau and its district (county) bureaus."""
 
     __tablename__ = "bureaus"
-    id = db.Column(db.Integer, primary_key=True)
-    code = db.Column(db.String(40), unique=True, nullable=False)
-    name = db.Column(db.String(120), nullable=False)
-    level = db.Column(db.String(10), nullable=False)  # "city" or "district"
-    parent_id = db.Column(db.Integer, db.ForeignKey("bureaus.id"))
-    pack = db.Column(db.String(40), nullable=False)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(db.String(40), unique=True)
+    name: Mapped[str] = mapped_column(db.String(120))
+    level: Mapped[str] = mapped_column(db.String(10))  # "city" or "district"
+    parent_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"))
+    pack: Mapped[str] = mapped_column(db.String(40))
 
-    parent = db.relationship("Bureau", remote_side=[id], backref="districts")
+    parent: Mapped[Optional[Bureau]] = db.relationship("Bureau", remote_side=[id], backref="districts")
+    if TYPE_CHECKING:
+        districts: Mapped[list[Bureau]]  # made by the backref of `parent`: a city bureau's districts
 
     def visible_bureau_ids(self) -> list[int]:
         """A city bureau sees its own cases and its districts'; a district only its own."""
@@ -42,15 +50,15 @@ class Bureau(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    id = db.Column(db.Integer, primary_key=True)
-    username = db.Column(db.String(60), unique=True, nullable=False)
-    display_name = db.Column(db.String(60), nullable=False)
-    password_hash = db.Column(db.String(256), nullable=False)
-    roles_text = db.Column("roles", db.String(200), nullable=False, default="")
-    bureau_id = db.Column(db.Integer, db.ForeignKey("bureaus.id"), nullable=False)
-    active = db.Column(db.Boolean, nullable=False, default=True)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(db.String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(db.String(60))
+    password_hash: Mapped[str] = mapped_column(db.String(256))
+    roles_text: Mapped[str] = mapped_column("roles", db.String(200), default="")
+    bureau_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"))
+    active: Mapped[bool] = mapped_column(db.Boolean, default=True)
 
-    bureau = db.relationship("Bureau")
+    bureau: Mapped[Bureau] = db.relationship("Bureau")
 
     @property
     def roles(self) -> set[str]:
@@ -80,49 +88,49 @@ class PackVersion(db.Model):
 
     __tablename__ = "pack_versions"
     __table_args__ = (UniqueConstraint("pack", "version"),)
-    id = db.Column(db.Integer, primary_key=True)
-    pack = db.Column(db.String(40), nullable=False)
-    version = db.Column(db.String(32), nullable=False)
-    files = db.Column(JSON, nullable=False)  # {"bpmn/report_handling.bpmn": "<xml…>", …}
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    pack: Mapped[str] = mapped_column(db.String(40))
+    version: Mapped[str] = mapped_column(db.String(32))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)  # {"bpmn/report_handling.bpmn": "<xml…>", …}
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 
 class CaseCounter(db.Model):
     """The last case number given per pack and year (CQH 第十条 numbering)."""
 
     __tablename__ = "case_counters"
-    pack = db.Column(db.String(40), primary_key=True)
-    year = db.Column(db.Integer, primary_key=True)
-    last = db.Column(db.Integer, nullable=False, default=0)
+    pack: Mapped[str] = mapped_column(db.String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(db.Integer, default=0)
 
 
 class Case(db.Model):
     __tablename__ = "cases"
-    id = db.Column(db.Integer, primary_key=True)
-    number = db.Column(db.String(40), unique=True, nullable=False)
-    pack = db.Column(db.String(40), nullable=False)
-    pack_version = db.Column(db.String(32), nullable=False)
-    process_id = db.Column(db.String(60), nullable=False)
-    bureau_id = db.Column(db.Integer, db.ForeignKey("bureaus.id"), nullable=False, index=True)
-    status = db.Column(db.String(20), nullable=False, default="open")  # open / closed
-    state = db.Column(db.Text, nullable=False)
-    lock_version = db.Column(db.Integer, nullable=False)
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
-    closed_at = db.Column(db.DateTime(timezone=True))
-    next_timer_at = db.Column(db.DateTime(timezone=True), index=True)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(db.String(40), unique=True)
+    pack: Mapped[str] = mapped_column(db.String(40))
+    pack_version: Mapped[str] = mapped_column(db.String(32))
+    process_id: Mapped[str] = mapped_column(db.String(60))
+    bureau_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"), index=True)
+    status: Mapped[str] = mapped_column(db.String(20), default="open")  # open / closed
+    state: Mapped[str] = mapped_column(db.Text)
+    lock_version: Mapped[int] = mapped_column(db.Integer)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(db.DateTime(timezone=True))
+    next_timer_at: Mapped[Optional[datetime]] = mapped_column(db.DateTime(timezone=True), index=True)
     # What lists, searches and the duplicate check read (copied from the case data).
-    received_on = db.Column(db.Date)
-    channel = db.Column(db.String(20))
-    anonymous = db.Column(db.Boolean)
-    subject_type = db.Column(db.String(40))
-    reported_person = db.Column(db.String(120), index=True)
-    reported_unit = db.Column(db.String(200), index=True)
-    summary = db.Column(db.String(200))
-    current_step = db.Column(db.String(120))
-    outcome = db.Column(db.String(120))
+    received_on: Mapped[Optional[date]] = mapped_column(db.Date)
+    channel: Mapped[Optional[str]] = mapped_column(db.String(20))
+    anonymous: Mapped[Optional[bool]] = mapped_column(db.Boolean)
+    subject_type: Mapped[Optional[str]] = mapped_column(db.String(40))
+    reported_person: Mapped[Optional[str]] = mapped_column(db.String(120), index=True)
+    reported_unit: Mapped[Optional[str]] = mapped_column(db.String(200), index=True)
+    summary: Mapped[Optional[str]] = mapped_column(db.String(200))
+    current_step: Mapped[Optional[str]] = mapped_column(db.String(120))
+    outcome: Mapped[Optional[str]] = mapped_column(db.String(120))
 
-    bureau = db.relationship("Bureau")
+    bureau: Mapped[Bureau] = db.relationship("Bureau")
     __mapper_args__ = {"version_id_col": lock_version}
 
 
@@ -131,23 +139,24 @@ class TaskEntry(db.Model):
 
     __tablename__ = "task_index"
     __table_args__ = (Index("ix_task_index_bureau_due", "bureau_id", "due"),)
-    id = db.Column(db.Integer, primary_key=True)
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
-    task_id = db.Column(db.String(36), nullable=False, unique=True)
-    element_id = db.Column(db.String(80), nullable=False)
-    name = db.Column(db.String(120), nullable=False)
-    form_id = db.Column(db.String(80), nullable=False)
-    roles_text = db.Column("roles", db.String(200), nullable=False)
-    bureau_id = db.Column(db.Integer, db.ForeignKey("bureaus.id"), nullable=False)
-    pack = db.Column(db.String(40), nullable=False)
-    process_id = db.Column(db.String(60), nullable=False)
-    due = db.Column(db.Date)
-    deadline = db.Column(JSON)  # rule, basis, count, unit, trigger, due, calendar, provisional
-    claimed_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(db.String(36), unique=True)
+    element_id: Mapped[str] = mapped_column(db.String(80))
+    name: Mapped[str] = mapped_column(db.String(120))
+    form_id: Mapped[str] = mapped_column(db.String(80))
+    roles_text: Mapped[str] = mapped_column("roles", db.String(200))
+    bureau_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"))
+    pack: Mapped[str] = mapped_column(db.String(40))
+    process_id: Mapped[str] = mapped_column(db.String(60))
+    due: Mapped[Optional[date]] = mapped_column(db.Date)
+    # rule, basis, count, unit, trigger, due, calendar, provisional
+    deadline: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    claimed_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
-    case = db.relationship("Case")
-    claimed_by = db.relationship("User")
+    case: Mapped[Case] = db.relationship("Case")
+    claimed_by: Mapped[Optional[User]] = db.relationship("User")
 
     @property
     def roles(self) -> set[str]:
@@ -163,13 +172,13 @@ class TaskQueue(db.Model):
     """
 
     __tablename__ = "task_queue"
-    bureau_id = db.Column(db.Integer, primary_key=True, autoincrement=False)
-    role = db.Column(db.String(20), primary_key=True)
-    sort_due = db.Column(db.Date, primary_key=True)
-    task_entry_id = db.Column(db.Integer, db.ForeignKey("task_index.id", ondelete="CASCADE"), primary_key=True,
-                              autoincrement=False, index=True)
+    bureau_id: Mapped[int] = mapped_column(db.Integer, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(db.String(20), primary_key=True)
+    sort_due: Mapped[date] = mapped_column(db.Date, primary_key=True)
+    task_entry_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("task_index.id", ondelete="CASCADE"),
+                                               primary_key=True, autoincrement=False, index=True)
 
-    entry = db.relationship("TaskEntry")
+    entry: Mapped[TaskEntry] = db.relationship("TaskEntry")
 
 
 NO_DUE = date(9999, 12, 31)
@@ -179,15 +188,15 @@ class CaseEvent(db.Model):
     """The case timeline: who did what, when. Append-only."""
 
     __tablename__ = "case_events"
-    id = db.Column(db.Integer, primary_key=True)
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    user_id = db.Column(db.Integer, db.ForeignKey("users.id"))
-    kind = db.Column(db.String(40), nullable=False)
-    title = db.Column(db.String(200), nullable=False)
-    detail = db.Column(JSON)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(db.String(40))
+    title: Mapped[str] = mapped_column(db.String(200))
+    detail: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
-    user = db.relationship("User")
+    user: Mapped[Optional[User]] = db.relationship("User")
 
 
 class Recusal(db.Model):
@@ -195,27 +204,27 @@ class Recusal(db.Model):
 
     __tablename__ = "recusals"
     __table_args__ = (UniqueConstraint("case_id", "user_id"), Index("ix_recusals_user_case", "user_id", "case_id"))
-    id = db.Column(db.Integer, primary_key=True)
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
-    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
-    decided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
-    reason = db.Column(db.String(400))
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    decided_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    reason: Mapped[Optional[str]] = mapped_column(db.String(400))
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 
 class Attachment(db.Model):
     """Evidence kept outside the database; the row holds its checksum and where it is."""
 
     __tablename__ = "attachments"
-    id = db.Column(db.Integer, primary_key=True)
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
-    filename = db.Column(db.String(200), nullable=False)
-    content_type = db.Column(db.String(100), nullable=False)
-    size = db.Column(db.Integer, nullable=False)
-    sha256 = db.Column(db.String(64), nullable=False)
-    stored_as = db.Column(db.String(200), nullable=False)
-    uploaded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(db.String(200))
+    content_type: Mapped[str] = mapped_column(db.String(100))
+    size: Mapped[int] = mapped_column(db.Integer)
+    sha256: Mapped[str] = mapped_column(db.String(64))
+    stored_as: Mapped[str] = mapped_column(db.String(200))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (db.Index("ix_attachments_sha256", "sha256"),)
 
@@ -225,9 +234,9 @@ class EvidenceUpload(db.Model):
     timer worker deletes one no attachment took up once a re-shown form's token for it has expired."""
 
     __tablename__ = "evidence_uploads"
-    sha256 = db.Column(db.String(64), primary_key=True)
-    stored_as = db.Column(db.String(200), nullable=False)
-    stored_at = db.Column(db.DateTime(timezone=True), nullable=False, index=True)
+    sha256: Mapped[str] = mapped_column(db.String(64), primary_key=True)
+    stored_as: Mapped[str] = mapped_column(db.String(200))
+    stored_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), index=True)
 
 
 from .audit import AuditEntry  # noqa: E402  (the models of each area live in their own module)

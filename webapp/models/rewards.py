@@ -3,10 +3,18 @@ documents kept with a reward (审批表, 领奖通知书, 奖金领取凭证), a
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Optional
+
 from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from . import utcnow
+
+if TYPE_CHECKING:
+    from . import Case
 
 MONEY = db.Numeric(14, 2, asdecimal=True)
 
@@ -15,39 +23,44 @@ class Reward(db.Model):
     """One reward (or top-up) case of one report case. The payer is the bureau of the report case."""
 
     __tablename__ = "rewards"
-    id = db.Column(db.Integer, primary_key=True)
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, unique=True)
-    report_case_id = db.Column(db.Integer, db.ForeignKey("cases.id"), nullable=False, index=True)
-    bureau_id = db.Column(db.Integer, db.ForeignKey("bureaus.id"), nullable=False, index=True)
-    kind = db.Column(db.String(20), nullable=False, default="ordinary")  # ordinary / top_up
-    topup_of_id = db.Column(db.Integer, db.ForeignKey("rewards.id"))
-    status = db.Column(db.String(20), nullable=False, default="open")  # open/paid/forfeited/not_rewarded
-    reporter_key = db.Column(db.String(120), nullable=False)  # who reported: ID number, else name
-    payee_name = db.Column(db.String(120), nullable=False)
-    payee_id_no = db.Column(db.String(40))
-    joint = db.Column(db.Boolean, nullable=False, default=False)
-    co_reporters = db.Column(JSON)  # [{"name":…, "id_no":…}, …] of a joint report
-    criminal_basis = db.Column(db.String(400))  # what established criminal liability (top-up)
-    previously_paid = db.Column(MONEY)  # a top-up: what the ordinary reward paid
-    amount = db.Column(MONEY)  # payable by this reward (for a top-up, the difference)
-    paid_amount = db.Column(MONEY)
-    paid_on = db.Column(db.Date)
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    report_case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id"), index=True)
+    bureau_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"), index=True)
+    kind: Mapped[str] = mapped_column(db.String(20), default="ordinary")  # ordinary / top_up
+    topup_of_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("rewards.id"))
+    status: Mapped[str] = mapped_column(db.String(20), default="open")  # open/paid/forfeited/not_rewarded
+    reporter_key: Mapped[str] = mapped_column(db.String(120))  # who reported: ID number, else name
+    payee_name: Mapped[str] = mapped_column(db.String(120))
+    payee_id_no: Mapped[Optional[str]] = mapped_column(db.String(40))
+    joint: Mapped[bool] = mapped_column(db.Boolean, default=False)
+    # [{"name":…, "id_no":…}, …] of a joint report
+    co_reporters: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON)
+    # what established criminal liability (top-up)
+    criminal_basis: Mapped[Optional[str]] = mapped_column(db.String(400))
+    previously_paid: Mapped[Optional[Decimal]] = mapped_column(MONEY)  # a top-up: what the ordinary reward paid
+    amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)  # payable by this reward (for a top-up, the difference)
+    paid_amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    paid_on: Mapped[Optional[date]] = mapped_column(db.Date)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
-    case = db.relationship("Case", foreign_keys=[case_id])
-    report_case = db.relationship("Case", foreign_keys=[report_case_id])
-    topup_of = db.relationship("Reward", remote_side=[id])
+    case: Mapped[Case] = db.relationship("Case", foreign_keys=[case_id])
+    report_case: Mapped[Case] = db.relationship("Case", foreign_keys=[report_case_id])
+    topup_of: Mapped[Optional[Reward]] = db.relationship("Reward", remote_side=[id])
+    if TYPE_CHECKING:
+        documents: Mapped[list[RewardDocument]]  # made by the backref of `RewardDocument.reward`
+        clawbacks: Mapped[list[Clawback]]  # made by the backref of `Clawback.reward`
 
 
 class SameAct(db.Model):
     """Report cases found to concern the same act (URU 第十三条): one row per case, grouped by act_id."""
 
     __tablename__ = "same_acts"
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
-                        autoincrement=False)
-    act_id = db.Column(db.Integer, nullable=False, index=True)
-    linked_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    act_id: Mapped[int] = mapped_column(db.Integer, index=True)
+    linked_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 
 class RewardDocument(db.Model):
@@ -55,42 +68,43 @@ class RewardDocument(db.Model):
 
     __tablename__ = "reward_documents"
     __table_args__ = (UniqueConstraint("reward_id", "kind"),)
-    id = db.Column(db.Integer, primary_key=True)
-    reward_id = db.Column(db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), nullable=False, index=True)
-    kind = db.Column(db.String(20), nullable=False)  # approval_form / claim_notice / voucher
-    number = db.Column(db.String(60), nullable=False, unique=True)
-    html = db.Column(db.Text)  # the document as last issued
-    issued_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    reward_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(db.String(20))  # approval_form / claim_notice / voucher
+    number: Mapped[str] = mapped_column(db.String(60), unique=True)
+    html: Mapped[Optional[str]] = mapped_column(db.Text)  # the document as last issued
+    issued_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
-    reward = db.relationship("Reward", backref="documents")
+    reward: Mapped[Reward] = db.relationship("Reward", backref="documents")
 
 
 class Clawback(db.Model):
     """Recovery of a paid reward (URU 第二十二条), tracked until the amount is recovered."""
 
     __tablename__ = "reward_clawbacks"
-    id = db.Column(db.Integer, primary_key=True)
-    reward_id = db.Column(db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), nullable=False, index=True)
-    ground = db.Column(db.String(20), nullable=False)  # URU-22-1 / URU-22-2 / URU-22-3
-    amount = db.Column(MONEY, nullable=False)
-    reason = db.Column(db.String(400), nullable=False)
-    opened_on = db.Column(db.Date, nullable=False)
-    opened_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
-    status = db.Column(db.String(20), nullable=False, default="open")  # open / recovered
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    reward_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), index=True)
+    ground: Mapped[str] = mapped_column(db.String(20))  # URU-22-1 / URU-22-2 / URU-22-3
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    reason: Mapped[str] = mapped_column(db.String(400))
+    opened_on: Mapped[date] = mapped_column(db.Date)
+    opened_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(db.String(20), default="open")  # open / recovered
 
-    reward = db.relationship("Reward", backref="clawbacks")
-    recoveries = db.relationship("Recovery", order_by="Recovery.id", cascade="all, delete-orphan")
+    reward: Mapped[Reward] = db.relationship("Reward", backref="clawbacks")
+    recoveries: Mapped[list[Recovery]] = db.relationship("Recovery", order_by="Recovery.id",
+                                                         cascade="all, delete-orphan")
 
 
 class Recovery(db.Model):
     """Money received back on a clawback."""
 
     __tablename__ = "reward_recoveries"
-    id = db.Column(db.Integer, primary_key=True)
-    clawback_id = db.Column(db.Integer, db.ForeignKey("reward_clawbacks.id", ondelete="CASCADE"), nullable=False,
-                            index=True)
-    amount = db.Column(MONEY, nullable=False)
-    recovered_on = db.Column(db.Date, nullable=False)
-    reference = db.Column(db.String(120), nullable=False)
-    recorded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    clawback_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("reward_clawbacks.id", ondelete="CASCADE"),
+                                             index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    recovered_on: Mapped[date] = mapped_column(db.Date)
+    reference: Mapped[str] = mapped_column(db.String(120))
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))

@@ -8,25 +8,32 @@ deleted when the timer finally fires.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Optional
+
 from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from . import TaskEntry, utcnow
+
+if TYPE_CHECKING:
+    from . import Case
 
 
 class TimerFailure(db.Model):
     """A case whose due timer failed to fire: the error, the attempts so far, when to try again."""
 
     __tablename__ = "timer_failures"
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
-                        autoincrement=False)
-    attempts = db.Column(db.Integer, nullable=False, default=0)
-    error = db.Column(db.Text, nullable=False)
-    first_failed_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    failed_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    retry_at = db.Column(db.DateTime(timezone=True), nullable=False, index=True)
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    attempts: Mapped[int] = mapped_column(db.Integer, default=0)
+    error: Mapped[str] = mapped_column(db.Text)
+    first_failed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    failed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    retry_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), index=True)
 
-    case = db.relationship("Case")
+    case: Mapped[Case] = db.relationship("Case")
 
 
 class DeadlineReminder(db.Model):
@@ -34,11 +41,11 @@ class DeadlineReminder(db.Model):
 
     __tablename__ = "deadline_reminders"
     __table_args__ = (UniqueConstraint("task_id", "due"),)
-    id = db.Column(db.Integer, primary_key=True)
-    task_id = db.Column(db.String(36), nullable=False)
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
-    due = db.Column(db.Date, nullable=False)
-    sent_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(db.String(36))
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    due: Mapped[date] = mapped_column(db.Date)
+    sent_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 
 class Notification(db.Model):
@@ -46,17 +53,18 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
-    id = db.Column(db.Integer, primary_key=True)
-    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    task_id = db.Column(db.String(36))
-    kind = db.Column(db.String(20), nullable=False)  # reminder / escalation / district_report
-    title = db.Column(db.String(200), nullable=False)
-    body = db.Column(db.String(400))
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    read_at = db.Column(db.DateTime(timezone=True))
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    case_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"),
+                                                   index=True)
+    task_id: Mapped[Optional[str]] = mapped_column(db.String(36))
+    kind: Mapped[str] = mapped_column(db.String(20))  # reminder / escalation / district_report
+    title: Mapped[str] = mapped_column(db.String(200))
+    body: Mapped[Optional[str]] = mapped_column(db.String(400))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[Optional[datetime]] = mapped_column(db.DateTime(timezone=True))
 
-    case = db.relationship("Case")
+    case: Mapped[Optional[Case]] = db.relationship("Case")
 
 
 class DistrictReport(db.Model):
@@ -64,11 +72,11 @@ class DistrictReport(db.Model):
 
     __tablename__ = "district_reports"
     __table_args__ = (UniqueConstraint("bureau_id", "period"),)
-    id = db.Column(db.Integer, primary_key=True)
-    bureau_id = db.Column(db.Integer, db.ForeignKey("bureaus.id"), nullable=False)
-    period = db.Column(db.String(20), nullable=False)  # "2026-Q3", "2026-Y"
-    case_id = db.Column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"))
+    period: Mapped[str] = mapped_column(db.String(20))  # "2026-Q3", "2026-Y"
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 
 # The reminder scan reads the task index by due date across bureaus.
