@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Mapping
 
-from .calendars import CalendarNotConfirmed, Calendars
+from .calendars.working_days import CalendarNotConfirmed, Calendars
 from .errors import ClueflowError
 
 UNITS = ("working_days", "days", "months")

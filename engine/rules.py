@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-from .calendars import Calendars
+from .calendars.working_days import Calendars
 from .deadlines import Deadline, compute_deadline
 from .decisions import DecisionModel
 from .errors import Problem

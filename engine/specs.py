@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from .bpmn import CAMUNDA_NS, PackParser
-from .calendars import Calendars
+from .calendars.working_days import Calendars
 from .deadlines import Deadline, UnknownDeadlineRule, compute_deadline
 from .decisions import DecisionModel
 from .errors import ClueflowError, PackError, Problem

@@ -10,7 +10,8 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import FeelScriptEngine
-from engine.calendars import Calendars, RegionYear
+from engine.calendars.schedule import RegionYear
+from engine.calendars.working_days import Calendars
 from engine.errors import ClueflowError, PackError, ValidationError
 from engine.packs import load_pack
 from engine.rules import calendars_for
