@@ -1,5 +1,5 @@
 """A published holiday schedule: one region's holiday periods and make-up workdays for one year, as in
-`calendars/<region>-<year>.json`, checked on construction."""
+`calendars/<region>-<year>.json`, checked on construction (`checks.year_problems`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from engine.errors import ClueflowError
+
+from .checks import reversed_period, year_problems
 
 _ONE_DAY = timedelta(days=1)
 
@@ -36,8 +38,9 @@ class Holiday:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
             raise ClueflowError("holiday without a name")
-        if self.end < self.start:
-            raise ClueflowError(f"holiday {self.name}: ends {self.end} before it starts {self.start}")
+        problem = reversed_period(self.name, self.start, self.end)
+        if problem is not None:
+            raise ClueflowError(str(problem))
 
     def days(self) -> Iterable[date]:
         d = self.start
@@ -71,23 +74,11 @@ class RegionYear:
             raise ClueflowError(f"{where}: invalid parent {self.parent!r}")
         object.__setattr__(self, "holidays", tuple(sorted(self.holidays, key=lambda h: (h.start, h.end))))
         object.__setattr__(self, "makeup_workdays", frozenset(self.makeup_workdays))
-        # A notice may reach into the neighbouring years (元旦 spanning 12-31..01-02), no further.
-        allowed = range(self.year - 1, self.year + 2)
-        holiday_days: set[date] = set()
-        for h in self.holidays:
-            for d in h.days():
-                if d.year not in allowed:
-                    raise ClueflowError(f"{where}: holiday {h.name} day {d} is outside the year")
-                if d in holiday_days:
-                    raise ClueflowError(f"{where}: holiday periods overlap on {d}")
-                holiday_days.add(d)
-        for d in self.makeup_workdays:
-            if d.year not in allowed:
-                raise ClueflowError(f"{where}: make-up workday {d} is outside the year")
-            if d.weekday() < 5:
-                raise ClueflowError(f"{where}: make-up workday {d} is not a Saturday or Sunday")
-            if d in holiday_days:
-                raise ClueflowError(f"{where}: {d} is both a holiday and a make-up workday")
+        problems = year_problems(
+            self.year, [(h.name, h.start, h.end) for h in self.holidays], self.makeup_workdays
+        )
+        if problems:
+            raise ClueflowError(f"{where}: {problems[0]}")
         canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         object.__setattr__(self, "version", hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8])
 
