@@ -18,7 +18,7 @@ How far a year reaches differs between the two:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 #: A holiday period as the checks see it: its name, first day and last day (inclusive).
@@ -44,7 +44,7 @@ class CalendarProblem:
 
     code: str
     field: str
-    values: Mapping[str, str | int] = field(default_factory=dict)
+    values: Mapping[str, str | int]
 
     @property
     def template(self) -> str:
