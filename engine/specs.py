@@ -23,7 +23,8 @@ from .deadlines import Deadline, UnknownDeadlineRule, compute_deadline
 from .decisions import DecisionModel
 from .errors import ClueflowError, PackError, Problem
 from .feel import FeelError, compile_expression
-from .forms import Form, load_form
+from .forms.definition import load_form
+from .forms.form import Form
 from .packs import Pack
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
