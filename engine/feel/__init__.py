@@ -34,15 +34,16 @@ is the entry point.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from lark import Tree
 
 from .builtins import BUILTIN_FUNCTIONS
-from .compiler import _compile, _compile_test, _Scope
+from .compiler import Node, _compile, _compile_test, _Scope
 from .errors import FeelError, FeelEvaluationError, FeelSyntaxError, _with_text
 from .grammar import MAX_NESTING, MAX_TEXT_LENGTH, MAX_TREE_DEPTH, _parse
+from .matchers import Context, Fn, Functions, Matcher
 from .values import _EMPTY, DECIMAL_CONTEXT, MAX_EXPONENT, MAX_STRING_LENGTH, Duration, Range, _conv
 
 __all__ = [
@@ -71,10 +72,10 @@ class Expression:
 
     __slots__ = ("text", "names", "functions", "_fn")
 
-    def __init__(self, text: str, fn, names: frozenset[str], functions: frozenset[str]):
+    def __init__(self, text: str, fn: Fn, names: frozenset[str], functions: frozenset[str]) -> None:
         self.text, self._fn, self.names, self.functions = text, fn, names, functions
 
-    def evaluate(self, context: Mapping[str, Any], functions: Mapping[str, Callable] | None = None) -> Any:
+    def evaluate(self, context: Mapping[str, Any], functions: Functions | None = None) -> Any:
         """The value of the expression; names are read from context, calls go to functions."""
         try:
             return self._fn(context, functions or _EMPTY)
@@ -96,14 +97,14 @@ class UnaryTests:
 
     __slots__ = ("text", "names", "functions", "matches")
 
-    def __init__(self, text: str, matches, names: frozenset[str], functions: frozenset[str]):
+    def __init__(self, text: str, matches: Matcher, names: frozenset[str], functions: frozenset[str]) -> None:
         self.text, self.matches, self.names, self.functions = text, matches, names, functions
 
     def __repr__(self) -> str:
         return f"UnaryTests({self.text!r})"
 
 
-def _anything(value, context=None, functions=None) -> bool:
+def _anything(value: Any, context: object = None, functions: object = None) -> bool:
     return True
 
 
@@ -125,24 +126,27 @@ def compile_unary_tests(text: str) -> UnaryTests:
         return UnaryTests(text, _anything, frozenset(), frozenset())
     tree = _parse(text, "unary_tests_start")
     scope = _Scope(text)
-    tests = tree.children
+    tests = cast("list[Node]", tree.children)  # the grammar makes each of them a tree
     if len(tests) == 1:
         general, fast = _compile_test(tests[0], scope)
     else:
         general, fast = _compile_test(Tree("tuple", tests, tree.meta), scope)
+    matches: Matcher
     if fast is not None:
         matches = fast  # every fast test takes (value, context=None, functions=None)
     else:
 
-        def matches(value, context=_EMPTY, functions=None):
+        def general_matches(value: Any, context: Context = _EMPTY, functions: Functions | None = None) -> bool:
             try:
                 return general(_conv(value), context, functions or _EMPTY)
             except FeelError as error:
                 raise _with_text(error, text) from None
 
+        matches = general_matches
+
     return UnaryTests(text, matches, frozenset(scope.names), frozenset(scope.functions))
 
 
-def evaluate(text: str, context: Mapping[str, Any], functions: Mapping[str, Callable] | None = None) -> Any:
+def evaluate(text: str, context: Mapping[str, Any], functions: Functions | None = None) -> Any:
     """Compile (cached) and evaluate a FEEL expression."""
     return compile_expression(text).evaluate(context, functions)

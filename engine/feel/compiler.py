@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any, cast
 
-from lark import Tree
+from lark import Token, Tree
 
 from .builtins import _ANY, _BUILTINS
 from .errors import FeelError, FeelEvaluationError, FeelSyntaxError
 from .grammar import _position
 from .matchers import (
     _ORDER_OPS,
+    Context,
+    Fn,
+    Functions,
+    Test,
     _any_of,
     _compare_test,
     _fast_compare,
@@ -29,6 +34,7 @@ from .values import (
     _CTX,
     _EMPTY,
     _ORDERED_TYPES,
+    Operator,
     Range,
     _between,
     _conv,
@@ -40,23 +46,27 @@ from .values import (
     _pow,
 )
 
+# A parse-tree node. Its leaves are lark Tokens; which child of a node is a Token and which a Tree is
+# the grammar's to say (grammar.py), so the compilers read children as the grammar gives them.
+Node = Tree[Any]
+
 
 class _Code:
     """A compiled expression: ``fn(context, functions)``, and its value when it is a constant."""
 
     __slots__ = ("fn", "value", "const")
 
-    def __init__(self, fn, value=None, const=False):
+    def __init__(self, fn: Fn, value: Any = None, const: bool = False) -> None:
         self.fn, self.value, self.const = fn, value, const
 
 
-def _constant(value) -> _Code:
+def _constant(value: Any) -> _Code:
     if type(value) is list:
         return _Code(lambda ctx, fns: _copy_list(value), value, True)
     return _Code(lambda ctx, fns: value, value, True)
 
 
-def _folded(fn, parts) -> _Code:
+def _folded(fn: Fn, parts: Iterable[_Code]) -> _Code:
     """Evaluate now when every part is a constant; an error is left for evaluation time."""
     if all(part.const for part in parts):
         try:
@@ -75,17 +85,17 @@ class _Scope:
         self.functions: set[str] = set()
         self.uses_input = False
 
-    def error(self, message: str, node) -> FeelSyntaxError:
+    def error(self, message: str, node: Node | Token) -> FeelSyntaxError:
         return FeelSyntaxError(message, self.text, *_position(node))
 
 
-def _compile(node: Tree, scope: _Scope) -> _Code:
+def _compile(node: Node, scope: _Scope) -> _Code:
     return _COMPILERS[node.data](node, scope)
 
 
-def _c_number(node, scope):
+def _c_number(node: Node, scope: _Scope) -> _Code:
     try:
-        return _constant(_CTX.create_decimal(node.children[0]))
+        return _constant(_CTX.create_decimal(cast(Token, node.children[0])))
     except decimal.DecimalException:
         raise scope.error("the number is too large", node) from None
 
@@ -94,12 +104,12 @@ _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|[\s\S])")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "'": "'", "/": "/"}
 
 
-def _c_string(node, scope):
-    token = node.children[0]
+def _c_string(node: Node, scope: _Scope) -> _Code:
+    token = cast(Token, node.children[0])
     body = token[1:-1]
     if "\\" in body:
 
-        def unescape(match):
+        def unescape(match: re.Match[str]) -> str:
             code = match.group(1)
             if len(code) > 1:
                 point = int(code[1:], 16)
@@ -121,53 +131,53 @@ def _c_string(node, scope):
 _PLAIN_TYPES = frozenset({str, bool, type(None), date, dict})  # context values that need no conversion
 
 
-def _c_name(node, scope):
+def _c_name(node: Node, scope: _Scope) -> _Code:
     name = str(node.children[0])
     scope.names.add(name)
 
-    def lookup(ctx, fns):
+    def lookup(ctx: Context, fns: Functions) -> Any:
         value = ctx.get(name)
         return value if type(value) in _PLAIN_TYPES else _conv(value)
 
     return _Code(lookup)
 
 
-def _c_input_value(node, scope):
+def _c_input_value(node: Node, scope: _Scope) -> _Code:
     scope.uses_input = True
     return _Code(lambda ctx, fns: ctx.get("?"))
 
 
-def _c_paren(node, scope):
+def _c_paren(node: Node, scope: _Scope) -> _Code:
     return _compile(node.children[0], scope)
 
 
-def _c_tuple(node, scope):
+def _c_tuple(node: Node, scope: _Scope) -> _Code:
     raise scope.error("a list of tests in parentheses can only follow 'in'", node)
 
 
-def _c_list(node, scope):
+def _c_list(node: Node, scope: _Scope) -> _Code:
     parts = [_compile(child, scope) for child in node.children if isinstance(child, Tree)]
     fns = [part.fn for part in parts]
 
-    def build(ctx, fns_):
+    def build(ctx: Context, fns_: Functions) -> Any:
         return [f(ctx, fns_) for f in fns]
 
     return _folded(build, parts)
 
 
-def _c_interval(node, scope):
+def _c_interval(node: Node, scope: _Scope) -> _Code:
     opening, low, _, high, closing = node.children
     start_included, end_included = opening == "[", closing == "]"
     low_code, high_code = _compile(low, scope), _compile(high, scope)
     low_fn, high_fn = low_code.fn, high_code.fn
 
-    def build(ctx, fns):
+    def build(ctx: Context, fns: Functions) -> Any:
         return Range(low_fn(ctx, fns), high_fn(ctx, fns), start_included, end_included)
 
     return _folded(build, [low_code, high_code])
 
 
-def _c_call(node, scope):
+def _c_call(node: Node, scope: _Scope) -> _Code:
     name_token, *arg_nodes = node.children
     name = " ".join(str(name_token).split())
     args = [_compile(arg, scope) for arg in arg_nodes]
@@ -183,17 +193,17 @@ def _c_call(node, scope):
         if len(arg_fns) == 1:
             (only,) = arg_fns
 
-            def call(ctx, fns):
+            def call(ctx: Context, fns: Functions) -> Any:
                 return impl(only(ctx, fns))
 
         else:
 
-            def call(ctx, fns):
+            def call(ctx: Context, fns: Functions) -> Any:
                 return impl(*[f(ctx, fns) for f in arg_fns])
 
         return _folded(call, args)
 
-    def call_injected(ctx, fns):
+    def call_injected(ctx: Context, fns: Functions) -> Any:
         function = fns.get(name)
         if function is None:
             raise FeelEvaluationError(f"unknown function '{name}'")
@@ -202,7 +212,7 @@ def _c_call(node, scope):
     return _Code(call_injected)
 
 
-def _c_not_call(node, scope):
+def _c_not_call(node: Node, scope: _Scope) -> _Code:
     if len(node.children) != 1 or node.children[0].data in ("cmp", "tuple"):
         raise scope.error(
             "not() takes one boolean here; a list of tests can only be negated in a unary test", node
@@ -212,13 +222,13 @@ def _c_not_call(node, scope):
     return _folded(lambda ctx, fns: _not(inner_fn(ctx, fns)), [inner])
 
 
-def _c_if_expr(node, scope):
+def _c_if_expr(node: Node, scope: _Scope) -> _Code:
     cond, then, other = (_compile(child, scope) for child in node.children)
     if cond.const and (cond.value is True or cond.value is False or cond.value is None):
         return then if cond.value is True else other
     cond_fn, then_fn, other_fn = cond.fn, then.fn, other.fn
 
-    def choose(ctx, fns):
+    def choose(ctx: Context, fns: Functions) -> Any:
         c = cond_fn(ctx, fns)
         if c is True:
             return then_fn(ctx, fns)
@@ -229,39 +239,39 @@ def _c_if_expr(node, scope):
     return _Code(choose)
 
 
-def _c_neg(node, scope):
+def _c_neg(node: Node, scope: _Scope) -> _Code:
     inner = _compile(node.children[0], scope)
     inner_fn = inner.fn
     return _folded(lambda ctx, fns: _neg(inner_fn(ctx, fns)), [inner])
 
 
-def _binary(op, left: _Code, right: _Code) -> _Code:
+def _binary(op: Operator, left: _Code, right: _Code) -> _Code:
     left_fn, right_fn = left.fn, right.fn
     if right.const:
         value = right.value
 
-        def apply_const(ctx, fns):
+        def apply_const(ctx: Context, fns: Functions) -> Any:
             return op(left_fn(ctx, fns), value)
 
         return _folded(apply_const, [left, right])
 
-    def apply(ctx, fns):
+    def apply(ctx: Context, fns: Functions) -> Any:
         return op(left_fn(ctx, fns), right_fn(ctx, fns))
 
     return _folded(apply, [left, right])
 
 
-def _c_power(node, scope):
+def _c_power(node: Node, scope: _Scope) -> _Code:
     base, exponent = (_compile(child, scope) for child in node.children)
     return _binary(_pow, base, exponent)
 
 
-def _c_path(node, scope):
+def _c_path(node: Node, scope: _Scope) -> _Code:
     head, *members = node.children
     head_code = _compile(head, scope)
     head_fn, names = head_code.fn, tuple(str(m) for m in members)
 
-    def walk(ctx, fns):
+    def walk(ctx: Context, fns: Functions) -> Any:
         value = head_fn(ctx, fns)
         for name in names:
             value = _member(value, name)
@@ -270,19 +280,19 @@ def _c_path(node, scope):
     return _folded(walk, [head_code])
 
 
-def _chain(node, scope, table):
+def _chain(node: Node, scope: _Scope, table: dict[str, Operator]) -> _Code:
     """A flat chain ``a + b - c`` (no recursion, however long)."""
     children = node.children
     first = _compile(children[0], scope)
     steps = [
-        (table[op.children[0]], _compile(operand, scope))
+        (table[cast(Token, op.children[0])], _compile(operand, scope))
         for op, operand in zip(children[1::2], children[2::2], strict=True)
     ]
     if len(steps) == 1:
         return _binary(steps[0][0], first, steps[0][1])
     first_fn, step_fns = first.fn, tuple((op, code.fn) for op, code in steps)
 
-    def run(ctx, fns):
+    def run(ctx: Context, fns: Functions) -> Any:
         value = first_fn(ctx, fns)
         for op, fn in step_fns:
             value = op(value, fn(ctx, fns))
@@ -291,18 +301,18 @@ def _chain(node, scope, table):
     return _folded(run, [first] + [code for _, code in steps])
 
 
-def _c_compare(node, scope):
+def _c_compare(node: Node, scope: _Scope) -> _Code:
     left, op, right = node.children
-    return _binary(_COMPARE[op.children[0]], _compile(left, scope), _compile(right, scope))
+    return _binary(_COMPARE[cast(Token, op.children[0])], _compile(left, scope), _compile(right, scope))
 
 
-def _c_between(node, scope):
+def _c_between(node: Node, scope: _Scope) -> _Code:
     parts = [_compile(child, scope) for child in node.children]
     value_fn, low_fn, high_fn = (part.fn for part in parts)
     return _folded(lambda ctx, fns: _between(value_fn(ctx, fns), low_fn(ctx, fns), high_fn(ctx, fns)), parts)
 
 
-def _c_in_test(node, scope):
+def _c_in_test(node: Node, scope: _Scope) -> _Code:
     left, right = node.children
     left_code = _compile(left, scope)
     general, fast = _compile_test(right, scope)
@@ -312,13 +322,13 @@ def _c_in_test(node, scope):
     return _Code(lambda ctx, fns: general(left_fn(ctx, fns), ctx, fns))
 
 
-def _logic(node, scope, stop: bool):
+def _logic(node: Node, scope: _Scope, stop: bool) -> _Code:
     parts = [_compile(child, scope) for child in node.children]
     fns_ = tuple(part.fn for part in parts)
     word = "or" if stop else "and"
 
-    def run(ctx, fns):
-        result = not stop
+    def run(ctx: Context, fns: Functions) -> Any:
+        result: bool | None = not stop
         for fn in fns_:
             value = fn(ctx, fns)
             if value is stop:
@@ -332,7 +342,7 @@ def _logic(node, scope, stop: bool):
     return _folded(run, parts)
 
 
-_COMPILERS: dict[str, Callable[[Tree, _Scope], _Code]] = {
+_COMPILERS: dict[str, Callable[[Node, _Scope], _Code]] = {
     "number": _c_number,
     "string": _c_string,
     "true": lambda node, scope: _constant(True),
@@ -360,7 +370,7 @@ _COMPILERS: dict[str, Callable[[Tree, _Scope], _Code]] = {
 }
 
 
-def _compile_test(node, scope: _Scope):
+def _compile_test(node: Node, scope: _Scope) -> Test:
     """One positive unary test (or a tuple of them, or not(...)) -> (general, fast)."""
     data = node.data
     if data == "tuple":
@@ -370,11 +380,11 @@ def _compile_test(node, scope: _Scope):
             return _general_of(fast), fast
         return _any_of([_compile_test(child, scope) for child in children])
     if data == "not_call":
-        general, fast = _compile_test(Tree("tuple", node.children, node.meta), scope)
-        if fast is not None:
+        general, inner = _compile_test(Tree("tuple", node.children, node.meta), scope)
+        if inner is not None:
 
-            def none_fast(value, context=None, functions=None):
-                return not fast(value)
+            def none_fast(value: Any, context: object = None, functions: object = None) -> bool:
+                return not inner(value)
 
             return _general_of(none_fast), none_fast
         return (lambda v, ctx, fns: not general(v, ctx, fns)), None
@@ -391,7 +401,7 @@ def _compile_test(node, scope: _Scope):
             return _general_of(fast), fast
         bound_fn, op = bound.fn, _ORDER_OPS[symbol]
 
-        def compare_with(value, ctx, fns):
+        def compare_with(value: Any, ctx: Context, fns: Functions) -> bool:
             limit = bound_fn(ctx, fns)
             t = type(value)
             if t is type(limit) and t in _ORDERED_TYPES:

@@ -30,6 +30,9 @@ DECIMAL_CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 _CTX = DECIMAL_CONTEXT
+# FEEL values are dynamically typed (Decimal, str, bool, None, date, Duration, list, dict, Range):
+# the operators below take and give `Any` and dispatch on the value's own type.
+Operator = Callable[[Any, Any], Any]
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -51,7 +54,7 @@ class Range:
 
     __slots__ = ("start", "end", "start_included", "end_included")
 
-    def __init__(self, start, end, start_included: bool, end_included: bool):
+    def __init__(self, start: Any, end: Any, start_included: bool, end_included: bool) -> None:
         if start is None or end is None:
             raise FeelEvaluationError("a range needs two bounds; one of them is null")
         kind = _kind(start)
@@ -63,15 +66,16 @@ class Range:
         self.start, self.end = start, end
         self.start_included, self.end_included = start_included, end_included
 
-    def contains(self, value) -> bool:
+    def contains(self, value: Any) -> bool:
         """True when value lies in the range; a value of another type is not in it."""
         if value is None or _kind(value) != _kind(self.start):
             return False
         if (value < self.start) if self.start_included else (value <= self.start):
             return False
-        return (value <= self.end) if self.end_included else (value < self.end)
+        inside: bool = (value <= self.end) if self.end_included else (value < self.end)
+        return inside
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(other) is Range and (self.start, self.end, self.start_included, self.end_included) == (
             other.start,
             other.end,
@@ -79,7 +83,7 @@ class Range:
             other.end_included,
         )
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.start, self.end, self.start_included, self.end_included))
 
     def __repr__(self) -> str:
@@ -104,7 +108,7 @@ _ORDERED_KINDS = frozenset({"number", "string", "date", "date and time", "durati
 _ORDERED_TYPES = frozenset({Decimal, str, date, datetime, Duration})
 
 
-def _kind(value) -> str:
+def _kind(value: object) -> str:
     kind = _KINDS.get(type(value))
     if kind is not None:
         return kind
@@ -114,7 +118,7 @@ def _kind(value) -> str:
     return "value of type " + type(value).__name__
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if value is None:
         return "null"
     if value is True or value is False:
@@ -133,7 +137,7 @@ def _show(value) -> str:
     return _kind(value)
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     kind = _kind(value)
     if kind == "null":
         return "null"
@@ -148,7 +152,7 @@ def _float_to_decimal(value: float) -> Decimal:
     return _CTX.create_decimal(repr(value))
 
 
-def _conv(value):
+def _conv(value: Any) -> Any:
     """A value from the context (or an injected function) as a FEEL value."""
     t = type(value)
     if t is str or t is bool or value is None or t is date or t is dict:
@@ -169,18 +173,18 @@ def _conv(value):
     return value
 
 
-def _copy_list(value: list) -> list:
+def _copy_list(value: list[Any]) -> list[Any]:
     return [_copy_list(item) if type(item) is list else item for item in value]
 
 
 # ------------------------------------------------------------------------------------- operators
 
 
-def _arith_error(verb: str, a, b) -> FeelEvaluationError:
+def _arith_error(verb: str, a: object, b: object) -> FeelEvaluationError:
     return FeelEvaluationError(f"cannot {verb} {_describe(a)} and {_describe(b)}")
 
 
-def _decimal_op(op, a: Decimal, b: Decimal, what: str) -> Decimal:
+def _decimal_op(op: Callable[[Decimal, Decimal], Decimal], a: Decimal, b: Decimal, what: str) -> Decimal:
     try:
         return op(a, b)
     except (decimal.DivisionByZero, decimal.DivisionUndefined):
@@ -189,14 +193,14 @@ def _decimal_op(op, a: Decimal, b: Decimal, what: str) -> Decimal:
         raise FeelEvaluationError(f"the result of {what} is out of range") from None
 
 
-def _shift_date(d: date, days: int, verb: str):
+def _shift_date(d: date, days: int, verb: str) -> date:
     try:
         return d + timedelta(days=days)
     except OverflowError:
         raise FeelEvaluationError(f"cannot {verb}: the date would be out of range") from None
 
 
-def _add(a, b):
+def _add(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
         return _decimal_op(_CTX.add, a, b, "an addition")
@@ -215,7 +219,7 @@ def _add(a, b):
     raise _arith_error("add", a, b)
 
 
-def _sub(a, b):
+def _sub(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
         return _decimal_op(_CTX.subtract, a, b, "a subtraction")
@@ -230,7 +234,7 @@ def _sub(a, b):
     raise _arith_error("subtract", a, b)
 
 
-def _mul(a, b):
+def _mul(a: Any, b: Any) -> Any:
     if type(a) is Decimal and type(b) is Decimal:
         return _decimal_op(_CTX.multiply, a, b, "a multiplication")
     if a is None or b is None:
@@ -238,7 +242,7 @@ def _mul(a, b):
     raise _arith_error("multiply", a, b)
 
 
-def _div(a, b):
+def _div(a: Any, b: Any) -> Any:
     if type(a) is Decimal and type(b) is Decimal:
         if not b:
             raise FeelEvaluationError(f"division by zero ({_show(a)} / 0)")
@@ -248,7 +252,7 @@ def _div(a, b):
     raise _arith_error("divide", a, b)
 
 
-def _pow(a, b):
+def _pow(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if type(a) is not Decimal or type(b) is not Decimal:
@@ -263,7 +267,7 @@ def _pow(a, b):
     return result
 
 
-def _neg(a):
+def _neg(a: Any) -> Any:
     t = type(a)
     if t is Decimal:
         return _CTX.minus(a)
@@ -274,7 +278,7 @@ def _neg(a):
     raise FeelEvaluationError(f"cannot negate {_describe(a)}")
 
 
-def _same(a, b) -> bool:
+def _same(a: Any, b: Any) -> bool:
     """FEEL equality that treats values of different kinds as unequal."""
     if a is None or b is None:
         return a is b
@@ -285,25 +289,27 @@ def _same(a, b) -> bool:
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if ka == "context":
         return a.keys() == b.keys() and all(_same(_conv(a[k]), _conv(b[k])) for k in a)
-    return a == b
+    equal: bool = a == b  # two values of one kind
+    return equal
 
 
-def _eq(a, b):
+def _eq(a: Any, b: Any) -> bool | None:
     if a is None or b is None:
         return a is b
     if type(a) is type(b) and type(a) in _ORDERED_TYPES:
-        return a == b
+        equal: bool = a == b
+        return equal
     if _kind(a) != _kind(b):
         raise FeelEvaluationError(f"cannot compare {_describe(a)} with {_describe(b)}")
     return _same(a, b)
 
 
-def _ne(a, b):
+def _ne(a: Any, b: Any) -> bool:
     return not _eq(a, b)
 
 
-def _ordering(op, symbol: str):
-    def compare(a, b):
+def _ordering(op: Callable[[Any, Any], bool], symbol: str) -> Operator:
+    def compare(a: Any, b: Any) -> bool | None:
         ta = type(a)
         if ta is type(b) and ta in _ORDERED_TYPES:
             return op(a, b)
@@ -320,7 +326,7 @@ def _ordering(op, symbol: str):
     return compare
 
 
-_COMPARE = {
+_COMPARE: dict[str, Operator] = {
     "=": _eq,
     "!=": _ne,
     "<": _ordering(operator.lt, "<"),
@@ -328,10 +334,10 @@ _COMPARE = {
     ">": _ordering(operator.gt, ">"),
     ">=": _ordering(operator.ge, ">="),
 }
-_ARITH = {"+": _add, "-": _sub, "*": _mul, "/": _div}
+_ARITH: dict[str, Operator] = {"+": _add, "-": _sub, "*": _mul, "/": _div}
 
 
-def _not(value):
+def _not(value: Any) -> bool | None:
     if value is True or value is False:
         return not value
     if value is None:
@@ -339,7 +345,7 @@ def _not(value):
     raise FeelEvaluationError(f"not() needs a boolean, not {_describe(value)}")
 
 
-def _between(value, low, high):
+def _between(value: Any, low: Any, high: Any) -> bool | None:
     above = _COMPARE["<="](low, value)
     below = _COMPARE["<="](value, high)
     if above is False or below is False:
@@ -349,7 +355,7 @@ def _between(value, low, high):
     return True
 
 
-def _member(value, name: str):
+def _member(value: Any, name: str) -> Any:
     t = type(value)
     if t is dict or issubclass(t, dict):
         return _conv(value.get(name))
