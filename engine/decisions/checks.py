@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import Problem
 from engine.feel import FeelError
@@ -35,7 +35,11 @@ _TOKEN = re.compile(
 
 
 
-def _reporter(d: Decision, problems: list[Problem]):
+class _Report(Protocol):
+    def __call__(self, message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None: ...
+
+
+def _reporter(d: Decision, problems: list[Problem]) -> _Report:
     """A function that records a problem of decision `d` at a rule and column."""
 
     def report(message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None:
@@ -46,7 +50,8 @@ def _reporter(d: Decision, problems: list[Problem]):
 
 def _literals(text: str) -> list[Any] | None:
     """The literal values of a simple cell, or None when the cell is not simple."""
-    pos, found, last = 0, [], ""
+    pos, last = 0, ""
+    found: list[Decimal | str | date | bool] = []
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:

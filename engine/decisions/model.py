@@ -4,7 +4,7 @@ requirements, each evaluated once, optionally traced."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from engine.errors import PackError, Problem
@@ -124,7 +124,7 @@ class DecisionModel:
     def __contains__(self, decision_id: object) -> bool:
         return decision_id in self._decisions
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Decision]:
         return iter(self._decisions.values())
 
     def evaluate(self, decision_id: str, inputs: Mapping[str, Any], functions: Any = None) -> dict[str, Any]:

@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from engine.errors import PackError, Problem
-from engine.feel import FeelError, FeelSyntaxError, compile_expression, compile_unary_tests
+from engine.feel import FeelError, FeelSyntaxError, UnaryTests, compile_expression, compile_unary_tests
 
 from .decision import Decision, Input, Output, Rule
-from .evaluation import _matcher
+from .evaluation import Matcher, _matcher
 from .values import _CONVERTERS, _Mismatch, _untyped, normalize_type
 
 DMN_NAMESPACES = {
@@ -104,7 +104,7 @@ class _Parser:
             if el.tag == f"{{{self.ns}}}inputData":
                 var = self.child(el, "variable")
                 type_ref = normalize_type(var.get("typeRef") if var is not None else "")
-                input_data[el.get("id", "")] = (el.get("name") or el.get("id", ""), type_ref)
+                input_data[el.get("id", "")] = (el.get("name") or el.get("id") or "", type_ref)
         decisions = []
         seen: set[str] = set()
         for el in root:
@@ -188,7 +188,7 @@ class _Parser:
         self.problem("the decision has neither a decision table nor a literal expression", did)
         return None
 
-    def literal(self, el: ET.Element, literal: ET.Element, base: dict) -> Decision | None:
+    def literal(self, el: ET.Element, literal: ET.Element, base: dict[str, Any]) -> Decision | None:
         did = base["id"]
         var = self.child(el, "variable")
         name = (var.get("name") if var is not None else "") or did
@@ -208,7 +208,7 @@ class _Parser:
             return None
         return Decision(kind="literal", outputs=(out,), expression_text=text, expression=expr, **base)
 
-    def table(self, table: ET.Element, base: dict) -> Decision | None:
+    def table(self, table: ET.Element, base: dict[str, Any]) -> Decision | None:
         did = base["id"]
         before = len(self.problems)
         policy = " ".join((table.get("hitPolicy") or "UNIQUE").replace("_", " ").upper().split())
@@ -325,16 +325,14 @@ class _Parser:
                 f"the rule has {len(out_cells)} output entries for {len(outputs)} outputs", did, label
             )
             ok = False
-        annotation = (
-            (self.child(el, "description").text or "").strip()
-            if self.child(el, "description") is not None
-            else ""
-        )
+        description = self.child(el, "description")
+        annotation = (description.text or "").strip() if description is not None else ""
         for entry in self.children(el, "annotationEntry"):
             annotation = annotation or self.text_of(entry)
         if not ok:
             return None
-        compiled_tests, tests = [], []
+        compiled_tests: list[UnaryTests | None] = []
+        tests: list[tuple[int, Matcher]] = []
         for col, (inp, text) in enumerate(zip(inputs, in_cells, strict=True)):
             if text in ("", "-"):
                 compiled_tests.append(None)
