@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from engine.errors import ClueflowError
 
@@ -16,7 +17,7 @@ from .checks import reversed_period, year_problems
 _ONE_DAY = timedelta(days=1)
 
 
-def _parse_date(value, what: str) -> date:
+def _parse_date(value: object, what: str) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or len(value) != 10:
@@ -35,7 +36,7 @@ class Holiday:
     start: date
     end: date
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ClueflowError("holiday without a name")
         problem = reversed_period(self.name, self.start, self.end)
@@ -62,7 +63,7 @@ class RegionYear:
     makeup_workdays: frozenset[date]
     version: str = field(init=False, default="")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.region, str) or not self.region.strip():
             raise ClueflowError("calendar without a region")
         where = f"calendar {self.region} {self.year}"
@@ -87,7 +88,7 @@ class RegionYear:
         return f"{self.region} {self.year}@{self.version}"
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> RegionYear:
+    def from_dict(cls, d: Mapping[str, Any]) -> RegionYear:
         """Build from the JSON shape of `calendars/*.json`."""
         if not isinstance(d, Mapping):
             raise ClueflowError("calendar: expected a JSON object")
@@ -116,8 +117,8 @@ class RegionYear:
             makeup_workdays=frozenset(makeups),
         )
 
-    def to_dict(self) -> dict:
-        out: dict = {"region": self.region}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"region": self.region}
         if self.parent is not None:
             out["parent"] = self.parent
         out.update(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import json
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from engine.errors import ClueflowError
 
@@ -70,7 +72,7 @@ class CalendarResult:
     warnings: tuple[str, ...]
     explanation: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "due": self.due.isoformat(),
             "provisional": self.provisional,
@@ -128,7 +130,7 @@ class Calendars:
         }
 
     @classmethod
-    def from_dir(cls, path, parents: Mapping[str, str] | None = None) -> Calendars:
+    def from_dir(cls, path: str | os.PathLike[str], parents: Mapping[str, str] | None = None) -> Calendars:
         """Read every `<region>-<year>.json` in a folder."""
         years = []
         for file in sorted(Path(path).glob("*.json")):
@@ -327,23 +329,25 @@ class Calendars:
         return f"法定节假日（{name}）" if name else "休息日（周末）"
 
     @staticmethod
-    def _add_working_days(start: date, count: int, year_of, explanation: list[str]) -> date:
+    def _add_working_days(
+        start: date, count: int, year_of: Callable[[date], _Year], explanation: list[str]
+    ) -> date:
         d = start
         n = 0
-        skipped: list[list] = []  # [name, first, last] runs of holiday days passed over
+        skipped: list[tuple[str, date, date]] = []  # (name, first, last) runs of holiday days passed over
         counted_makeups: list[date] = []
-        y = year_of(d + _ONE_DAY) if count else None
+        y: _Year | None = None  # the year of the day counted, looked up from the first day on
         while n < count:
             d += _ONE_DAY
-            if d.month == 1 and d.day == 1:
+            if y is None or (d.month == 1 and d.day == 1):
                 y = year_of(d)
             if d in y.rest:
                 name = y.holidays.get(d)
                 if name is not None:
                     if skipped and skipped[-1][0] == name and skipped[-1][2] + _ONE_DAY == d:
-                        skipped[-1][2] = d
+                        skipped[-1] = (name, skipped[-1][1], d)
                     else:
-                        skipped.append([name, d, d])
+                        skipped.append((name, d, d))
                 continue
             n += 1
             if d in y.makeups:
@@ -360,7 +364,7 @@ class Calendars:
         return d
 
 
-def _check_date(value, what: str) -> date:
+def _check_date(value: object, what: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ClueflowError(f"{what} must be a date, not {type(value).__name__}")
     return value

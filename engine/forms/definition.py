@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from engine.errors import PackError, Problem
 
@@ -30,7 +31,7 @@ from .form import Form
 
 
 def load_form(
-    definition: dict | str | bytes, form_id: str = "", max_text_length: int = MAX_TEXT_LENGTH
+    definition: dict[str, Any] | str | bytes, form_id: str = "", max_text_length: int = MAX_TEXT_LENGTH
 ) -> Form:
     """Parse and check a form-js definition; PackError listing every problem if it is broken."""
     file = f"{form_id}.form" if form_id else ""
@@ -66,7 +67,7 @@ class _Reader:
     def problem(self, element: str, message: str) -> None:
         self.problems.append(Problem(message, file=self.file, element=element))
 
-    def components(self, components: list, depth: int, conditional: str | None) -> None:
+    def components(self, components: list[Any], depth: int, conditional: str | None) -> None:
         if depth > MAX_DEPTH:
             self.problem("", f"groups are nested deeper than {MAX_DEPTH} levels")
             return
@@ -80,7 +81,7 @@ class _Reader:
                 continue
             self.component(component, depth, conditional)
 
-    def component(self, c: Mapping, depth: int, conditional: str | None) -> None:
+    def component(self, c: Mapping[str, Any], depth: int, conditional: str | None) -> None:
         ctype = c.get("type")
         element = str(c.get("key") or c.get("id") or ctype or "?")
         hide = c.get("conditional", {}).get("hide") if isinstance(c.get("conditional"), Mapping) else None
@@ -120,7 +121,7 @@ class _Reader:
         if field is not None:
             self.fields[key] = field
 
-    def field(self, c: Mapping, key: str, ctype: str, conditional: str | None) -> Field | None:
+    def field(self, c: Mapping[str, Any], key: str, ctype: str, conditional: str | None) -> Field | None:
         before = len(self.problems)
         validate = c.get("validate")
         validate = {} if validate is None else validate
@@ -133,13 +134,14 @@ class _Reader:
         required = validate.get("required", False)
         if not isinstance(required, bool):
             self.problem(key, "validate.required must be true or false")
-        label = c.get("label") if isinstance(c.get("label"), str) else ""
+        label = c.get("label")
+        label = label if isinstance(label, str) else ""
         disabled = c.get("disabled") is True
         if c.get("valuesKey") or c.get("valuesExpression"):
             self.problem(
                 key, "dynamic options (valuesKey / valuesExpression) are not supported; list the values"
             )
-        kwargs: dict = {}
+        kwargs: dict[str, Any] = {}
         if ctype in TEXT_TYPES:
             kwargs.update(self.text_rules(key, validate))
         elif ctype == "number":
@@ -166,8 +168,8 @@ class _Reader:
             **kwargs,
         )
 
-    def text_rules(self, key: str, validate: Mapping) -> dict:
-        out: dict = {"max_length": self.max_text_length}
+    def text_rules(self, key: str, validate: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"max_length": self.max_text_length}
         for name, attr in (("minLength", "min_length"), ("maxLength", "max_length")):
             if name in validate and validate[name] is not None:
                 value = validate[name]
@@ -196,8 +198,8 @@ class _Reader:
             self.problem(key, f"validate.validationType {vtype!r} is not supported; use a pattern")
         return out
 
-    def number_rules(self, key: str, c: Mapping, validate: Mapping) -> dict:
-        out: dict = {}
+    def number_rules(self, key: str, c: Mapping[str, Any], validate: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for name, attr in (("min", "minimum"), ("max", "maximum")):
             if name in validate and validate[name] is not None:
                 num = to_decimal(validate[name])
@@ -219,7 +221,7 @@ class _Reader:
                 out["decimal_digits"] = digits
         return out
 
-    def options(self, key: str, c: Mapping) -> tuple:
+    def options(self, key: str, c: Mapping[str, Any]) -> tuple[str | int, ...]:
         values = c.get("values")
         if not isinstance(values, list) or not values:
             self.problem(key, f"a {c.get('type')} needs a non-empty values list")

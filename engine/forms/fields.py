@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar, cast
 
 import marshmallow
 from marshmallow import fields
 
 from engine.errors import Message
+
+_T = TypeVar("_T")
 
 MAX_TEXT_LENGTH = 10_000
 MAX_COMPONENTS = 2_000
@@ -70,7 +74,7 @@ class Field:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     decimal_digits: int | None = None
-    options: tuple = ()  # the allowed `values[].value`, in order
+    options: tuple[str | int, ...] = ()  # the allowed `values[].value`, in order
     disabled: bool = False
     conditional: str | None = None  # a `conditional.hide` expression (its own or a group's)
 
@@ -82,31 +86,34 @@ class Field:
 # -- marshmallow fields -----------------------------------------------------------------------
 
 
-def _blank(spec: Field):
-    """An empty text for a non-text field, as an HTML form posts it: None, or required if it is."""
+def _blank(spec: Field) -> None:
+    """An empty text for a non-text field, as an HTML form posts it: refused when the field is
+    required, else the field is None."""
     if spec.required and not spec.conditional:
         raise marshmallow.ValidationError(MSG_REQUIRED)
     return None
 
 
-def _is_blank(value) -> bool:
+def _is_blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-class _SpecField(fields.Field):
+class _SpecField(fields.Field[_T]):
     """A marshmallow field that knows the form component it validates."""
 
-    def __init__(self, spec: Field, **kwargs):
+    def __init__(self, spec: Field, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
 
 
-class _Text(_SpecField):
-    def __init__(self, spec: Field, **kwargs):
+class _Text(_SpecField[str]):
+    def __init__(self, spec: Field, **kwargs: Any) -> None:
         super().__init__(spec, **kwargs)
         self.regex = re.compile(spec.pattern) if spec.pattern else None
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> str:
         spec = self.spec
         if not isinstance(value, str):
             raise self.make_error("invalid")
@@ -131,17 +138,21 @@ class _Text(_SpecField):
         return value
 
 
-class _Number(_SpecField):
+class _Number(_SpecField[Decimal | None]):
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Decimal | None:
         if _is_blank(value):
-            return _blank(self.spec)
+            _blank(self.spec)
+            return None
         num = to_decimal(value)
         if num is None:
             raise self.make_error("invalid")
         if num.adjusted() >= MAX_NUMBER_DIGITS:
             raise marshmallow.ValidationError(MSG_NUMBER_RANGE)
-        if num and -num.normalize().as_tuple().exponent > MAX_NUMBER_PLACES:
+        # A finite number's exponent is an int (only NaN and infinity have a letter there).
+        if num and -cast(int, num.normalize().as_tuple().exponent) > MAX_NUMBER_PLACES:
             raise marshmallow.ValidationError(MSG_NUMBER_PLACES)
         spec = self.spec
         if spec.decimal_digits is not None and num != num.quantize(Decimal(1).scaleb(-spec.decimal_digits)):
@@ -155,7 +166,7 @@ class _Number(_SpecField):
         return num
 
 
-def to_decimal(value) -> Decimal | None:
+def to_decimal(value: object) -> Decimal | None:
     if value is True or value is False:
         return None
     if isinstance(value, int):
@@ -180,9 +191,11 @@ _TRUE = frozenset({"true", "on", "1"})
 _FALSE = frozenset({"false", "0"})
 
 
-class _Checkbox(_SpecField):
+class _Checkbox(_SpecField[bool]):
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> bool:
         if value is True or value is False:
             result = value
         elif isinstance(value, str) and value in _TRUE:
@@ -196,11 +209,14 @@ class _Checkbox(_SpecField):
         return result
 
 
-class _Date(_SpecField):
+class _Date(_SpecField[date | None]):
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> date | None:
         if _is_blank(value):
-            return _blank(self.spec)
+            _blank(self.spec)
+            return None
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
         if isinstance(value, str) and DATE_RE.fullmatch(value):
@@ -211,10 +227,10 @@ class _Date(_SpecField):
         raise self.make_error("invalid")
 
 
-class _Choice(fields.Field):
+class _Choice(fields.Field[str | int | list[str | int] | None]):
     """One of the listed option values (a numeric option also matches its text, as HTML posts it)."""
 
-    def __init__(self, spec: Field, **kwargs):
+    def __init__(self, spec: Field, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
         self.by_text = {str(v): v for v in spec.options}
@@ -223,17 +239,20 @@ class _Choice(fields.Field):
         more = "…" if len(spec.options) > 20 else ""
         self.message = Message("不在可选范围内：%(options)s", options="、".join(shown) + more)
 
-    def pick(self, value):
+    def pick(self, value: object) -> str | int:
         if isinstance(value, str) and value in self.by_text:
             return self.by_text[value]
         if isinstance(value, int) and not isinstance(value, bool) and value in self.by_int:
             return self.by_int[value]
         raise marshmallow.ValidationError(self.message)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> str | int | list[str | int] | None:
         if not self.spec.multiple:
             if _is_blank(value) and value not in self.by_text:
-                return _blank(self.spec)
+                _blank(self.spec)
+                return None
             return self.pick(value)
         if not isinstance(value, list | tuple):
             raise marshmallow.ValidationError(MSG_LIST)
@@ -247,25 +266,26 @@ class _Choice(fields.Field):
         return picked
 
 
-def marshmallow_field(spec: Field) -> fields.Field:
+def marshmallow_field(spec: Field) -> fields.Field[Any]:
     enforce_required = spec.required and not spec.conditional
-    kwargs = {
+    messages: dict[str, str] = {"required": MSG_REQUIRED, "null": MSG_REQUIRED}
+    kwargs: dict[str, Any] = {
         "required": enforce_required,
         "allow_none": not enforce_required,
-        "error_messages": {"required": MSG_REQUIRED, "null": MSG_REQUIRED},
+        "error_messages": messages,
         "metadata": {"label": spec.label, "type": spec.type},
     }
     if spec.type in TEXT_TYPES:
-        kwargs["error_messages"]["invalid"] = MSG_TEXT
+        messages["invalid"] = MSG_TEXT
         return _Text(spec, **kwargs)
     if spec.type == "number":
-        kwargs["error_messages"]["invalid"] = MSG_NUMBER
+        messages["invalid"] = MSG_NUMBER
         return _Number(spec, **kwargs)
     if spec.type == "checkbox":
-        kwargs["error_messages"]["invalid"] = MSG_BOOL
+        messages["invalid"] = MSG_BOOL
         return _Checkbox(spec, **kwargs)
     if spec.type == "datetime":
-        kwargs["error_messages"]["invalid"] = MSG_DATE
+        messages["invalid"] = MSG_DATE
         return _Date(spec, **kwargs)
     return _Choice(spec, **kwargs)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any, cast
 
 import marshmallow
 from marshmallow import RAISE, Schema
@@ -34,7 +35,7 @@ class _FormSchema(Schema):
 class Form:
     """A checked form definition and its validator; build once, validate many times."""
 
-    def __init__(self, id: str, fields: dict[str, Field], definition: Mapping | None = None):
+    def __init__(self, id: str, fields: dict[str, Field], definition: Mapping[str, Any] | None = None) -> None:
         self.id = id
         self.fields = dict(fields)
         self.definition = definition
@@ -50,7 +51,7 @@ class Form:
         """The marshmallow schema `validate` uses (unknown keys raise)."""
         return self._schema
 
-    def validate(self, data: Mapping, partial: bool = False) -> dict:
+    def validate(self, data: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
         """Clean task data, or ValidationError({field: [Chinese messages]}).
 
         With `partial=True` missing required fields are allowed (a draft); sent values are still
@@ -58,7 +59,7 @@ class Form:
         if not isinstance(data, Mapping):
             raise ValidationError({"_schema": [MSG_NOT_OBJECT]})
         errors: dict[str, list[str]] = {}
-        accepted = {}
+        accepted: dict[str, Any] = {}
         for key, value in data.items():
             if not isinstance(key, str):
                 errors[repr(key)] = [MSG_UNKNOWN]
@@ -76,10 +77,10 @@ class Form:
             clean = None
         if errors:
             raise ValidationError(errors)
-        return clean
+        return cast("dict[str, Any]", clean)  # the schema loaded it: a dict
 
 
-def _flatten(messages) -> dict[str, list[str]]:
+def _flatten(messages: object) -> dict[str, list[str]]:
     if not isinstance(messages, Mapping):
         return {"_schema": [_text(m) for m in _as_list(messages)]}
     out: dict[str, list[str]] = {}
@@ -91,10 +92,10 @@ def _flatten(messages) -> dict[str, list[str]]:
     return out
 
 
-def _text(message) -> str:
+def _text(message: object) -> str:
     """A message as text, an engine Message kept as it is (the application may translate it)."""
     return message if isinstance(message, str) else str(message)
 
 
-def _as_list(value) -> list:
+def _as_list(value: object) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
