@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from .bpmn import CAMUNDA_NS, PackParser
 from .calendars.working_days import Calendars
 from .deadlines import Deadline, UnknownDeadlineRule, compute_deadline
-from .decisions import DecisionModel
+from .decisions import Decision, DecisionModel
 from .errors import ClueflowError, PackError, Problem
 from .feel import FeelError, compile_expression
 from .forms.definition import load_form
@@ -50,7 +52,7 @@ UNSUPPORTED = {"eventBasedGateway": "event-based gateways are not supported: use
 DEADLINE_CALL = re.compile(r'deadline\s*\(\s*"([^"]*)"')
 
 
-def _tag(node) -> str:
+def _tag(node: ET.Element) -> str:
     return node.tag.rsplit("}", 1)[-1]
 
 
@@ -62,7 +64,7 @@ class CompiledPack:
     decisions: DecisionModel
     forms: dict[str, Form]
     calendars: Calendars
-    processes: dict[str, tuple[Any, dict]] = field(default_factory=dict)
+    processes: dict[str, tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -89,7 +91,7 @@ class CompiledPack:
         """The names a case of this pack can hold: its forms' fields, its decisions and their outputs."""
         return _known_names(self.decisions, self.forms)
 
-    def process(self, process_id: str) -> tuple[Any, dict]:
+    def process(self, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
         try:
             return self.processes[process_id]
         except KeyError:
@@ -184,7 +186,7 @@ def _in_file(problems: list[Problem], pack: str, path: str) -> list[Problem]:
                     column=p.column, severity=p.severity) for p in problems]
 
 
-def _decision_outputs(decision) -> list[str]:
+def _decision_outputs(decision: Decision) -> list[str]:
     if decision.kind == "literal":
         return [decision.variable]
     return [o.name for o in decision.outputs]
@@ -227,7 +229,7 @@ def _known_names(decisions: DecisionModel | None, forms: Mapping[str, Form]) -> 
     return names
 
 
-def _deadline_rules(decisions: DecisionModel | None):
+def _deadline_rules(decisions: DecisionModel | None) -> Callable[[str], bool]:
     def known(rule: str) -> bool:
         if decisions is None:  # the decisions did not parse: their own errors say why, do not cascade
             return True
@@ -240,11 +242,12 @@ def _deadline_rules(decisions: DecisionModel | None):
     return known
 
 
-def _check_bpmn(pack: Pack, path: str, process_id: str, decisions, forms, known_names, deadline_rule_known) -> list[Problem]:
+def _check_bpmn(pack: Pack, path: str, process_id: str, decisions: DecisionModel | None, forms: Mapping[str, Form],
+                known_names: set[str], deadline_rule_known: Callable[[str], bool]) -> list[Problem]:
     name = pack.name
     problems: list[Problem] = []
 
-    def add(message, element="", severity="error"):
+    def add(message: str, element: str = "", severity: str = "error") -> None:
         problems.append(Problem(message, pack=name, file=path, element=element, severity=severity))
 
     data = pack.files[path]
@@ -289,7 +292,7 @@ def _check_bpmn(pack: Pack, path: str, process_id: str, decisions, forms, known_
         elif tag == "sequenceFlow":
             condition = node.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and (condition.text or "").strip():
-                problems.extend(_check_expression(condition.text, name, path, element, known_names))
+                problems.extend(_check_expression(condition.text or "", name, path, element, known_names))
         elif tag == "timerEventDefinition":
             owner = _owner_id(root, node)
             if node.find(f"{{{BPMN_NS}}}timeDuration") is not None or node.find(f"{{{BPMN_NS}}}timeCycle") is not None:
@@ -309,7 +312,7 @@ def _check_bpmn(pack: Pack, path: str, process_id: str, decisions, forms, known_
     return problems
 
 
-def _owner_id(root, definition) -> str:
+def _owner_id(root: ET.Element, definition: ET.Element) -> str:
     for parent in root.iter():
         if definition in list(parent):
             return parent.get("id", "")
