@@ -149,58 +149,59 @@ class Calendars:
 
     def _build_region(self, chain: tuple[str, ...]) -> dict[int, _Year]:
         root = chain[-1]
-        tables: dict[int, _Year] = {}
-        for (region, year), root_ry in self._region_years.items():
-            if region != root or not root_ry.confirmed:
+        return {
+            year: self._merged_year(chain, year)
+            for (region, year), root_ry in self._region_years.items()
+            if region == root and root_ry.confirmed
+        }
+
+    def _merged_year(self, chain: tuple[str, ...], year: int) -> _Year:
+        """One year of a region, its layers (the region, then its parents) merged."""
+        holidays: dict[date, str] = {}
+        makeups: set[date] = set()
+        labels: list[str] = []
+        warnings: list[str] = []
+        provisional = False
+        for depth, layer in enumerate(chain):
+            own = self._region_years.get((layer, year))
+            if own is None or not own.confirmed:
+                # Only a regional layer can be skipped; the root was checked by the caller.
+                provisional = True
+                fallback = "全国日历" if depth + 1 == len(chain) - 1 else f"{chain[depth + 1]} 日历"
+                warnings.append(f"{layer} {year} 未确认，按{fallback}计算，结果为暂定")
                 continue
-            holidays: dict[date, str] = {}
-            makeups: set[date] = set()
-            labels: list[str] = []
-            warnings: list[str] = []
-            provisional = False
-            for depth, layer in enumerate(chain):
-                own = self._region_years.get((layer, year))
-                if own is None or not own.confirmed:
-                    # Only a regional layer can be skipped; the root was checked above.
-                    provisional = True
-                    fallback = "全国日历" if depth + 1 == len(chain) - 1 else f"{chain[depth + 1]} 日历"
-                    warnings.append(f"{layer} {year} 未确认，按{fallback}计算，结果为暂定")
-                    continue
-                # The layer's own notice, plus spill-over days from its neighbouring notices.
-                for other_year in (year, year - 1, year + 1):
-                    ry = self._region_years.get((layer, other_year))
-                    if ry is None or not ry.confirmed:
-                        continue
-                    used = ry is own
-                    for h in ry.holidays:
-                        for d in h.days():
-                            if d.year == year:
-                                holidays.setdefault(d, h.name)
-                                used = True
-                    for d in ry.makeup_workdays:
-                        if d.year == year:
-                            makeups.add(d)
-                            used = True
-                    if used:
-                        labels.append(ry.label)
-            rest = set(holidays)
-            d = date(year, 1, 1)
-            # First Saturday of the year, then every weekend day.
-            d += timedelta(days=(5 - d.weekday()) % 7)
-            while d.year == year:
-                for w in (d, d + _ONE_DAY):
-                    if w.year == year and w not in makeups:
-                        rest.add(w)
-                d += timedelta(days=7)
-            tables[year] = _Year(
-                rest=frozenset(rest),
-                holidays=holidays,
-                makeups=frozenset(makeups - set(holidays)),
-                provisional=provisional,
-                labels=tuple(labels),
-                warnings=tuple(warnings),
-            )
-        return tables
+            self._add_layer(layer, year, own, holidays, makeups, labels)
+        return _Year(
+            rest=frozenset(_weekend_days(year, makeups) | set(holidays)),
+            holidays=holidays,
+            makeups=frozenset(makeups - set(holidays)),
+            provisional=provisional,
+            labels=tuple(labels),
+            warnings=tuple(warnings),
+        )
+
+    def _add_layer(
+        self, layer: str, year: int, own: RegionYear, holidays: dict[date, str], makeups: set[date],
+        labels: list[str],
+    ) -> None:
+        """The days of `year` in one layer: its own notice, plus spill-over days from its neighbouring
+        notices; the notices that gave any (its own always) are labelled."""
+        for other_year in (year, year - 1, year + 1):
+            ry = self._region_years.get((layer, other_year))
+            if ry is None or not ry.confirmed:
+                continue
+            used = ry is own
+            for h in ry.holidays:
+                for d in h.days():
+                    if d.year == year:
+                        holidays.setdefault(d, h.name)
+                        used = True
+            for d in ry.makeup_workdays:
+                if d.year == year:
+                    makeups.add(d)
+                    used = True
+            if used:
+                labels.append(ry.label)
 
     # -- looking up -----------------------------------------------------------------------------
 
@@ -362,6 +363,20 @@ class Calendars:
         else:
             explanation.append("期限为 0 个工作日，到期日即起算日")
         return d
+
+
+def _weekend_days(year: int, makeups: set[date]) -> set[date]:
+    """The Saturdays and Sundays of a year that are not make-up workdays."""
+    rest: set[date] = set()
+    d = date(year, 1, 1)
+    # First Saturday of the year, then every weekend day.
+    d += timedelta(days=(5 - d.weekday()) % 7)
+    while d.year == year:
+        for w in (d, d + _ONE_DAY):
+            if w.year == year and w not in makeups:
+                rest.add(w)
+        d += timedelta(days=7)
+    return rest
 
 
 def _check_date(value: object, what: str) -> date:
