@@ -53,65 +53,78 @@ Test: TypeAlias = tuple[GeneralTest, FastTest | None]
 
 
 def _fast_equal(constant: Any) -> FastTest:
+    """Equality with a constant, by the constant's type."""
     t = type(constant)
     if constant is None:
-
-        def is_null(value: Any, context: object = None, functions: object = None) -> bool:
-            return value is None
-
-        return is_null
+        return _is_null
     if t is bool:
-        if constant:
-
-            def is_true(value: Any, context: object = None, functions: object = None) -> bool:
-                return value is True
-
-            return is_true
-
-        def is_false(value: Any, context: object = None, functions: object = None) -> bool:
-            return value is False
-
-        return is_false
+        return _is_true if constant else _is_false
     if t is Decimal:
-        twin = _int_twin(constant)
-
-        def equals_number(value: Any, context: object = None, functions: object = None) -> bool:
-            t = type(value)
-            equal: bool
-            if t is Decimal:
-                try:
-                    equal = value == constant
-                except decimal.InvalidOperation:  # a signalling NaN
-                    raise FeelEvaluationError(_NOT_A_NUMBER) from None
-                return equal
-            if t is int:
-                equal = value == twin
-                return equal
-            return t is float and _float_to_decimal(value) == constant
-
-        return equals_number
+        return _equals_number(constant)
     if t is str or t is date or t is Duration:
-
-        def equals(value: Any, context: object = None, functions: object = None) -> bool:
-            equal: bool = value == constant  # another type is never equal (a datetime is not a date)
-            return equal
-
-        return equals
+        return _equals_plain(constant)
     if t is Range:
         return _fast_range(constant)
     if t is list:
-        members = [_fast_equal(item) for item in constant]
+        return _in_list(constant)
+    return _equals_other(constant)
 
-        def in_list(value: Any, context: object = None, functions: object = None) -> bool:
-            if type(value) is list:
-                return _same(_conv(value), constant)
-            for member in members:
-                if member(value):
-                    return True
-            return False
 
-        return in_list
+def _is_null(value: Any, context: object = None, functions: object = None) -> bool:
+    return value is None
 
+
+def _is_true(value: Any, context: object = None, functions: object = None) -> bool:
+    return value is True
+
+
+def _is_false(value: Any, context: object = None, functions: object = None) -> bool:
+    return value is False
+
+
+def _equals_number(constant: Decimal) -> FastTest:
+    twin = _int_twin(constant)
+
+    def equals_number(value: Any, context: object = None, functions: object = None) -> bool:
+        t = type(value)
+        equal: bool
+        if t is Decimal:
+            try:
+                equal = value == constant
+            except decimal.InvalidOperation:  # a signalling NaN
+                raise FeelEvaluationError(_NOT_A_NUMBER) from None
+            return equal
+        if t is int:
+            equal = value == twin
+            return equal
+        return t is float and _float_to_decimal(value) == constant
+
+    return equals_number
+
+
+def _equals_plain(constant: str | date | Duration) -> FastTest:
+    def equals(value: Any, context: object = None, functions: object = None) -> bool:
+        equal: bool = value == constant  # another type is never equal (a datetime is not a date)
+        return equal
+
+    return equals
+
+
+def _in_list(constant: list[Any]) -> FastTest:
+    members = [_fast_equal(item) for item in constant]
+
+    def in_list(value: Any, context: object = None, functions: object = None) -> bool:
+        if type(value) is list:
+            return _same(_conv(value), constant)
+        for member in members:
+            if member(value):
+                return True
+        return False
+
+    return in_list
+
+
+def _equals_other(constant: Any) -> FastTest:
     def equals_other(value: Any, context: object = None, functions: object = None) -> bool:
         return _same(_conv(value), constant)
 
