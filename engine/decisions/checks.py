@@ -23,7 +23,7 @@ from engine.errors import Problem
 from engine.feel import FeelError
 
 from .decision import Decision, Input, Output, Rule
-from .values import _CONVERTERS, _Mismatch, _untyped, describe
+from .values import CONVERTERS, Mismatch, describe, untyped
 
 if TYPE_CHECKING:
     from .model import DecisionModel
@@ -293,10 +293,10 @@ def _check_cell_types(d: Decision, out: Output, expr: Any, rule: Rule | None) ->
         return [Problem(f"`{expr.text}` always fails: {e}", **where)]
     if v is None:
         return []
-    conv = _CONVERTERS.get(out.type_ref)
+    conv = CONVERTERS.get(out.type_ref)
     try:
-        v = conv(v) if conv else _untyped(v)
-    except _Mismatch:
+        v = conv(v) if conv else untyped(v)
+    except Mismatch:
         return [
             Problem(
                 f"output '{out.name}' is of type {out.type_ref} but the cell gives {describe(v)}", **where

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import ClueflowError
 from engine.feel import FeelError, UnaryTests
 
-from .values import _CONVERTERS, _Mismatch, _untyped, describe
+from .values import CONVERTERS, Mismatch, describe, untyped
 
 if TYPE_CHECKING:
     from .decision import Input, Output, Rule
@@ -81,12 +81,12 @@ class Evaluator:
     def _convert_output(self, out: Output, v: Any, rule: Rule | None) -> Any:
         if v is None:
             return None
-        conv = _CONVERTERS.get(out.type_ref)
+        conv = CONVERTERS.get(out.type_ref)
         if conv is None:
-            return _untyped(v)
+            return untyped(v)
         try:
             return conv(v)
-        except _Mismatch:
+        except Mismatch:
             rules = (rule,) if rule else ()
             raise self._error(
                 f"output '{out.name}' expects {out.type_ref}, got {describe(v)}", rules, out.column
@@ -99,7 +99,7 @@ class Evaluator:
             if v is not None:
                 try:
                     v = conv(v)
-                except _Mismatch:
+                except Mismatch:
                     raise self._error(
                         f"input '{inp.name}' expects {inp.type_ref}, got {describe(v)}", column=inp.column
                     ) from None
@@ -112,8 +112,8 @@ class Evaluator:
             v = typed.get(name)
             if v is not None:
                 try:
-                    typed[name] = _CONVERTERS[type_ref](v)
-                except _Mismatch:
+                    typed[name] = CONVERTERS[type_ref](v)
+                except Mismatch:
                     raise self._error(
                         f"input '{name}' expects {type_ref}, got {describe(v)}", column=name
                     ) from None
@@ -275,7 +275,7 @@ _RE_RANGE = re.compile(rf"\s*([\[\]\(])\s*({_NUM_LIT})\s*\.\.\s*({_NUM_LIT})\s*(
 Matcher = Callable[[Any, Mapping[str, Any], Any], bool]
 
 
-def _matcher(text: str, tests: UnaryTests) -> Matcher:
+def matcher(text: str, tests: UnaryTests) -> Matcher:
     slow = tests.matches
     t = text.strip()
     if _RE_STRINGS.fullmatch(t):

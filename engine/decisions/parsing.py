@@ -12,8 +12,8 @@ from engine.errors import PackError, Problem
 from engine.feel import FeelError, FeelSyntaxError, UnaryTests, compile_expression, compile_unary_tests
 
 from .decision import Decision, Input, Output, Rule
-from .evaluation import Matcher, _matcher
-from .values import _CONVERTERS, _Mismatch, _untyped, normalize_type
+from .evaluation import Matcher, matcher
+from .values import CONVERTERS, Mismatch, normalize_type, untyped
 
 DMN_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
@@ -293,7 +293,7 @@ class _Parser:
             )
             if expr is not None:
                 try:
-                    values = tuple(_untyped(v) for v in expr.evaluate({}))
+                    values = tuple(untyped(v) for v in expr.evaluate({}))
                 except (FeelError, TypeError) as e:
                     self.problem(
                         f"output values `{values_text}` are not a list of values: {e}",
@@ -340,7 +340,7 @@ class _Parser:
             t = self.compile("tests", text, did, label, inp.column)
             compiled_tests.append(t)
             if t is not None:
-                tests.append((col, _matcher(text, t)))
+                tests.append((col, matcher(text, t)))
         compiled_outputs = []
         for out, text in zip(outputs, out_cells, strict=True):
             compiled_outputs.append(
@@ -360,25 +360,25 @@ class _Parser:
 
 
 def _constant(out: Output, expr: Any) -> Any:
-    """The value of a cell that reads no variable and calls no function; raises _Mismatch if none."""
+    """The value of a cell that reads no variable and calls no function; raises Mismatch if none."""
     if expr is None:
         return None
     if expr.names or expr.functions:
-        raise _Mismatch
+        raise Mismatch
     try:
         v = expr.evaluate({})
     except FeelError:
-        raise _Mismatch from None
+        raise Mismatch from None
     if v is None:
         return None
-    conv = _CONVERTERS.get(out.type_ref)
-    return conv(v) if conv else _untyped(v)
+    conv = CONVERTERS.get(out.type_ref)
+    return conv(v) if conv else untyped(v)
 
 
 def _fold(outputs: list[Output], compiled: list[Any]) -> tuple[Any, ...] | None:
     try:
         return tuple(_constant(o, e) for o, e in zip(outputs, compiled, strict=True))
-    except _Mismatch:
+    except Mismatch:
         return None
 
 

@@ -40,11 +40,11 @@ from typing import Any, cast
 from lark import Tree
 
 from .builtins import BUILTIN_FUNCTIONS
-from .compiler import Node, _compile, _compile_test, _Scope
-from .errors import FeelError, FeelEvaluationError, FeelSyntaxError, _with_text
-from .grammar import MAX_NESTING, MAX_TEXT_LENGTH, MAX_TREE_DEPTH, _parse
+from .compiler import Node, Scope, compile_node, compile_test
+from .errors import FeelError, FeelEvaluationError, FeelSyntaxError, with_text
+from .grammar import MAX_NESTING, MAX_TEXT_LENGTH, MAX_TREE_DEPTH, parse
 from .matchers import Context, Fn, Functions, Matcher
-from .values import _EMPTY, DECIMAL_CONTEXT, MAX_EXPONENT, MAX_STRING_LENGTH, Duration, Range, _conv
+from .values import DECIMAL_CONTEXT, EMPTY, MAX_EXPONENT, MAX_STRING_LENGTH, Duration, Range, conv
 
 __all__ = [
     "BUILTIN_FUNCTIONS",
@@ -78,9 +78,9 @@ class Expression:
     def evaluate(self, context: Mapping[str, Any], functions: Functions | None = None) -> Any:
         """The value of the expression; names are read from context, calls go to functions."""
         try:
-            return self._fn(context, functions or _EMPTY)
+            return self._fn(context, functions or EMPTY)
         except FeelError as error:
-            raise _with_text(error, self.text) from None
+            raise with_text(error, self.text) from None
         except RecursionError:
             raise FeelEvaluationError("the expression is nested too deeply", self.text) from None
 
@@ -111,9 +111,9 @@ def _anything(value: Any, context: object = None, functions: object = None) -> b
 @functools.lru_cache(maxsize=8192)
 def compile_expression(text: str) -> Expression:
     """Parse and compile a FEEL expression (cached by text)."""
-    tree = _parse(text, "expression_start")
-    scope = _Scope(text)
-    code = _compile(tree, scope)
+    tree = parse(text, "expression_start")
+    scope = Scope(text)
+    code = compile_node(tree, scope)
     if scope.uses_input:
         raise FeelSyntaxError("'?' (the input value) can only be used in a unary test", text)
     return Expression(text, code.fn, frozenset(scope.names), frozenset(scope.functions))
@@ -124,23 +124,23 @@ def compile_unary_tests(text: str) -> UnaryTests:
     """Parse and compile the unary tests of a decision-table input cell (cached by text)."""
     if isinstance(text, str) and text.strip() in ("", "-"):
         return UnaryTests(text, _anything, frozenset(), frozenset())
-    tree = _parse(text, "unary_tests_start")
-    scope = _Scope(text)
+    tree = parse(text, "unary_tests_start")
+    scope = Scope(text)
     tests = cast("list[Node]", tree.children)  # the grammar makes each of them a tree
     if len(tests) == 1:
-        general, fast = _compile_test(tests[0], scope)
+        general, fast = compile_test(tests[0], scope)
     else:
-        general, fast = _compile_test(Tree("tuple", tests, tree.meta), scope)
+        general, fast = compile_test(Tree("tuple", tests, tree.meta), scope)
     matches: Matcher
     if fast is not None:
         matches = fast  # every fast test takes (value, context=None, functions=None)
     else:
 
-        def general_matches(value: Any, context: Context = _EMPTY, functions: Functions | None = None) -> bool:
+        def general_matches(value: Any, context: Context = EMPTY, functions: Functions | None = None) -> bool:
             try:
-                return general(_conv(value), context, functions or _EMPTY)
+                return general(conv(value), context, functions or EMPTY)
             except FeelError as error:
-                raise _with_text(error, text) from None
+                raise with_text(error, text) from None
 
         matches = general_matches
 

@@ -10,40 +10,40 @@ from typing import Any, cast
 
 from lark import Token, Tree
 
-from .builtins import _ANY, _BUILTINS
+from .builtins import ANY_ARITY, BUILTINS
 from .errors import FeelError, FeelEvaluationError, FeelSyntaxError
-from .grammar import _position
+from .grammar import position
 from .matchers import (
-    _ORDER_OPS,
+    ORDER_OPS,
     Context,
     Fn,
     Functions,
     Test,
-    _any_of,
-    _compare_test,
-    _fast_compare,
-    _fast_equal,
-    _general_of,
-    _match_value,
-    _string_set,
-    _WithInput,
+    WithInput,
+    any_of,
+    compare_test,
+    fast_compare,
+    fast_equal,
+    general_of,
+    match_value,
+    string_set,
 )
 from .values import (
-    _ARITH,
-    _COMPARE,
-    _CTX,
-    _EMPTY,
-    _ORDERED_TYPES,
+    ARITH,
+    COMPARE,
+    CTX,
+    EMPTY,
+    ORDERED_TYPES,
     Operator,
     Range,
-    _between,
-    _conv,
-    _copy_list,
-    _describe,
-    _member,
-    _neg,
-    _not,
-    _pow,
+    between,
+    conv,
+    copy_list,
+    describe,
+    member,
+    neg,
+    not_,
+    power,
 )
 
 # A parse-tree node. Its leaves are lark Tokens; which child of a node is a Token and which a Tree is
@@ -62,7 +62,7 @@ class _Code:
 
 def _constant(value: Any) -> _Code:
     if type(value) is list:
-        return _Code(lambda ctx, fns: _copy_list(value), value, True)
+        return _Code(lambda ctx, fns: copy_list(value), value, True)
     return _Code(lambda ctx, fns: value, value, True)
 
 
@@ -70,13 +70,13 @@ def _folded(fn: Fn, parts: Iterable[_Code]) -> _Code:
     """Evaluate now when every part is a constant; an error is left for evaluation time."""
     if all(part.const for part in parts):
         try:
-            return _constant(fn(_EMPTY, _EMPTY))
+            return _constant(fn(EMPTY, EMPTY))
         except FeelError:
             pass
     return _Code(fn)
 
 
-class _Scope:
+class Scope:
     __slots__ = ("text", "names", "functions", "uses_input")
 
     def __init__(self, text: str):
@@ -86,16 +86,16 @@ class _Scope:
         self.uses_input = False
 
     def error(self, message: str, node: Node | Token) -> FeelSyntaxError:
-        return FeelSyntaxError(message, self.text, *_position(node))
+        return FeelSyntaxError(message, self.text, *position(node))
 
 
-def _compile(node: Node, scope: _Scope) -> _Code:
+def compile_node(node: Node, scope: Scope) -> _Code:
     return _COMPILERS[node.data](node, scope)
 
 
-def _c_number(node: Node, scope: _Scope) -> _Code:
+def _c_number(node: Node, scope: Scope) -> _Code:
     try:
-        return _constant(_CTX.create_decimal(cast(Token, node.children[0])))
+        return _constant(CTX.create_decimal(cast(Token, node.children[0])))
     except decimal.DecimalException:
         raise scope.error("the number is too large", node) from None
 
@@ -104,7 +104,7 @@ _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|[\s\S])")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "'": "'", "/": "/"}
 
 
-def _c_string(node: Node, scope: _Scope) -> _Code:
+def _c_string(node: Node, scope: Scope) -> _Code:
     token = cast(Token, node.children[0])
     body = token[1:-1]
     if "\\" in body:
@@ -131,32 +131,32 @@ def _c_string(node: Node, scope: _Scope) -> _Code:
 _PLAIN_TYPES = frozenset({str, bool, type(None), date, dict})  # context values that need no conversion
 
 
-def _c_name(node: Node, scope: _Scope) -> _Code:
+def _c_name(node: Node, scope: Scope) -> _Code:
     name = str(node.children[0])
     scope.names.add(name)
 
     def lookup(ctx: Context, fns: Functions) -> Any:
         value = ctx.get(name)
-        return value if type(value) in _PLAIN_TYPES else _conv(value)
+        return value if type(value) in _PLAIN_TYPES else conv(value)
 
     return _Code(lookup)
 
 
-def _c_input_value(node: Node, scope: _Scope) -> _Code:
+def _c_input_value(node: Node, scope: Scope) -> _Code:
     scope.uses_input = True
     return _Code(lambda ctx, fns: ctx.get("?"))
 
 
-def _c_paren(node: Node, scope: _Scope) -> _Code:
-    return _compile(node.children[0], scope)
+def _c_paren(node: Node, scope: Scope) -> _Code:
+    return compile_node(node.children[0], scope)
 
 
-def _c_tuple(node: Node, scope: _Scope) -> _Code:
+def _c_tuple(node: Node, scope: Scope) -> _Code:
     raise scope.error("a list of tests in parentheses can only follow 'in'", node)
 
 
-def _c_list(node: Node, scope: _Scope) -> _Code:
-    parts = [_compile(child, scope) for child in node.children if isinstance(child, Tree)]
+def _c_list(node: Node, scope: Scope) -> _Code:
+    parts = [compile_node(child, scope) for child in node.children if isinstance(child, Tree)]
     fns = [part.fn for part in parts]
 
     def build(ctx: Context, fns_: Functions) -> Any:
@@ -165,10 +165,10 @@ def _c_list(node: Node, scope: _Scope) -> _Code:
     return _folded(build, parts)
 
 
-def _c_interval(node: Node, scope: _Scope) -> _Code:
+def _c_interval(node: Node, scope: Scope) -> _Code:
     opening, low, _, high, closing = node.children
     start_included, end_included = opening == "[", closing == "]"
-    low_code, high_code = _compile(low, scope), _compile(high, scope)
+    low_code, high_code = compile_node(low, scope), compile_node(high, scope)
     low_fn, high_fn = low_code.fn, high_code.fn
 
     def build(ctx: Context, fns: Functions) -> Any:
@@ -177,17 +177,17 @@ def _c_interval(node: Node, scope: _Scope) -> _Code:
     return _folded(build, [low_code, high_code])
 
 
-def _c_call(node: Node, scope: _Scope) -> _Code:
+def _c_call(node: Node, scope: Scope) -> _Code:
     name_token, *arg_nodes = node.children
     name = " ".join(str(name_token).split())
-    args = [_compile(arg, scope) for arg in arg_nodes]
+    args = [compile_node(arg, scope) for arg in arg_nodes]
     arg_fns = tuple(arg.fn for arg in args)
     scope.functions.add(name)
-    builtin = _BUILTINS.get(name)
+    builtin = BUILTINS.get(name)
     if builtin is not None:
         impl, arities = builtin
-        if len(args) not in arities and not (_ANY in arities and args):
-            wanted = "one or more" if _ANY in arities else " or ".join(map(str, arities))
+        if len(args) not in arities and not (ANY_ARITY in arities and args):
+            wanted = "one or more" if ANY_ARITY in arities else " or ".join(map(str, arities))
             noun = "argument" if wanted == "1" else "arguments"
             raise scope.error(f"{name}() takes {wanted} {noun}, not {len(args)}", name_token)
         if len(arg_fns) == 1:
@@ -207,23 +207,23 @@ def _c_call(node: Node, scope: _Scope) -> _Code:
         function = fns.get(name)
         if function is None:
             raise FeelEvaluationError(f"unknown function '{name}'")
-        return _conv(function(*[f(ctx, fns) for f in arg_fns]))
+        return conv(function(*[f(ctx, fns) for f in arg_fns]))
 
     return _Code(call_injected)
 
 
-def _c_not_call(node: Node, scope: _Scope) -> _Code:
+def _c_not_call(node: Node, scope: Scope) -> _Code:
     if len(node.children) != 1 or node.children[0].data in ("cmp", "tuple"):
         raise scope.error(
             "not() takes one boolean here; a list of tests can only be negated in a unary test", node
         )
-    inner = _compile(node.children[0], scope)
+    inner = compile_node(node.children[0], scope)
     inner_fn = inner.fn
-    return _folded(lambda ctx, fns: _not(inner_fn(ctx, fns)), [inner])
+    return _folded(lambda ctx, fns: not_(inner_fn(ctx, fns)), [inner])
 
 
-def _c_if_expr(node: Node, scope: _Scope) -> _Code:
-    cond, then, other = (_compile(child, scope) for child in node.children)
+def _c_if_expr(node: Node, scope: Scope) -> _Code:
+    cond, then, other = (compile_node(child, scope) for child in node.children)
     if cond.const and (cond.value is True or cond.value is False or cond.value is None):
         return then if cond.value is True else other
     cond_fn, then_fn, other_fn = cond.fn, then.fn, other.fn
@@ -234,15 +234,15 @@ def _c_if_expr(node: Node, scope: _Scope) -> _Code:
             return then_fn(ctx, fns)
         if c is False or c is None:
             return other_fn(ctx, fns)
-        raise FeelEvaluationError(f"the condition of an if must be a boolean, not {_describe(c)}")
+        raise FeelEvaluationError(f"the condition of an if must be a boolean, not {describe(c)}")
 
     return _Code(choose)
 
 
-def _c_neg(node: Node, scope: _Scope) -> _Code:
-    inner = _compile(node.children[0], scope)
+def _c_neg(node: Node, scope: Scope) -> _Code:
+    inner = compile_node(node.children[0], scope)
     inner_fn = inner.fn
-    return _folded(lambda ctx, fns: _neg(inner_fn(ctx, fns)), [inner])
+    return _folded(lambda ctx, fns: neg(inner_fn(ctx, fns)), [inner])
 
 
 def _binary(op: Operator, left: _Code, right: _Code) -> _Code:
@@ -261,31 +261,31 @@ def _binary(op: Operator, left: _Code, right: _Code) -> _Code:
     return _folded(apply, [left, right])
 
 
-def _c_power(node: Node, scope: _Scope) -> _Code:
-    base, exponent = (_compile(child, scope) for child in node.children)
-    return _binary(_pow, base, exponent)
+def _c_power(node: Node, scope: Scope) -> _Code:
+    base, exponent = (compile_node(child, scope) for child in node.children)
+    return _binary(power, base, exponent)
 
 
-def _c_path(node: Node, scope: _Scope) -> _Code:
+def _c_path(node: Node, scope: Scope) -> _Code:
     head, *members = node.children
-    head_code = _compile(head, scope)
+    head_code = compile_node(head, scope)
     head_fn, names = head_code.fn, tuple(str(m) for m in members)
 
     def walk(ctx: Context, fns: Functions) -> Any:
         value = head_fn(ctx, fns)
         for name in names:
-            value = _member(value, name)
+            value = member(value, name)
         return value
 
     return _folded(walk, [head_code])
 
 
-def _chain(node: Node, scope: _Scope, table: dict[str, Operator]) -> _Code:
+def _chain(node: Node, scope: Scope, table: dict[str, Operator]) -> _Code:
     """A flat chain ``a + b - c`` (no recursion, however long)."""
     children = node.children
-    first = _compile(children[0], scope)
+    first = compile_node(children[0], scope)
     steps = [
-        (table[cast(Token, op.children[0])], _compile(operand, scope))
+        (table[cast(Token, op.children[0])], compile_node(operand, scope))
         for op, operand in zip(children[1::2], children[2::2], strict=True)
     ]
     if len(steps) == 1:
@@ -301,29 +301,29 @@ def _chain(node: Node, scope: _Scope, table: dict[str, Operator]) -> _Code:
     return _folded(run, [first] + [code for _, code in steps])
 
 
-def _c_compare(node: Node, scope: _Scope) -> _Code:
+def _c_compare(node: Node, scope: Scope) -> _Code:
     left, op, right = node.children
-    return _binary(_COMPARE[cast(Token, op.children[0])], _compile(left, scope), _compile(right, scope))
+    return _binary(COMPARE[cast(Token, op.children[0])], compile_node(left, scope), compile_node(right, scope))
 
 
-def _c_between(node: Node, scope: _Scope) -> _Code:
-    parts = [_compile(child, scope) for child in node.children]
+def _c_between(node: Node, scope: Scope) -> _Code:
+    parts = [compile_node(child, scope) for child in node.children]
     value_fn, low_fn, high_fn = (part.fn for part in parts)
-    return _folded(lambda ctx, fns: _between(value_fn(ctx, fns), low_fn(ctx, fns), high_fn(ctx, fns)), parts)
+    return _folded(lambda ctx, fns: between(value_fn(ctx, fns), low_fn(ctx, fns), high_fn(ctx, fns)), parts)
 
 
-def _c_in_test(node: Node, scope: _Scope) -> _Code:
+def _c_in_test(node: Node, scope: Scope) -> _Code:
     left, right = node.children
-    left_code = _compile(left, scope)
-    general, fast = _compile_test(right, scope)
+    left_code = compile_node(left, scope)
+    general, fast = compile_test(right, scope)
     left_fn = left_code.fn
     if fast is not None:
         return _folded(lambda ctx, fns: fast(left_fn(ctx, fns)), [left_code])
     return _Code(lambda ctx, fns: general(left_fn(ctx, fns), ctx, fns))
 
 
-def _logic(node: Node, scope: _Scope, stop: bool) -> _Code:
-    parts = [_compile(child, scope) for child in node.children]
+def _logic(node: Node, scope: Scope, stop: bool) -> _Code:
+    parts = [compile_node(child, scope) for child in node.children]
     fns_ = tuple(part.fn for part in parts)
     word = "or" if stop else "and"
 
@@ -336,13 +336,13 @@ def _logic(node: Node, scope: _Scope, stop: bool) -> _Code:
             if value is None:
                 result = None
             elif value is not (not stop):
-                raise FeelEvaluationError(f"'{word}' needs booleans, not {_describe(value)}")
+                raise FeelEvaluationError(f"'{word}' needs booleans, not {describe(value)}")
         return result
 
     return _folded(run, parts)
 
 
-_COMPILERS: dict[str, Callable[[Node, _Scope], _Code]] = {
+_COMPILERS: dict[str, Callable[[Node, Scope], _Code]] = {
     "number": _c_number,
     "string": _c_string,
     "true": lambda node, scope: _constant(True),
@@ -360,8 +360,8 @@ _COMPILERS: dict[str, Callable[[Node, _Scope], _Code]] = {
     "neg": _c_neg,
     "power": _c_power,
     "path": _c_path,
-    "sum": lambda node, scope: _chain(node, scope, _ARITH),
-    "product": lambda node, scope: _chain(node, scope, _ARITH),
+    "sum": lambda node, scope: _chain(node, scope, ARITH),
+    "product": lambda node, scope: _chain(node, scope, ARITH),
     "compare": _c_compare,
     "between": _c_between,
     "in_test": _c_in_test,
@@ -370,52 +370,52 @@ _COMPILERS: dict[str, Callable[[Node, _Scope], _Code]] = {
 }
 
 
-def _compile_test(node: Node, scope: _Scope) -> Test:
+def compile_test(node: Node, scope: Scope) -> Test:
     """One positive unary test (or a tuple of them, or not(...)) -> (general, fast)."""
     data = node.data
     if data == "tuple":
         children = node.children
         if len(children) > 1 and all(child.data == "string" for child in children):
-            fast = _string_set(frozenset(_c_string(child, scope).value for child in children))
-            return _general_of(fast), fast
-        return _any_of([_compile_test(child, scope) for child in children])
+            fast = string_set(frozenset(_c_string(child, scope).value for child in children))
+            return general_of(fast), fast
+        return any_of([compile_test(child, scope) for child in children])
     if data == "not_call":
-        general, inner = _compile_test(Tree("tuple", node.children, node.meta), scope)
+        general, inner = compile_test(Tree("tuple", node.children, node.meta), scope)
         if inner is not None:
 
             def none_fast(value: Any, context: object = None, functions: object = None) -> bool:
                 return not inner(value)
 
-            return _general_of(none_fast), none_fast
+            return general_of(none_fast), none_fast
         return (lambda v, ctx, fns: not general(v, ctx, fns)), None
     if data == "paren" and node.children[0].data in ("tuple", "not_call", "cmp"):
-        return _compile_test(node.children[0], scope)
+        return compile_test(node.children[0], scope)
     if data == "cmp":
         symbol = str(node.children[0].children[0])
-        bound = _compile(node.children[1], scope)
+        bound = compile_node(node.children[1], scope)
         if bound.const:
             try:
-                fast = _fast_compare(symbol, bound.value)
+                fast = fast_compare(symbol, bound.value)
             except FeelError as error:
                 raise scope.error(error.message, node) from None
-            return _general_of(fast), fast
-        bound_fn, op = bound.fn, _ORDER_OPS[symbol]
+            return general_of(fast), fast
+        bound_fn, op = bound.fn, ORDER_OPS[symbol]
 
         def compare_with(value: Any, ctx: Context, fns: Functions) -> bool:
             limit = bound_fn(ctx, fns)
             t = type(value)
-            if t is type(limit) and t in _ORDERED_TYPES:
+            if t is type(limit) and t in ORDERED_TYPES:
                 return op(value, limit)
-            return _compare_test(symbol, value, limit)
+            return compare_test(symbol, value, limit)
 
         return compare_with, None
     outer_uses_input, scope.uses_input = scope.uses_input, False
-    code = _compile(node, scope)
+    code = compile_node(node, scope)
     uses_input, scope.uses_input = scope.uses_input, scope.uses_input or outer_uses_input
     fn = code.fn
     if uses_input:
-        return (lambda v, ctx, fns: fn(_WithInput(ctx, v), fns) is True), None
+        return (lambda v, ctx, fns: fn(WithInput(ctx, v), fns) is True), None
     if code.const:
-        fast = _fast_equal(code.value)
-        return _general_of(fast), fast
-    return (lambda v, ctx, fns: _match_value(v, fn(ctx, fns))), None
+        fast = fast_equal(code.value)
+        return general_of(fast), fast
+    return (lambda v, ctx, fns: match_value(v, fn(ctx, fns))), None

@@ -10,14 +10,14 @@ from typing import cast
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .builtins import _BUILTINS
+from .builtins import BUILTINS
 from .errors import FeelSyntaxError
 
 MAX_TEXT_LENGTH = 10_000
 MAX_NESTING = 64
 MAX_TREE_DEPTH = 160  # a backstop behind MAX_NESTING: operators between brackets add tree levels
 
-_MULTI_WORD = sorted((name for name in _BUILTINS if " " in name), key=len, reverse=True)
+_MULTI_WORD = sorted((name for name in BUILTINS if " " in name), key=len, reverse=True)
 
 _GRAMMAR = r"""
 ?expression_start: expression
@@ -139,8 +139,8 @@ def _expected(names: Collection[str]) -> str:
 def _syntax_error(error: UnexpectedInput, text: str) -> FeelSyntaxError:
     line, column = max(error.line, 1), max(error.column, 1)
     if isinstance(error, UnexpectedCharacters):
-        position = cast(int, error.pos_in_stream)  # lark always sets it here; it is declared Optional
-        char = text[position] if position < len(text) else ""
+        offset = cast(int, error.pos_in_stream)  # lark always sets it here; it is declared Optional
+        char = text[offset] if offset < len(text) else ""
         hint = "; strings are written in double quotes" if char == "'" else ""
         message = f"unexpected character {char!r}{hint}"
     elif isinstance(error, UnexpectedToken) and error.token.type != "$END":
@@ -246,7 +246,7 @@ def _check_nesting(text: str) -> None:
 _KEYWORDS = frozenset({"and", "or", "not", "if", "then", "else", "between", "in", "true", "false", "null"})
 
 
-def _position(node: Tree[Token] | Token) -> tuple[int, int]:
+def position(node: Tree[Token] | Token) -> tuple[int, int]:
     if isinstance(node, Token):
         return node.line or 1, node.column or 1
     meta = node.meta
@@ -256,7 +256,7 @@ def _position(node: Tree[Token] | Token) -> tuple[int, int]:
 _NESTING_NODES = frozenset({"paren", "tuple", "list", "interval", "call", "not_call", "if_expr", "neg"})
 
 
-def _parse(text: str, start: str) -> Tree[Token]:
+def parse(text: str, start: str) -> Tree[Token]:
     if not isinstance(text, str):
         raise FeelSyntaxError(f"a FEEL text must be a string, not {type(text).__name__}")
     if len(text) > MAX_TEXT_LENGTH:
@@ -278,7 +278,7 @@ def _parse(text: str, start: str) -> Tree[Token]:
             raise FeelSyntaxError(
                 f"the expression is nested too deeply (at most {MAX_NESTING} levels)",
                 text,
-                *_position(node),
+                *position(node),
             )
         stack.extend((child, depth + 1, nesting) for child in node.children if isinstance(child, Tree))
     return tree

@@ -11,17 +11,17 @@ from typing import Any, Protocol, TypeAlias
 
 from .errors import FeelEvaluationError
 from .values import (
-    _COMPARE,
-    _CTX,
-    _ORDERED_KINDS,
-    _ORDERED_TYPES,
+    COMPARE,
+    CTX,
+    ORDERED_KINDS,
+    ORDERED_TYPES,
     Duration,
     Range,
-    _conv,
-    _describe,
-    _float_to_decimal,
-    _kind,
-    _same,
+    conv,
+    describe,
+    float_to_decimal,
+    kind_of,
+    same,
 )
 
 # A test is a pair (general, fast). general(value, context, functions) takes a FEEL value. fast, when
@@ -30,7 +30,7 @@ from .values import (
 
 #: What compiled code reads names from: the evaluation's context, or the view of it a test that reads
 #: its input as ``?`` sees.
-Context: TypeAlias = "Mapping[str, Any] | _WithInput"
+Context: TypeAlias = "Mapping[str, Any] | WithInput"
 #: The functions an evaluation may call, by name (the engine's own, injected).
 Functions: TypeAlias = Mapping[str, Callable[..., Any]]
 #: A compiled expression: ``fn(context, functions)`` gives its value.
@@ -52,7 +52,7 @@ GeneralTest: TypeAlias = Callable[[Any, Context, Functions], bool]
 Test: TypeAlias = tuple[GeneralTest, FastTest | None]
 
 
-def _fast_equal(constant: Any) -> FastTest:
+def fast_equal(constant: Any) -> FastTest:
     """Equality with a constant, by the constant's type."""
     t = type(constant)
     if constant is None:
@@ -97,7 +97,7 @@ def _equals_number(constant: Decimal) -> FastTest:
         if t is int:
             equal = value == twin
             return equal
-        return t is float and _float_to_decimal(value) == constant
+        return t is float and float_to_decimal(value) == constant
 
     return equals_number
 
@@ -111,11 +111,11 @@ def _equals_plain(constant: str | date | Duration) -> FastTest:
 
 
 def _in_list(constant: list[Any]) -> FastTest:
-    members = [_fast_equal(item) for item in constant]
+    members = [fast_equal(item) for item in constant]
 
     def in_list(value: Any, context: object = None, functions: object = None) -> bool:
         if type(value) is list:
-            return _same(_conv(value), constant)
+            return same(conv(value), constant)
         for member in members:
             if member(value):
                 return True
@@ -126,28 +126,28 @@ def _in_list(constant: list[Any]) -> FastTest:
 
 def _equals_other(constant: Any) -> FastTest:
     def equals_other(value: Any, context: object = None, functions: object = None) -> bool:
-        return _same(_conv(value), constant)
+        return same(conv(value), constant)
 
     return equals_other
 
 
 _NOT_A_NUMBER = "the input is not a number (NaN)"
 _Order: TypeAlias = Callable[[Any, Any], bool]
-_ORDER_OPS: dict[str, _Order] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+ORDER_OPS: dict[str, _Order] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _int_twin(number: Decimal) -> int | Decimal:
     """The int equal to a whole Decimal, so that int inputs compare without conversion."""
-    if -(10**18) < number < 10**18 and number == number.to_integral_value(context=_CTX):
+    if -(10**18) < number < 10**18 and number == number.to_integral_value(context=CTX):
         return int(number)
     return number
 
 
-def _fast_compare(symbol: str, constant: Any) -> FastTest:
+def fast_compare(symbol: str, constant: Any) -> FastTest:
     """``< 5000`` and the like against a constant; another type never matches."""
-    if type(constant) not in _ORDERED_TYPES:
-        raise FeelEvaluationError(f"'{symbol}' needs a number, string or date, not {_describe(constant)}")
-    op = _ORDER_OPS[symbol]
+    if type(constant) not in ORDERED_TYPES:
+        raise FeelEvaluationError(f"'{symbol}' needs a number, string or date, not {describe(constant)}")
+    op = ORDER_OPS[symbol]
     if type(constant) is Decimal:
         twin = _int_twin(constant)
 
@@ -160,7 +160,7 @@ def _fast_compare(symbol: str, constant: Any) -> FastTest:
                     raise FeelEvaluationError(_NOT_A_NUMBER) from None
             if t is int:
                 return op(value, twin)
-            return t is float and op(_float_to_decimal(value), constant)
+            return t is float and op(float_to_decimal(value), constant)
 
         return compare_number
     t = type(constant)
@@ -191,7 +191,7 @@ def _fast_range(r: Range) -> FastTest:
                     except decimal.InvalidOperation:
                         raise FeelEvaluationError(_NOT_A_NUMBER) from None
                     return inside
-                return t is float and low <= _float_to_decimal(value) <= high
+                return t is float and low <= float_to_decimal(value) <= high
 
             return closed
 
@@ -200,7 +200,7 @@ def _fast_range(r: Range) -> FastTest:
             if t is int:
                 return lo_op(low_twin, value) and hi_op(value, high_twin)
             if t is float:
-                value, t = _float_to_decimal(value), Decimal
+                value, t = float_to_decimal(value), Decimal
             if t is Decimal:
                 try:
                     return lo_op(low, value) and hi_op(value, high)
@@ -217,7 +217,7 @@ def _fast_range(r: Range) -> FastTest:
     return other_range
 
 
-def _any_of(tests: list[Test]) -> Test:
+def any_of(tests: list[Test]) -> Test:
     """Several tests, any of which may match."""
     generals = tuple(general for general, _ in tests)
     fasts = tuple(fast for _, fast in tests if fast is not None)
@@ -231,7 +231,7 @@ def _any_of(tests: list[Test]) -> Test:
                     return True
             return False
 
-        return _general_of(any_fast), any_fast
+        return general_of(any_fast), any_fast
 
     def any_general(value: Any, ctx: Context, fns: Functions) -> bool:
         for general in generals:
@@ -242,43 +242,43 @@ def _any_of(tests: list[Test]) -> Test:
     return any_general, None
 
 
-def _general_of(fast: FastTest) -> GeneralTest:
+def general_of(fast: FastTest) -> GeneralTest:
     def general(value: Any, ctx: Context, fns: Functions) -> bool:
         return fast(value)
 
     return general
 
 
-def _string_set(strings: frozenset[str]) -> FastTest:
+def string_set(strings: frozenset[str]) -> FastTest:
     def in_strings(value: Any, context: object = None, functions: object = None) -> bool:
         return type(value) is str and value in strings
 
     return in_strings
 
 
-def _match_value(value: Any, expected: Any) -> bool:
+def match_value(value: Any, expected: Any) -> bool:
     """Does the input match a test whose expression evaluated to ``expected``?"""
     t = type(expected)
     if t is Range:
         inside: bool = expected.contains(value)
         return inside
     if t is list and type(value) is not list:
-        return any(item.contains(value) if type(item) is Range else _same(value, item) for item in expected)
-    return _same(value, expected)
+        return any(item.contains(value) if type(item) is Range else same(value, item) for item in expected)
+    return same(value, expected)
 
 
-def _compare_test(symbol: str, value: Any, bound: Any) -> bool:
+def compare_test(symbol: str, value: Any, bound: Any) -> bool:
     if value is None or bound is None:
         return False
-    if _kind(bound) not in _ORDERED_KINDS:
-        raise FeelEvaluationError(f"'{symbol}' needs a number, string or date, not {_describe(bound)}")
-    if _kind(value) != _kind(bound):
+    if kind_of(bound) not in ORDERED_KINDS:
+        raise FeelEvaluationError(f"'{symbol}' needs a number, string or date, not {describe(bound)}")
+    if kind_of(value) != kind_of(bound):
         return False
-    matched: bool = _COMPARE[symbol](value, bound)  # two values of one ordered kind: never null
+    matched: bool = COMPARE[symbol](value, bound)  # two values of one ordered kind: never null
     return matched
 
 
-class _WithInput:
+class WithInput:
     """The context seen by a test that reads the input as ``?``."""
 
     __slots__ = ("context", "value")

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from engine.decisions import DecisionError, DecisionModel, parse_dmn
-from engine.decisions.evaluation import _matcher
+from engine.decisions.evaluation import matcher
 from engine.errors import PackError
 from engine.feel import compile_unary_tests
 
@@ -755,7 +755,7 @@ def test_validate_file_stem_must_name_a_decision():
 )
 def test_fast_matchers_agree_with_feel(cell):
     tests = compile_unary_tests(cell)
-    fast = _matcher(cell, tests)
+    fast = matcher(cell, tests)
     for value in [
         "a",
         "b",
