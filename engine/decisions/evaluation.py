@@ -153,9 +153,11 @@ class Evaluator:
             values.append(self._convert_output(out, v, rule))
         return tuple(values)
 
-    def _evaluate(
+    def evaluate_alone(
         self, data: Mapping[str, Any], functions: Any = None, trace: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        """This decision's outputs on data that already holds what it requires (the model evaluates
+        the required decisions first); `trace`, when given, receives its inputs and matched rules."""
         if self.input_types:
             data = self._typed_input_data(data)
         if self.kind == "literal":

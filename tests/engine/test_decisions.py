@@ -538,13 +538,13 @@ def test_required_decisions_are_evaluated_once(monkeypatch):
     m = reward_model()
     terms = m.get("reward_terms")
     calls = []
-    original = type(terms)._evaluate
+    original = type(terms).evaluate_alone
 
     def counting(self, *args, **kwargs):
         calls.append(self.id)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(terms), "_evaluate", counting)
+    monkeypatch.setattr(type(terms), "evaluate_alone", counting)
     m.evaluate("reward_approval", {"base_amount": 1, "criminal": False})
     assert calls == ["reward_terms", "reward_amount", "reward_approval"]
 
