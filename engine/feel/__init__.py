@@ -26,9 +26,9 @@ Hostile text fails fast with a ``FeelError``: text longer than 10,000 characters
 than 64, exponents outside +-1000, results beyond the decimal context, strings beyond 100,000
 characters.
 
-The package: ``grammar`` reads the text, ``compiler`` turns the tree into closures, ``matchers`` holds
-the unary-test fast paths, ``values`` and ``builtins`` what the closures compute with; this module
-is the entry point.
+The package: ``grammar`` reads the text, ``compiler`` turns the tree into closures (``code``: what a
+compiled closure is), ``matchers`` holds the unary-test fast paths, ``values`` and ``builtins`` what
+the closures compute with; this module is the entry point.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from typing import Any, cast
 from lark import Tree
 
 from .builtins import BUILTIN_FUNCTIONS
-from .compiler import Node, Scope, compile_node, compile_test
+from .code import Node, Scope
+from .compiler import compile_node, compile_test
 from .errors import FeelError, FeelEvaluationError, FeelSyntaxError, with_text
 from .grammar import MAX_NESTING, MAX_TEXT_LENGTH, MAX_TREE_DEPTH, parse
 from .matchers import Context, Fn, Functions, Matcher

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from typing import Any, cast
 
 from lark import Token, Tree
 
 from .builtins import ANY_ARITY, BUILTINS
-from .errors import FeelError, FeelEvaluationError, FeelSyntaxError
-from .grammar import position
+from .code import Code, Node, Scope, constant, folded
+from .errors import FeelError, FeelEvaluationError
 from .matchers import (
     ORDER_OPS,
     Context,
-    Fn,
     Functions,
     Test,
     WithInput,
@@ -32,13 +31,11 @@ from .values import (
     ARITH,
     COMPARE,
     CTX,
-    EMPTY,
     ORDERED_TYPES,
     Operator,
     Range,
     between,
     conv,
-    copy_list,
     describe,
     member,
     neg,
@@ -46,56 +43,14 @@ from .values import (
     power,
 )
 
-# A parse-tree node. Its leaves are lark Tokens; which child of a node is a Token and which a Tree is
-# the grammar's to say (grammar.py), so the compilers read children as the grammar gives them.
-Node = Tree[Any]
 
-
-class _Code:
-    """A compiled expression: ``fn(context, functions)``, and its value when it is a constant."""
-
-    __slots__ = ("fn", "value", "const")
-
-    def __init__(self, fn: Fn, value: Any = None, const: bool = False) -> None:
-        self.fn, self.value, self.const = fn, value, const
-
-
-def _constant(value: Any) -> _Code:
-    if type(value) is list:
-        return _Code(lambda ctx, fns: copy_list(value), value, True)
-    return _Code(lambda ctx, fns: value, value, True)
-
-
-def _folded(fn: Fn, parts: Iterable[_Code]) -> _Code:
-    """Evaluate now when every part is a constant; an error is left for evaluation time."""
-    if all(part.const for part in parts):
-        try:
-            return _constant(fn(EMPTY, EMPTY))
-        except FeelError:
-            pass
-    return _Code(fn)
-
-
-class Scope:
-    __slots__ = ("text", "names", "functions", "uses_input")
-
-    def __init__(self, text: str):
-        self.text = text
-        self.names: set[str] = set()
-        self.functions: set[str] = set()
-        self.uses_input = False
-
-    def error(self, message: str, node: Node | Token) -> FeelSyntaxError:
-        return FeelSyntaxError(message, self.text, *position(node))
-
-
-def compile_node(node: Node, scope: Scope) -> _Code:
+def compile_node(node: Node, scope: Scope) -> Code:
     return _COMPILERS[node.data](node, scope)
 
 
-def _c_number(node: Node, scope: Scope) -> _Code:
+def _c_number(node: Node, scope: Scope) -> Code:
     try:
-        return _constant(CTX.create_decimal(cast(Token, node.children[0])))
+        return constant(CTX.create_decimal(cast(Token, node.children[0])))
     except decimal.DecimalException:
         raise scope.error("the number is too large", node) from None
 
@@ -104,7 +59,7 @@ _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|[\s\S])")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "'": "'", "/": "/"}
 
 
-def _c_string(node: Node, scope: Scope) -> _Code:
+def _c_string(node: Node, scope: Scope) -> Code:
     token = cast(Token, node.children[0])
     body = token[1:-1]
     if "\\" in body:
@@ -125,13 +80,13 @@ def _c_string(node: Node, scope: Scope) -> _Code:
             body = body.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
             raise scope.error("a string holds half of a \\u surrogate pair", token) from None
-    return _constant(body)
+    return constant(body)
 
 
 _PLAIN_TYPES = frozenset({str, bool, type(None), date, dict})  # context values that need no conversion
 
 
-def _c_name(node: Node, scope: Scope) -> _Code:
+def _c_name(node: Node, scope: Scope) -> Code:
     name = str(node.children[0])
     scope.names.add(name)
 
@@ -139,33 +94,33 @@ def _c_name(node: Node, scope: Scope) -> _Code:
         value = ctx.get(name)
         return value if type(value) in _PLAIN_TYPES else conv(value)
 
-    return _Code(lookup)
+    return Code(lookup)
 
 
-def _c_input_value(node: Node, scope: Scope) -> _Code:
+def _c_input_value(node: Node, scope: Scope) -> Code:
     scope.uses_input = True
-    return _Code(lambda ctx, fns: ctx.get("?"))
+    return Code(lambda ctx, fns: ctx.get("?"))
 
 
-def _c_paren(node: Node, scope: Scope) -> _Code:
+def _c_paren(node: Node, scope: Scope) -> Code:
     return compile_node(node.children[0], scope)
 
 
-def _c_tuple(node: Node, scope: Scope) -> _Code:
+def _c_tuple(node: Node, scope: Scope) -> Code:
     raise scope.error("a list of tests in parentheses can only follow 'in'", node)
 
 
-def _c_list(node: Node, scope: Scope) -> _Code:
+def _c_list(node: Node, scope: Scope) -> Code:
     parts = [compile_node(child, scope) for child in node.children if isinstance(child, Tree)]
     fns = [part.fn for part in parts]
 
     def build(ctx: Context, fns_: Functions) -> Any:
         return [f(ctx, fns_) for f in fns]
 
-    return _folded(build, parts)
+    return folded(build, parts)
 
 
-def _c_interval(node: Node, scope: Scope) -> _Code:
+def _c_interval(node: Node, scope: Scope) -> Code:
     opening, low, _, high, closing = node.children
     start_included, end_included = opening == "[", closing == "]"
     low_code, high_code = compile_node(low, scope), compile_node(high, scope)
@@ -174,10 +129,10 @@ def _c_interval(node: Node, scope: Scope) -> _Code:
     def build(ctx: Context, fns: Functions) -> Any:
         return Range(low_fn(ctx, fns), high_fn(ctx, fns), start_included, end_included)
 
-    return _folded(build, [low_code, high_code])
+    return folded(build, [low_code, high_code])
 
 
-def _c_call(node: Node, scope: Scope) -> _Code:
+def _c_call(node: Node, scope: Scope) -> Code:
     name_token, *arg_nodes = node.children
     name = " ".join(str(name_token).split())
     args = [compile_node(arg, scope) for arg in arg_nodes]
@@ -201,7 +156,7 @@ def _c_call(node: Node, scope: Scope) -> _Code:
             def call(ctx: Context, fns: Functions) -> Any:
                 return impl(*[f(ctx, fns) for f in arg_fns])
 
-        return _folded(call, args)
+        return folded(call, args)
 
     def call_injected(ctx: Context, fns: Functions) -> Any:
         function = fns.get(name)
@@ -209,20 +164,20 @@ def _c_call(node: Node, scope: Scope) -> _Code:
             raise FeelEvaluationError(f"unknown function '{name}'")
         return conv(function(*[f(ctx, fns) for f in arg_fns]))
 
-    return _Code(call_injected)
+    return Code(call_injected)
 
 
-def _c_not_call(node: Node, scope: Scope) -> _Code:
+def _c_not_call(node: Node, scope: Scope) -> Code:
     if len(node.children) != 1 or node.children[0].data in ("cmp", "tuple"):
         raise scope.error(
             "not() takes one boolean here; a list of tests can only be negated in a unary test", node
         )
     inner = compile_node(node.children[0], scope)
     inner_fn = inner.fn
-    return _folded(lambda ctx, fns: not_(inner_fn(ctx, fns)), [inner])
+    return folded(lambda ctx, fns: not_(inner_fn(ctx, fns)), [inner])
 
 
-def _c_if_expr(node: Node, scope: Scope) -> _Code:
+def _c_if_expr(node: Node, scope: Scope) -> Code:
     cond, then, other = (compile_node(child, scope) for child in node.children)
     if cond.const and (cond.value is True or cond.value is False or cond.value is None):
         return then if cond.value is True else other
@@ -236,16 +191,16 @@ def _c_if_expr(node: Node, scope: Scope) -> _Code:
             return other_fn(ctx, fns)
         raise FeelEvaluationError(f"the condition of an if must be a boolean, not {describe(c)}")
 
-    return _Code(choose)
+    return Code(choose)
 
 
-def _c_neg(node: Node, scope: Scope) -> _Code:
+def _c_neg(node: Node, scope: Scope) -> Code:
     inner = compile_node(node.children[0], scope)
     inner_fn = inner.fn
-    return _folded(lambda ctx, fns: neg(inner_fn(ctx, fns)), [inner])
+    return folded(lambda ctx, fns: neg(inner_fn(ctx, fns)), [inner])
 
 
-def _binary(op: Operator, left: _Code, right: _Code) -> _Code:
+def _binary(op: Operator, left: Code, right: Code) -> Code:
     left_fn, right_fn = left.fn, right.fn
     if right.const:
         value = right.value
@@ -253,20 +208,20 @@ def _binary(op: Operator, left: _Code, right: _Code) -> _Code:
         def apply_const(ctx: Context, fns: Functions) -> Any:
             return op(left_fn(ctx, fns), value)
 
-        return _folded(apply_const, [left, right])
+        return folded(apply_const, [left, right])
 
     def apply(ctx: Context, fns: Functions) -> Any:
         return op(left_fn(ctx, fns), right_fn(ctx, fns))
 
-    return _folded(apply, [left, right])
+    return folded(apply, [left, right])
 
 
-def _c_power(node: Node, scope: Scope) -> _Code:
+def _c_power(node: Node, scope: Scope) -> Code:
     base, exponent = (compile_node(child, scope) for child in node.children)
     return _binary(power, base, exponent)
 
 
-def _c_path(node: Node, scope: Scope) -> _Code:
+def _c_path(node: Node, scope: Scope) -> Code:
     head, *members = node.children
     head_code = compile_node(head, scope)
     head_fn, names = head_code.fn, tuple(str(m) for m in members)
@@ -277,10 +232,10 @@ def _c_path(node: Node, scope: Scope) -> _Code:
             value = member(value, name)
         return value
 
-    return _folded(walk, [head_code])
+    return folded(walk, [head_code])
 
 
-def _chain(node: Node, scope: Scope, table: dict[str, Operator]) -> _Code:
+def _chain(node: Node, scope: Scope, table: dict[str, Operator]) -> Code:
     """A flat chain ``a + b - c`` (no recursion, however long)."""
     children = node.children
     first = compile_node(children[0], scope)
@@ -298,31 +253,31 @@ def _chain(node: Node, scope: Scope, table: dict[str, Operator]) -> _Code:
             value = op(value, fn(ctx, fns))
         return value
 
-    return _folded(run, [first] + [code for _, code in steps])
+    return folded(run, [first] + [code for _, code in steps])
 
 
-def _c_compare(node: Node, scope: Scope) -> _Code:
+def _c_compare(node: Node, scope: Scope) -> Code:
     left, op, right = node.children
     return _binary(COMPARE[cast(Token, op.children[0])], compile_node(left, scope), compile_node(right, scope))
 
 
-def _c_between(node: Node, scope: Scope) -> _Code:
+def _c_between(node: Node, scope: Scope) -> Code:
     parts = [compile_node(child, scope) for child in node.children]
     value_fn, low_fn, high_fn = (part.fn for part in parts)
-    return _folded(lambda ctx, fns: between(value_fn(ctx, fns), low_fn(ctx, fns), high_fn(ctx, fns)), parts)
+    return folded(lambda ctx, fns: between(value_fn(ctx, fns), low_fn(ctx, fns), high_fn(ctx, fns)), parts)
 
 
-def _c_in_test(node: Node, scope: Scope) -> _Code:
+def _c_in_test(node: Node, scope: Scope) -> Code:
     left, right = node.children
     left_code = compile_node(left, scope)
     general, fast = compile_test(right, scope)
     left_fn = left_code.fn
     if fast is not None:
-        return _folded(lambda ctx, fns: fast(left_fn(ctx, fns)), [left_code])
-    return _Code(lambda ctx, fns: general(left_fn(ctx, fns), ctx, fns))
+        return folded(lambda ctx, fns: fast(left_fn(ctx, fns)), [left_code])
+    return Code(lambda ctx, fns: general(left_fn(ctx, fns), ctx, fns))
 
 
-def _logic(node: Node, scope: Scope, stop: bool) -> _Code:
+def _logic(node: Node, scope: Scope, stop: bool) -> Code:
     parts = [compile_node(child, scope) for child in node.children]
     fns_ = tuple(part.fn for part in parts)
     word = "or" if stop else "and"
@@ -339,15 +294,15 @@ def _logic(node: Node, scope: Scope, stop: bool) -> _Code:
                 raise FeelEvaluationError(f"'{word}' needs booleans, not {describe(value)}")
         return result
 
-    return _folded(run, parts)
+    return folded(run, parts)
 
 
-_COMPILERS: dict[str, Callable[[Node, Scope], _Code]] = {
+_COMPILERS: dict[str, Callable[[Node, Scope], Code]] = {
     "number": _c_number,
     "string": _c_string,
-    "true": lambda node, scope: _constant(True),
-    "false": lambda node, scope: _constant(False),
-    "null": lambda node, scope: _constant(None),
+    "true": lambda node, scope: constant(True),
+    "false": lambda node, scope: constant(False),
+    "null": lambda node, scope: constant(None),
     "name": _c_name,
     "input_value": _c_input_value,
     "paren": _c_paren,
