@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.errors import ClueflowError
 
-from .checks import reversed_period, year_problems
+from .checks import TEXTS, reversed_period, year_problems
 
 _ONE_DAY = timedelta(days=1)
 
@@ -106,7 +106,7 @@ class RegionYear:
             holidays.append(Holiday(h["name"], _parse_date(h["from"], where), _parse_date(h["to"], where)))
         makeups = [_parse_date(x, where) for x in d.get("makeup_workdays") or []]
         if len(set(makeups)) != len(makeups):
-            raise ClueflowError(f"{where}: a make-up workday is listed twice")
+            raise ClueflowError(f"{where}: {TEXTS['makeup_listed_twice']}")
         return cls(
             region=d["region"],
             year=d["year"],
