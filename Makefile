@@ -48,6 +48,7 @@ bench: install
 lint: install
 	.venv/bin/ruff check engine webapp tests bench
 	.venv/bin/lint-imports
+	.venv/bin/mypy
 
 clean:
 	rm -rf .venv node_modules webapp/static/dist

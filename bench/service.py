@@ -174,12 +174,7 @@ def engine_steps(app, stored: str):
         task.set_data(**KEEP)
         task.run()
         workflow.do_engine_steps()
-        serializer.registry._encoder_mode = True
-        try:
-            return json.dumps(serializer.registry.convert(workflow), cls=serializer.encoder, ensure_ascii=False,
-                              separators=(",", ":"))
-        finally:
-            serializer.registry._encoder_mode = False
+        return serializer.library_json(workflow, ensure_ascii=False, separators=(",", ":"))
 
     # Same step, same outcome: both reach the acceptance check.
     after = runner.restore(ours())

@@ -11,29 +11,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.bpmn.specs.defaults import NoneTask, UserTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .deadlines import DeadlineWaiting
+from .deadlines import Deadline, DeadlineWaiting
 from .errors import ClueflowError
 from .feel import FeelError, compile_expression
+from .feel.matchers import Functions
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 DEADLINE_ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def camunda(node, attribute: str) -> str | None:
+class XmlElement(Protocol):
+    """An element of a parsed BPMN file, as far as reading its attributes goes."""
+
+    def get(self, key: str) -> str | None: ...
+
+
+def camunda(node: XmlElement, attribute: str) -> str | None:
     return node.get(f"{{{CAMUNDA_NS}}}{attribute}")
 
 
@@ -45,7 +55,9 @@ def due_instant(due: date) -> datetime:
 class FormTask(UserTask):
     """A user task that names its form and the roles that may work it."""
 
-    def __init__(self, wf_spec, name, form_id: str = "", roles: tuple[str, ...] = (), **kwargs):
+    def __init__(
+        self, wf_spec: BpmnProcessSpec, name: str, form_id: str = "", roles: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
         super().__init__(wf_spec, name, **kwargs)
         self.form_id = form_id
         self.roles = roles
@@ -54,11 +66,11 @@ class FormTask(UserTask):
 class DecisionTask(BpmnSpecMixin):
     """A business-rule task: evaluate one decision of the pack on the case data."""
 
-    def __init__(self, wf_spec, name, decision_id: str = "", **kwargs):
+    def __init__(self, wf_spec: BpmnProcessSpec, name: str, decision_id: str = "", **kwargs: Any) -> None:
         super().__init__(wf_spec, name, **kwargs)
         self.decision_id = decision_id
 
-    def _run_hook(self, my_task):
+    def _run_hook(self, my_task: Task) -> bool:
         outputs = my_task.workflow.script_engine.decide(my_task, self.decision_id)
         my_task.data.update(outputs)
         return True
@@ -74,7 +86,7 @@ class DeadlineTimer(TimeDateEventDefinition):
     calendars (Runner.recompute_deadlines); it never fires and is never guessed.
     """
 
-    def has_fired(self, my_task):
+    def has_fired(self, my_task: Task) -> bool:
         if my_task._get_internal_data("event_value") is None:
             if my_task._get_internal_data("deadline_waiting"):
                 return False
@@ -82,9 +94,10 @@ class DeadlineTimer(TimeDateEventDefinition):
         due = my_task._get_internal_data("event_value")
         if due is not None and datetime.fromisoformat(due) <= my_task.workflow.script_engine.now():
             my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+        fired: bool = my_task._get_internal_data("event_fired", False)
+        return fired
 
-    def compute(self, my_task) -> None:
+    def compute(self, my_task: Task) -> None:
         """(Re)compute the due instant and its explanation on the script engine's calendars."""
         try:
             value, explained = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
@@ -95,7 +108,7 @@ class DeadlineTimer(TimeDateEventDefinition):
         if explained is not None:
             my_task._set_internal_data(deadline=explained)
 
-    def details(self, my_task):
+    def details(self, my_task: Task) -> PendingBpmnEvent:
         return PendingBpmnEvent(self.name, "TimeDateEventDefinition", my_task._get_internal_data("event_value"))
 
 
@@ -108,7 +121,7 @@ class PackStartTask(BpmnStartTask):
     task tree only.
     """
 
-    def trigger_wf(self, my_task, spec_name):
+    def trigger_wf(self, my_task: Task, spec_name: str) -> Any:
         spec = self._wf_spec.task_specs.get(spec_name)
         # The subprocess's own links (from the start, to the end) are the same for every case and
         # safe to share; the start's list of outputs is left alone.
@@ -123,22 +136,24 @@ class PackStartTask(BpmnStartTask):
 
 
 class FormTaskParser(TaskParser):
-    def create_task(self):
+    def create_task(self) -> FormTask:
         roles = tuple(r.strip() for r in (camunda(self.node, "candidateGroups") or "").split(",") if r.strip())
-        return self.spec_class(self.spec, self.bpmn_id, form_id=camunda(self.node, "formKey") or "",
-                               roles=roles, **self.bpmn_attributes)
+        task: FormTask = self.spec_class(self.spec, self.bpmn_id, form_id=camunda(self.node, "formKey") or "",
+                                         roles=roles, **self.bpmn_attributes)
+        return task
 
 
 class DecisionTaskParser(TaskParser):
-    def create_task(self):
-        return self.spec_class(self.spec, self.bpmn_id, decision_id=camunda(self.node, "decisionRef") or "",
-                               **self.bpmn_attributes)
+    def create_task(self) -> DecisionTask:
+        task: DecisionTask = self.spec_class(
+            self.spec, self.bpmn_id, decision_id=camunda(self.node, "decisionRef") or "", **self.bpmn_attributes)
+        return task
 
 
 class RefusedTaskParser(TaskParser):
     """Script and service tasks would run code; a pack may not contain them."""
 
-    def create_task(self):
+    def create_task(self) -> None:
         self.raise_validation_exception(
             f"{self.node.tag.split('}')[-1]} is not allowed: rule packs cannot run code")
 
@@ -153,7 +168,7 @@ class PackParser(BpmnParser):
         full_tag("serviceTask"): (RefusedTaskParser, NoneTask),
     }
 
-    def specs(self, process_id: str):
+    def specs(self, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
         """The process spec and its subprocess specs, with timers bound to the engine's clock."""
         spec = self.get_spec(process_id)
         subprocesses = self.get_subprocess_specs(process_id)
@@ -161,7 +176,7 @@ class PackParser(BpmnParser):
             if type(process.start) is BpmnStartTask:
                 process.start.__class__ = PackStartTask  # same state, case-local triggering
             for task_spec in process.task_specs.values():
-                definition = getattr(task_spec, "event_definition", None)
+                definition: Any = getattr(task_spec, "event_definition", None)  # SpiffWorkflow's, untyped
                 if type(definition) is TimeDateEventDefinition:
                     task_spec.event_definition = DeadlineTimer(
                         definition.name, definition.expression, description=definition.description)
@@ -171,18 +186,20 @@ class PackParser(BpmnParser):
 class FeelEnvironment:
     """What SpiffWorkflow calls an environment: FEEL only; scripts are refused."""
 
-    def __init__(self, functions: Mapping[str, Callable]):
+    def __init__(self, functions: Functions) -> None:
         self.functions = functions
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(
+        self, expression: str, context: Mapping[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> Any:
         if external_context:
             context = {**external_context, **context}
         return compile_expression(expression).evaluate(context, self.functions)
 
-    def execute(self, script, context, external_context=None):
+    def execute(self, script: str, context: object, external_context: object = None) -> None:
         raise FeelError("scripts are not allowed in rule packs")
 
-    def call_service(self, context, **kwargs):
+    def call_service(self, context: object, **kwargs: object) -> None:
         raise FeelError("service calls are not allowed in rule packs")
 
 
@@ -193,8 +210,8 @@ class FeelScriptEngine:
     current instant (timezone-aware). It is attached to every workflow on start and on every load.
     """
 
-    def __init__(self, decide: Callable[[str, Mapping], dict], deadline: Callable[[str, date], Any],
-                 clock: Callable[[], datetime]):
+    def __init__(self, decide: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+                 deadline: Callable[[str, date], Deadline], clock: Callable[[], datetime]) -> None:
         self._decide = decide
         self._deadline = deadline
         self.clock = clock
@@ -203,26 +220,26 @@ class FeelScriptEngine:
     def now(self) -> datetime:
         return self.clock()
 
-    def _deadline_date(self, rule, trigger):
+    def _deadline_date(self, rule: str, trigger: date) -> date:
         return self._deadline(rule, trigger).due
 
-    def validate(self, expression):
+    def validate(self, expression: str) -> None:
         compile_expression(expression)
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(self, task: Task, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except ClueflowError as exc:
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
-    def evaluate_timer(self, task, expression) -> tuple[datetime, dict | None]:
+    def evaluate_timer(self, task: Task, expression: str) -> tuple[datetime, dict[str, Any] | None]:
         """A timer's due instant, and the deadline it came from, explained (None for a plain date).
 
         Raises DeadlineWaiting (not a task error) when the deadline needs an unconfirmed national year."""
-        explained: list = []
+        explained: list[Deadline] = []
         waiting: list[DeadlineWaiting] = []
 
-        def recording_deadline(rule, trigger):
+        def recording_deadline(rule: str, trigger: date) -> date:
             try:
                 result = self._deadline(rule, trigger)
             except DeadlineWaiting as exc:
@@ -245,7 +262,7 @@ class FeelScriptEngine:
             raise WorkflowTaskException(f"timer expression '{expression}' did not give a date: {value!r}", task=task)
         return instant.astimezone(timezone.utc), (explained[-1].to_dict() if explained else None)
 
-    def decide(self, task, decision_id: str) -> dict:
+    def decide(self, task: Task, decision_id: str) -> dict[str, Any]:
         try:
             return self._decide(decision_id, task.data)
         except WorkflowTaskException:
@@ -253,8 +270,8 @@ class FeelScriptEngine:
         except Exception as exc:  # a decision error is reported on the task that called it
             raise WorkflowTaskException(f"decision '{decision_id}': {exc}", task=task, exception=exc) from exc
 
-    def execute(self, task, script, external_context=None):
+    def execute(self, task: Task, script: str, external_context: object = None) -> None:
         raise WorkflowTaskException("scripts are not allowed in rule packs", task=task)
 
-    def call_service(self, task, **kwargs):
+    def call_service(self, task: Task, **kwargs: object) -> None:
         raise WorkflowTaskException("service calls are not allowed in rule packs", task=task)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Mapping
 
-from .calendars import CalendarNotConfirmed, Calendars
+from .calendars.working_days import CalendarNotConfirmed, Calendars
 from .errors import ClueflowError
 
 UNITS = ("working_days", "days", "months")
@@ -83,7 +83,7 @@ def as_date(value: Any, what: str) -> date:
     raise ClueflowError(f"{what} must be a date (YYYY-MM-DD), got {value!r}")
 
 
-def compute_deadline(decide: Callable[[str, Mapping], dict], calendars: Calendars, region: str,
+def compute_deadline(decide: Callable[[str, Mapping[str, Any]], dict[str, Any]], calendars: Calendars, region: str,
                      rule: str, trigger: date | str) -> Deadline:
     """Look the rule up in `deadline_rules` (through `decide`) and count it on the calendar."""
     trigger = as_date(trigger, f"the trigger date of deadline '{rule}'")

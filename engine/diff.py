@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from .decisions import parse_dmn
+from .decisions import Decision, parse_dmn
 from .errors import PackError
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -53,17 +54,18 @@ def diff_files(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[FileD
 
 # -- decisions ---------------------------------------------------------------------------------------
 
-def _tables(data: bytes | None, path: str) -> dict[str, Any]:
+def _tables(data: bytes | None, path: str) -> dict[str, Decision]:
     if data is None:
         return {}
     return {d.id: d for d in parse_dmn(data, file=path)}
 
 
-def _cells(decision) -> tuple[list[str], dict[str, dict[str, str]], dict[str, int]]:
+def _cells(decision: Decision) -> tuple[list[str], dict[str, dict[str, str]], dict[str, int]]:
     if decision.kind != "table":
         return [decision.outputs[0].column], {"expression": {decision.outputs[0].column: decision.expression_text}}, {}
     columns = [i.column for i in decision.inputs] + [o.column for o in decision.outputs]
-    rows, numbers = {}, {}
+    rows: dict[str, dict[str, str]] = {}
+    numbers: dict[str, int] = {}
     for rule in decision.rules:
         rows[rule.id] = dict(zip(columns, (*rule.input_texts, *rule.output_texts), strict=False))
         if rule.annotation:
@@ -104,7 +106,7 @@ def _dmn(d: FileDiff, a: bytes | None, b: bytes | None) -> None:
             d.decisions.append({"decision": did, "status": "changed", "rules": rules, "notes": header})
 
 
-def _header(decision) -> tuple:
+def _header(decision: Decision) -> tuple[object, ...]:
     return (decision.hit_policy, decision.aggregation,
             tuple((i.column, i.text, i.type_ref, i.values_text) for i in decision.inputs),
             tuple((o.column, o.name, o.type_ref, o.values_text) for o in decision.outputs))
@@ -118,7 +120,7 @@ def form_fields(data: bytes | None) -> dict[str, dict[str, Any]]:
         return {}
     found: dict[str, dict[str, Any]] = {}
 
-    def walk(components):
+    def walk(components: Iterable[object] | None) -> None:
         for c in components or ():
             if not isinstance(c, dict):
                 continue
@@ -143,13 +145,13 @@ def _form(d: FileDiff, a: bytes | None, b: bytes | None) -> None:
 
 # -- processes ---------------------------------------------------------------------------------------
 
-def bpmn_elements(data: bytes | None) -> dict[str, tuple]:
+def bpmn_elements(data: bytes | None) -> dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]]:
     """Each flow element's id → what it is (tag, attributes, its own children without ids); the
     diagram layout is left out, so moving a shape is not a change."""
     if data is None:
         return {}
     root = ET.fromstring(data)
-    out = {}
+    out: dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
     for node in root.iter():
         ns = node.tag[1:].split("}", 1)[0] if isinstance(node.tag, str) and node.tag.startswith("{") else ""
         element_id = node.get("id")

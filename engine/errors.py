@@ -29,7 +29,7 @@ class Problem:
         where = self.location()
         return f"{where}: {self.message}" if where else self.message
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
@@ -39,9 +39,9 @@ class Message(str):
     key of its translation catalogue."""
 
     template: str
-    values: dict
+    values: dict[str, object]
 
-    def __new__(cls, template: str, **values):
+    def __new__(cls, template: str, **values: object) -> Message:
         message = super().__new__(cls, template % values if values else template)
         message.template, message.values = template, values
         return message
@@ -57,7 +57,7 @@ class PackError(ClueflowError):
 
     problems: list[Problem] = field(default_factory=list)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

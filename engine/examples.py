@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .errors import ClueflowError, PackError, Problem
+
+if TYPE_CHECKING:
+    from .decisions import DecisionModel
 
 PREFIX, SUFFIX = "examples/", ".json"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -129,10 +133,11 @@ def matches(expected: Any, actual: Any) -> bool:
         return len(expected) == len(actual) and all(matches(e, a) for e, a in zip(expected, actual, strict=True))
     if isinstance(actual, date) and isinstance(expected, str):
         return actual.isoformat() == expected
-    return expected == actual
+    return bool(expected == actual)
 
 
-def run_case(decide, decision_id: str, n: int, case: Example) -> Result:
+def run_case(
+    decide: Callable[[str, Mapping[str, Any]], Mapping[str, Any]], decision_id: str, n: int, case: Example) -> Result:
     """Run one case through `decide(decision_id, inputs)` (e.g. DecisionModel.evaluate)."""
     try:
         outputs = decide(decision_id, typed(case.input))
@@ -145,7 +150,7 @@ def run_case(decide, decision_id: str, n: int, case: Example) -> Result:
     return Result(decision_id, n, ok, case.expect, actual, error=error, basis=case.basis, note=case.note)
 
 
-def run(decisions, files: Mapping[str, bytes]) -> tuple[list[Result], list[Problem]]:
+def run(decisions: DecisionModel | None, files: Mapping[str, bytes]) -> tuple[list[Result], list[Problem]]:
     """Every example of a pack against its decisions (a DecisionModel, or None when the decisions do not
     parse: then nothing runs). Returns the results and the problems of the examples files."""
     results: list[Result] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import ClueflowError
@@ -20,7 +21,7 @@ from .specs import CompiledPack
 OPEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def _find_spec(pack: CompiledPack, process_id: str, name: str):
+def _find_spec(pack: CompiledPack, process_id: str, name: str) -> TaskSpec | None:
     try:
         spec, subprocesses = pack.process(process_id)
     except ClueflowError:

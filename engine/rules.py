@@ -11,16 +11,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-from .calendars import Calendars
+from .calendars.working_days import Calendars
 from .deadlines import Deadline, compute_deadline
 from .decisions import DecisionModel
 from .errors import Problem
 from .packs import DEFAULT_ROOT, content_hash, load_pack, read_index
 from .specs import CompiledPack, check_pack, compile_pack
 
-_CACHE: dict[tuple, CompiledPack] = {}
-_CALENDARS: dict[tuple, Calendars] = {}
-_DECISIONS: dict[tuple, DecisionModel] = {}
+# Keyed by (packs folder, pack, version, id of the calendars); (calendars folder, content hash);
+# (packs folder, pack, version).
+_CACHE: dict[tuple[str, str, str, int], CompiledPack] = {}
+_CALENDARS: dict[tuple[str, str], Calendars] = {}
+_DECISIONS: dict[tuple[str, str, str], DecisionModel] = {}
 
 
 def calendars_for(root: Path | str = DEFAULT_ROOT) -> Calendars:

@@ -12,15 +12,17 @@ the stored state (the application rolls its transaction back), so nothing half-d
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .bpmn import DeadlineTimer, FeelScriptEngine, FormTask
@@ -36,13 +38,13 @@ def system_clock() -> datetime:
 class FixedClock:
     """A clock for tests and simulations: it shows the time it is set to."""
 
-    def __init__(self, now: datetime):
+    def __init__(self, now: datetime) -> None:
         self.now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
 
     def __call__(self) -> datetime:
         return self.now
 
-    def advance(self, **delta) -> datetime:
+    def advance(self, **delta: float) -> datetime:
         from datetime import timedelta
 
         self.now = self.now + timedelta(**delta)
@@ -105,16 +107,19 @@ class Case:
 
     @property
     def completed(self) -> bool:
-        return self.workflow.completed
+        completed: bool = self.workflow.completed
+        return completed
 
     @property
     def data(self) -> dict[str, Any]:
         """The case data: the process's data when finished, else that of the latest step."""
         workflow = self.workflow
+        data: dict[str, Any]
         if workflow.completed:
-            return workflow.data
-        task = workflow.last_task or workflow.task_tree
-        return task.data
+            data = workflow.data
+        else:
+            data = (workflow.last_task or workflow.task_tree).data
+        return data
 
     def reached(self) -> list[str]:
         """The ids of every element the case has passed through (completed tasks), in order."""
@@ -300,7 +305,7 @@ class Runner:
         except WorkflowException as exc:
             raise RunError(str(exc)) from exc
 
-    def _ready_task(self, case: Case, task_id: str):
+    def _ready_task(self, case: Case, task_id: str) -> Task:
         try:
             task = case.workflow.get_task_from_id(UUID(str(task_id)))
         except (ValueError, WorkflowException):
@@ -309,22 +314,22 @@ class Runner:
             raise TaskNotReady("this task is no longer waiting: it was completed or withdrawn")
         return task
 
-    def _deadline_timers(self, case: Case) -> list:
+    def _deadline_timers(self, case: Case) -> list[Task]:
         """The deadline timers waiting in the case, with a due instant or waiting for a calendar year."""
         return [t for t in case.workflow.event_manager.tasks.values()
                 if isinstance(getattr(t.task_spec, "event_definition", None), DeadlineTimer)
                 and t.state == TaskState.WAITING and not t._get_internal_data("event_fired")]
 
-    def _waiting_timers(self, case: Case) -> list:
+    def _waiting_timers(self, case: Case) -> list[Task]:
         """The deadline timers with a due instant (those that can fire)."""
         return [t for t in self._deadline_timers(case) if t._get_internal_data("event_value")]
 
     @staticmethod
-    def _due(task) -> datetime:
+    def _due(task: Task) -> datetime:
         return datetime.fromisoformat(task._get_internal_data("event_value"))
 
     @classmethod
-    def _info(cls, task) -> TaskInfo:
+    def _info(cls, task: Task) -> TaskInfo:
         spec = task.task_spec
         return TaskInfo(
             id=str(task.id),
@@ -337,7 +342,7 @@ class Runner:
         )
 
     @staticmethod
-    def _attached_deadline(task) -> dict[str, Any] | None:
+    def _attached_deadline(task: Task) -> dict[str, Any] | None:
         """The deadline of a boundary timer on this task: its siblings under the boundary split."""
         parent = task.parent
         if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):

@@ -12,7 +12,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import orjson
@@ -24,11 +24,16 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.task import Task, TaskState
 
 from .errors import ClueflowError
+
+if TYPE_CHECKING:
+    from .bpmn import FeelScriptEngine
 
 FORMAT = 1
 FORMAT_KEY = "clueflow_format"
@@ -51,7 +56,7 @@ class _TaskConverter(TaskConverter):
 
     ids: dict[str, UUID] | None = None
 
-    def to_dict(self, task):
+    def to_dict(self, task: Task) -> dict[str, Any]:
         parent = task.parent
         if parent is None:
             data, delta = task.data, {}
@@ -84,7 +89,7 @@ class _TaskConverter(TaskConverter):
             found = ids[text] = UUID(text)
         return found
 
-    def from_dict(self, dct, workflow):
+    def from_dict(self, dct: dict[str, Any], workflow: BpmnWorkflow) -> Task:
         task_spec = workflow.spec.task_specs.get(dct["task_spec"])
         task = self.target_class(workflow, task_spec, state=dct["state"], id=self._uuid(dct["id"]))
         parent = dct["parent"]
@@ -111,7 +116,7 @@ class _TaskConverter(TaskConverter):
         return task
 
 
-def _copied(value):
+def _copied(value: Any) -> Any:
     """A value as SpiffWorkflow's DeepMerge.merge copies it into an empty dict: containers shallowly."""
     return value.copy() if isinstance(value, (dict, list, set)) else value
 
@@ -119,13 +124,15 @@ def _copied(value):
 class _StateConverter(BpmnWorkflowConverter):
     """The workflow converter without the specs: they come from the pack version on restore."""
 
-    def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def restore_with(self, dct, spec, subprocess_specs):
+    def restore_with(
+        self, dct: dict[str, Any], spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]
+    ) -> BpmnWorkflow:
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         restore = self.registry.restore
         tasks = [restore(task, workflow=workflow) for task in dct["tasks"].values()]
@@ -137,7 +144,7 @@ class _StateConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _registry():
+def _registry() -> DefaultRegistry:
     registry = BpmnWorkflowSerializer.configure({k: v for k, v in DEFAULT_CONFIG.items() if k is not BpmnWorkflow})
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]), typename="Decimal")
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]),
@@ -148,7 +155,7 @@ def _registry():
 class StateSerializer:
     """Case state ⇄ JSON text. Decimals and dates in the data are encoded with type tags."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.registry = _registry()
         self.converter = _StateConverter(BpmnWorkflow, self.registry)  # registers itself
         self.tasks = _TaskConverter(Task, self.registry)  # in place of the library's
@@ -169,7 +176,16 @@ class StateSerializer:
         finally:
             self.registry._encoder_mode = False
 
-    def _encode(self, obj):
+    def library_json(self, workflow: BpmnWorkflow, **dumps: Any) -> str:
+        """The state as the library's own converters and JSON encoder write it, without the format
+        entries (what to_json's text is measured and compared against)."""
+        self.registry._encoder_mode = True
+        try:
+            return json.dumps(self.registry.convert(workflow), cls=self.encoder, **dumps)
+        finally:
+            self.registry._encoder_mode = False
+
+    def _encode(self, obj: object) -> Any:
         """What the library's JSON encoder makes of a value JSON lacks (its `default`)."""
         typename = self.registry.typenames.get(type(obj))
         if typename is not None:
@@ -191,7 +207,13 @@ class StateSerializer:
             raise StateError("stored case state is not a JSON object")
         return state
 
-    def from_dict(self, state: dict[str, Any], spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+    def from_dict(
+        self,
+        state: dict[str, Any],
+        spec: BpmnProcessSpec,
+        subprocess_specs: dict[str, BpmnProcessSpec],
+        script_engine: FeelScriptEngine,
+    ) -> BpmnWorkflow:
         """Rebuild a case on its pack version's specs. The dict is consumed: pass a fresh one."""
         state = upgrade(state)
         self.tasks.ids = {}

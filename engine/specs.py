@@ -11,19 +11,22 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Protocol
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from .bpmn import CAMUNDA_NS, PackParser
-from .calendars import Calendars
+from .calendars.working_days import Calendars
 from .deadlines import Deadline, UnknownDeadlineRule, compute_deadline
-from .decisions import DecisionModel
+from .decisions import Decision, DecisionModel
 from .errors import ClueflowError, PackError, Problem
 from .feel import FeelError, compile_expression
-from .forms import Form, load_form
+from .forms.definition import load_form
+from .forms.form import Form
 from .packs import Pack
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -49,7 +52,7 @@ UNSUPPORTED = {"eventBasedGateway": "event-based gateways are not supported: use
 DEADLINE_CALL = re.compile(r'deadline\s*\(\s*"([^"]*)"')
 
 
-def _tag(node) -> str:
+def _tag(node: ET.Element) -> str:
     return node.tag.rsplit("}", 1)[-1]
 
 
@@ -61,7 +64,7 @@ class CompiledPack:
     decisions: DecisionModel
     forms: dict[str, Form]
     calendars: Calendars
-    processes: dict[str, tuple[Any, dict]] = field(default_factory=dict)
+    processes: dict[str, tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -88,7 +91,7 @@ class CompiledPack:
         """The names a case of this pack can hold: its forms' fields, its decisions and their outputs."""
         return _known_names(self.decisions, self.forms)
 
-    def process(self, process_id: str) -> tuple[Any, dict]:
+    def process(self, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
         try:
             return self.processes[process_id]
         except KeyError:
@@ -126,6 +129,23 @@ def _build(pack: Pack, calendars: Calendars, contract: bool = True) -> tuple[lis
     except PackError as exc:
         problems.extend(exc.problems)
 
+    forms = _load_forms(pack, problems)
+    if decisions is not None and contract:
+        problems.extend(_check_contract(decisions, pack, calendars))
+
+    parser = PackParser()
+    bpmn_ok = _add_processes(pack, parser, decisions, forms, problems)
+    if decisions is None or any(p.severity == "error" for p in problems):
+        return problems, None
+    compiled = CompiledPack(pack=pack, decisions=decisions, forms=forms, calendars=calendars)
+    if bpmn_ok:
+        _parse_processes(pack, parser, compiled, problems)
+    return problems, compiled
+
+
+def _load_forms(pack: Pack, problems: list[Problem]) -> dict[str, Form]:
+    """The pack's forms that load; the problems of the others go to `problems`."""
+    name = pack.name
     forms: dict[str, Form] = {}
     for form_id in pack.names("forms"):
         path = f"forms/{form_id}.form"
@@ -138,13 +158,16 @@ def _build(pack: Pack, calendars: Calendars, contract: bool = True) -> tuple[lis
             problems.extend(_in_file(exc.problems, name, path))
         except ClueflowError as exc:
             problems.append(Problem(str(exc), pack=name, file=path))
+    return forms
 
-    if decisions is not None and contract:
-        problems.extend(_check_contract(decisions, pack, calendars))
 
+def _add_processes(
+    pack: Pack, parser: PackParser, decisions: DecisionModel | None, forms: dict[str, Form], problems: list[Problem]
+) -> bool:
+    """Check each process file and hand those without errors to the parser; False when any has one."""
+    name = pack.name
     known_names = _known_names(decisions, forms)
     deadline_rules = _deadline_rules(decisions)
-    parser = PackParser()
     bpmn_ok = True
     for process_id in pack.names("bpmn"):
         path = f"bpmn/{process_id}.bpmn"
@@ -161,21 +184,21 @@ def _build(pack: Pack, calendars: Calendars, contract: bool = True) -> tuple[lis
         except ET.ParseError as exc:
             bpmn_ok = False
             problems.append(Problem(f"not well-formed XML: {exc}", pack=name, file=path))
+    return bpmn_ok
 
-    if decisions is None or any(p.severity == "error" for p in problems):
-        return problems, None
-    compiled = CompiledPack(pack=pack, decisions=decisions, forms=forms, calendars=calendars)
-    if bpmn_ok:
-        for process_id in pack.names("bpmn"):
-            try:
-                compiled.processes[process_id] = parser.specs(process_id)
-            except ValidationException as exc:
-                problems.append(Problem(str(exc).splitlines()[0], pack=name, file=f"bpmn/{process_id}.bpmn",
-                                        element=exc.id or ""))
-            except RecursionError:
-                problems.append(Problem("the process is too long to parse (chain of several hundred elements)",
-                                        pack=name, file=f"bpmn/{process_id}.bpmn"))
-    return problems, compiled
+
+def _parse_processes(pack: Pack, parser: PackParser, compiled: CompiledPack, problems: list[Problem]) -> None:
+    """The specs of every process into the compiled pack; what fails to parse goes to `problems`."""
+    name = pack.name
+    for process_id in pack.names("bpmn"):
+        try:
+            compiled.processes[process_id] = parser.specs(process_id)
+        except ValidationException as exc:
+            problems.append(Problem(str(exc).splitlines()[0], pack=name, file=f"bpmn/{process_id}.bpmn",
+                                    element=exc.id or ""))
+        except RecursionError:
+            problems.append(Problem("the process is too long to parse (chain of several hundred elements)",
+                                    pack=name, file=f"bpmn/{process_id}.bpmn"))
 
 
 def _in_file(problems: list[Problem], pack: str, path: str) -> list[Problem]:
@@ -183,7 +206,7 @@ def _in_file(problems: list[Problem], pack: str, path: str) -> list[Problem]:
                     column=p.column, severity=p.severity) for p in problems]
 
 
-def _decision_outputs(decision) -> list[str]:
+def _decision_outputs(decision: Decision) -> list[str]:
     if decision.kind == "literal":
         return [decision.variable]
     return [o.name for o in decision.outputs]
@@ -226,7 +249,7 @@ def _known_names(decisions: DecisionModel | None, forms: Mapping[str, Form]) -> 
     return names
 
 
-def _deadline_rules(decisions: DecisionModel | None):
+def _deadline_rules(decisions: DecisionModel | None) -> Callable[[str], bool]:
     def known(rule: str) -> bool:
         if decisions is None:  # the decisions did not parse: their own errors say why, do not cascade
             return True
@@ -239,28 +262,21 @@ def _deadline_rules(decisions: DecisionModel | None):
     return known
 
 
-def _check_bpmn(pack: Pack, path: str, process_id: str, decisions, forms, known_names, deadline_rule_known) -> list[Problem]:
+class _Add(Protocol):
+    def __call__(self, message: str, element: str = "", severity: str = "error") -> None: ...
+
+
+def _check_bpmn(pack: Pack, path: str, process_id: str, decisions: DecisionModel | None, forms: Mapping[str, Form],
+                known_names: set[str], deadline_rule_known: Callable[[str], bool]) -> list[Problem]:
     name = pack.name
     problems: list[Problem] = []
 
-    def add(message, element="", severity="error"):
+    def add(message: str, element: str = "", severity: str = "error") -> None:
         problems.append(Problem(message, pack=name, file=path, element=element, severity=severity))
 
-    data = pack.files[path]
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        add("DOCTYPE and entity declarations are not allowed")
+    root = _read_bpmn(pack.files[path], process_id, add)
+    if root is None:
         return problems
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        add(f"not well-formed XML: {exc}")
-        return problems
-    processes = [p for p in root.iter(f"{{{BPMN_NS}}}process")]
-    if process_id not in {p.get("id") for p in processes}:
-        add(f"the file must define the process '{process_id}' (the file name is the process id)")
-    if root.find(f".//{{{BPMNDI_NS}}}BPMNDiagram") is None:
-        add("the diagram has no layout (BPMNDiagram): the viewer cannot draw it", severity="warning")
-
     for node in root.iter():
         tag, element = _tag(node), node.get("id", "")
         if tag in FORBIDDEN_TASKS:
@@ -268,47 +284,85 @@ def _check_bpmn(pack: Pack, path: str, process_id: str, decisions, forms, known_
         elif tag in UNSUPPORTED:
             add(UNSUPPORTED[tag], element)
         elif tag == "userTask":
-            form_id = node.get(f"{{{CAMUNDA_NS}}}formKey")
-            if not form_id:
-                add("user task names no form (camunda:formKey)", element)
-            elif form_id not in forms:
-                add(f"user task names form '{form_id}', which the pack lacks", element)
-            roles = [r.strip() for r in (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",") if r.strip()]
-            if not roles:
-                add("user task names no candidate roles (camunda:candidateGroups)", element)
-            for role in roles:
-                if role not in ROLES:
-                    add(f"unknown role '{role}'; known: {', '.join(sorted(ROLES))}", element)
+            _check_user_task(node, element, forms, add)
         elif tag == "businessRuleTask":
-            ref = node.get(f"{{{CAMUNDA_NS}}}decisionRef")
-            if not ref:
-                add("business-rule task names no decision (camunda:decisionRef)", element)
-            elif decisions is not None and ref not in decisions.ids():
-                add(f"business-rule task calls decision '{ref}', which the pack lacks", element)
+            _check_business_rule_task(node, element, decisions, add)
         elif tag == "sequenceFlow":
             condition = node.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and (condition.text or "").strip():
-                problems.extend(_check_expression(condition.text, name, path, element, known_names))
+                problems.extend(_check_expression(condition.text or "", name, path, element, known_names))
         elif tag == "timerEventDefinition":
             owner = _owner_id(root, node)
-            if node.find(f"{{{BPMN_NS}}}timeDuration") is not None or node.find(f"{{{BPMN_NS}}}timeCycle") is not None:
-                add("timers must use timeDate with deadline(\"rule\", trigger_date)", owner)
-            date_node = node.find(f"{{{BPMN_NS}}}timeDate")
-            text = (date_node.text or "").strip() if date_node is not None else ""
-            if not text:
-                add("timer has no deadline rule (timeDate)", owner)
-                continue
-            problems.extend(_check_expression(text, name, path, owner, known_names))
-            rules = DEADLINE_CALL.findall(text)
-            if not rules:
-                add("timer does not call deadline(\"rule\", trigger_date)", owner, severity="warning")
-            for rule in rules:
-                if not deadline_rule_known(rule):
-                    add(f"timer uses deadline rule '{rule}', which deadline_rules lacks", owner)
+            text = _timer_text(node, owner, add)
+            if text:
+                problems.extend(_check_expression(text, name, path, owner, known_names))
+                _check_timer_rules(text, owner, deadline_rule_known, add)
     return problems
 
 
-def _owner_id(root, definition) -> str:
+def _read_bpmn(data: bytes, process_id: str, add: _Add) -> ET.Element | None:
+    """The parsed file, when it is safe and well-formed XML (None after adding why not); also adds
+    whether it defines its process and has a layout."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        add("DOCTYPE and entity declarations are not allowed")
+        return None
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        add(f"not well-formed XML: {exc}")
+        return None
+    processes = [p for p in root.iter(f"{{{BPMN_NS}}}process")]
+    if process_id not in {p.get("id") for p in processes}:
+        add(f"the file must define the process '{process_id}' (the file name is the process id)")
+    if root.find(f".//{{{BPMNDI_NS}}}BPMNDiagram") is None:
+        add("the diagram has no layout (BPMNDiagram): the viewer cannot draw it", severity="warning")
+    return root
+
+
+def _check_user_task(node: ET.Element, element: str, forms: Mapping[str, Form], add: _Add) -> None:
+    form_id = node.get(f"{{{CAMUNDA_NS}}}formKey")
+    if not form_id:
+        add("user task names no form (camunda:formKey)", element)
+    elif form_id not in forms:
+        add(f"user task names form '{form_id}', which the pack lacks", element)
+    roles = [r.strip() for r in (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",") if r.strip()]
+    if not roles:
+        add("user task names no candidate roles (camunda:candidateGroups)", element)
+    for role in roles:
+        if role not in ROLES:
+            add(f"unknown role '{role}'; known: {', '.join(sorted(ROLES))}", element)
+
+
+def _check_business_rule_task(node: ET.Element, element: str, decisions: DecisionModel | None, add: _Add) -> None:
+    ref = node.get(f"{{{CAMUNDA_NS}}}decisionRef")
+    if not ref:
+        add("business-rule task names no decision (camunda:decisionRef)", element)
+    elif decisions is not None and ref not in decisions.ids():
+        add(f"business-rule task calls decision '{ref}', which the pack lacks", element)
+
+
+def _timer_text(node: ET.Element, owner: str, add: _Add) -> str:
+    """A timer's timeDate expression ("" after adding that it has none); timers of another kind are
+    refused."""
+    if node.find(f"{{{BPMN_NS}}}timeDuration") is not None or node.find(f"{{{BPMN_NS}}}timeCycle") is not None:
+        add("timers must use timeDate with deadline(\"rule\", trigger_date)", owner)
+    date_node = node.find(f"{{{BPMN_NS}}}timeDate")
+    text = (date_node.text or "").strip() if date_node is not None else ""
+    if not text:
+        add("timer has no deadline rule (timeDate)", owner)
+    return text
+
+
+def _check_timer_rules(text: str, owner: str, deadline_rule_known: Callable[[str], bool], add: _Add) -> None:
+    rules = DEADLINE_CALL.findall(text)
+    if not rules:
+        add("timer does not call deadline(\"rule\", trigger_date)", owner, severity="warning")
+    for rule in rules:
+        if not deadline_rule_known(rule):
+            add(f"timer uses deadline rule '{rule}', which deadline_rules lacks", owner)
+
+
+def _owner_id(root: ET.Element, definition: ET.Element) -> str:
     for parent in root.iter():
         if definition in list(parent):
             return parent.get("id", "")

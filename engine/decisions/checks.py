@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import Problem
 from engine.feel import FeelError
 
 from .decision import Decision, Input, Output, Rule
-from .values import _CONVERTERS, _Mismatch, _untyped, describe
+from .values import CONVERTERS, Mismatch, describe, untyped
 
 if TYPE_CHECKING:
     from .model import DecisionModel
@@ -35,7 +36,11 @@ _TOKEN = re.compile(
 
 
 
-def _reporter(d: Decision, problems: list[Problem]):
+class _Report(Protocol):
+    def __call__(self, message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None: ...
+
+
+def _reporter(d: Decision, problems: list[Problem]) -> _Report:
     """A function that records a problem of decision `d` at a rule and column."""
 
     def report(message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None:
@@ -46,7 +51,8 @@ def _reporter(d: Decision, problems: list[Problem]):
 
 def _literals(text: str) -> list[Any] | None:
     """The literal values of a simple cell, or None when the cell is not simple."""
-    pos, found, last = 0, [], ""
+    pos, last = 0, ""
+    found: list[Decimal | str | date | bool] = []
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
@@ -194,76 +200,87 @@ def validate(model: DecisionModel) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class _Requirements:
+    """The names a decision may read: the decisions it requires, the input data it declares, and the
+    model's other decisions (which it would have to require first)."""
+
+    required: set[str]
+    declared: set[str]
+    others: set[str]
+
+
 def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     required = set(d.required)
-    declared = set(d.required_inputs)
-    others = ids - {d.id} - required
-
+    needs = _Requirements(required, set(d.required_inputs), ids - {d.id} - required)
     report = _reporter(d, problems)
-
-    def free(names: frozenset[str], what: str, column: str) -> set[str]:
-        """Names an input or literal expression reads: they are the decision's inputs."""
-        roots = set()
-        for n in sorted(names):
-            root = n.split(".")[0]
-            roots.add(root)
-            if root in required or n in required:
-                continue
-            if root in others:
-                report(
-                    f"{what} reads '{root}', a decision that this decision does not require "
-                    "(add an information requirement)",
-                    None,
-                    column,
-                )
-            elif declared and root not in declared and n not in declared:
-                report(
-                    f"{what} reads '{n}', which is neither an input data the decision requires "
-                    "nor a required decision (draw the requirement in the DRD)",
-                    None,
-                    column,
-                    "warning",
-                )
-        return roots
-
     if d.kind == "literal":
-        free(d.expression.names, "the literal expression", d.outputs[0].column)
+        _free_names(d.expression.names, "the literal expression", d.outputs[0].column, needs, report)
         return problems
-    known = required | declared
+    known = needs.required | needs.declared
     for inp in d.inputs:
         if inp.expression is not None:
-            known |= free(inp.expression.names, f"input expression `{inp.text}`", inp.column)
+            known |= _free_names(inp.expression.names, f"input expression `{inp.text}`", inp.column, needs, report)
             if inp.path:
                 known.add(inp.path[0])
-
-    def cell(names: frozenset[str], rule: Rule, column: str) -> None:
-        for n in sorted(names):
-            root = n.split(".")[0]
-            if n == "?" or n in known or root in known:
-                continue
-            if root in others:
-                report(
-                    f"the cell reads '{root}', a decision that this decision does not require "
-                    "(add an information requirement)",
-                    rule,
-                    column,
-                )
-            else:
-                report(
-                    f"unknown variable '{n}' (neither an input of the table nor a required decision)",
-                    rule,
-                    column,
-                )
-
     for rule in d.rules:
         for inp, t in zip(d.inputs, rule.compiled_tests, strict=True):
             if t is not None:
-                cell(t.names, rule, inp.column)
+                _check_cell_names(t.names, rule, inp.column, known, needs.others, report)
         for out, e in zip(d.outputs, rule.outputs, strict=True):
             if e is not None:
-                cell(e.names, rule, out.column)
+                _check_cell_names(e.names, rule, out.column, known, needs.others, report)
     return problems
+
+
+def _free_names(names: frozenset[str], what: str, column: str, needs: _Requirements, report: _Report) -> set[str]:
+    """Names an input or literal expression reads: they are the decision's inputs."""
+    roots = set()
+    for n in sorted(names):
+        root = n.split(".")[0]
+        roots.add(root)
+        if root in needs.required or n in needs.required:
+            continue
+        if root in needs.others:
+            report(
+                f"{what} reads '{root}', a decision that this decision does not require "
+                "(add an information requirement)",
+                None,
+                column,
+            )
+        elif needs.declared and root not in needs.declared and n not in needs.declared:
+            report(
+                f"{what} reads '{n}', which is neither an input data the decision requires "
+                "nor a required decision (draw the requirement in the DRD)",
+                None,
+                column,
+                "warning",
+            )
+    return roots
+
+
+def _check_cell_names(
+    names: frozenset[str], rule: Rule, column: str, known: set[str], others: set[str], report: _Report
+) -> None:
+    """The names a cell reads: the table's inputs and the decisions it requires."""
+    for n in sorted(names):
+        root = n.split(".")[0]
+        if n == "?" or n in known or root in known:
+            continue
+        if root in others:
+            report(
+                f"the cell reads '{root}', a decision that this decision does not require "
+                "(add an information requirement)",
+                rule,
+                column,
+            )
+        else:
+            report(
+                f"unknown variable '{n}' (neither an input of the table nor a required decision)",
+                rule,
+                column,
+            )
 
 
 def _check_cell_types(d: Decision, out: Output, expr: Any, rule: Rule | None) -> list[Problem]:
@@ -276,10 +293,10 @@ def _check_cell_types(d: Decision, out: Output, expr: Any, rule: Rule | None) ->
         return [Problem(f"`{expr.text}` always fails: {e}", **where)]
     if v is None:
         return []
-    conv = _CONVERTERS.get(out.type_ref)
+    conv = CONVERTERS.get(out.type_ref)
     try:
-        v = conv(v) if conv else _untyped(v)
-    except _Mismatch:
+        v = conv(v) if conv else untyped(v)
+    except Mismatch:
         return [
             Problem(
                 f"output '{out.name}' is of type {out.type_ref} but the cell gives {describe(v)}", **where

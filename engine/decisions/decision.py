@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .evaluation import Evaluator
-from .values import _CONVERTERS, _untyped
+from .values import CONVERTERS, untyped
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +96,7 @@ class Decision(Evaluator):
         self._readers = tuple(
             (
                 inp.path[0] if inp.path is not None and len(inp.path) == 1 else None,
-                _CONVERTERS.get(inp.type_ref, _untyped),
+                CONVERTERS.get(inp.type_ref, untyped),
                 inp,
             )
             for inp in self.inputs

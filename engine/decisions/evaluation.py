@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import ClueflowError
-from engine.feel import FeelError
+from engine.feel import FeelError, UnaryTests
 
-from .values import _CONVERTERS, _Mismatch, _untyped, describe
+from .values import CONVERTERS, Mismatch, describe, untyped
 
 if TYPE_CHECKING:
     from .decision import Input, Output, Rule
@@ -43,6 +43,22 @@ class DecisionError(ClueflowError):
 class Evaluator:
     """The run-time half of ``Decision`` (decision.py), kept here with the rest of the hot path."""
 
+    # What the evaluation reads of its decision: the fields ``Decision`` declares.
+    id: str
+    kind: str
+    input_types: tuple[tuple[str, str], ...]
+    file: str
+    pack: str
+    inputs: tuple[Input, ...]
+    outputs: tuple[Output, ...]
+    rules: tuple[Rule, ...]
+    hit_policy: str
+    aggregation: str | None
+    expression: Any
+    _needs_context: bool
+    _names: tuple[str, ...]
+    _readers: tuple[tuple[str | None, Callable[[Any], Any], Input], ...]
+
     def _error(self, message: str, rules: tuple[Rule, ...] = (), column: str = "") -> DecisionError:
         where = f"decision '{self.id}'"
         if rules:
@@ -65,12 +81,12 @@ class Evaluator:
     def _convert_output(self, out: Output, v: Any, rule: Rule | None) -> Any:
         if v is None:
             return None
-        conv = _CONVERTERS.get(out.type_ref)
+        conv = CONVERTERS.get(out.type_ref)
         if conv is None:
-            return _untyped(v)
+            return untyped(v)
         try:
             return conv(v)
-        except _Mismatch:
+        except Mismatch:
             rules = (rule,) if rule else ()
             raise self._error(
                 f"output '{out.name}' expects {out.type_ref}, got {describe(v)}", rules, out.column
@@ -83,7 +99,7 @@ class Evaluator:
             if v is not None:
                 try:
                     v = conv(v)
-                except _Mismatch:
+                except Mismatch:
                     raise self._error(
                         f"input '{inp.name}' expects {inp.type_ref}, got {describe(v)}", column=inp.column
                     ) from None
@@ -96,8 +112,8 @@ class Evaluator:
             v = typed.get(name)
             if v is not None:
                 try:
-                    typed[name] = _CONVERTERS[type_ref](v)
-                except _Mismatch:
+                    typed[name] = CONVERTERS[type_ref](v)
+                except Mismatch:
                     raise self._error(
                         f"input '{name}' expects {type_ref}, got {describe(v)}", column=name
                     ) from None
@@ -125,7 +141,7 @@ class Evaluator:
     def _rule_outputs(self, rule: Rule, ctx: Mapping[str, Any], functions: Any) -> tuple[Any, ...]:
         if rule.constant is not None:
             return rule.constant
-        values = []
+        values: list[Any] = []
         for out, expr in zip(self.outputs, rule.outputs, strict=True):
             if expr is None:
                 values.append(None)
@@ -137,9 +153,11 @@ class Evaluator:
             values.append(self._convert_output(out, v, rule))
         return tuple(values)
 
-    def _evaluate(
+    def evaluate_alone(
         self, data: Mapping[str, Any], functions: Any = None, trace: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        """This decision's outputs on data that already holds what it requires (the model evaluates
+        the required decisions first); `trace`, when given, receives its inputs and matched rules."""
         if self.input_types:
             data = self._typed_input_data(data)
         if self.kind == "literal":
@@ -162,7 +180,7 @@ class Evaluator:
 
         first = self.hit_policy == "FIRST"
         matched: list[Rule] = []
-        rule = None
+        rule: Rule  # bound by the loop before any test can fail
         col = 0
         try:
             for rule in self.rules:
@@ -256,27 +274,30 @@ _RE_COMPARE = re.compile(rf"\s*(<=|>=|<|>)\s*({_NUM_LIT})\s*")
 _RE_RANGE = re.compile(rf"\s*([\[\]\(])\s*({_NUM_LIT})\s*\.\.\s*({_NUM_LIT})\s*([\[\]\)])\s*")
 
 
-def _matcher(text: str, tests: Any) -> Callable[[Any, Mapping[str, Any], Any], bool]:
+Matcher = Callable[[Any, Mapping[str, Any], Any], bool]
+
+
+def matcher(text: str, tests: UnaryTests) -> Matcher:
     slow = tests.matches
     t = text.strip()
     if _RE_STRINGS.fullmatch(t):
         allowed = frozenset(s[1:-1] for s in re.findall(_STR_LIT, t))
 
-        def strings(v, ctx, fns):
+        def strings(v: Any, ctx: Mapping[str, Any], fns: Any) -> bool:
             return v in allowed if v.__class__ is str else slow(v, ctx, fns)
 
         return strings
     if t in ("true", "false"):
         want = t == "true"
 
-        def boolean(v, ctx, fns):
+        def boolean(v: Any, ctx: Mapping[str, Any], fns: Any) -> bool:
             return v is want if v.__class__ is bool else slow(v, ctx, fns)
 
         return boolean
     if _RE_NUMBERS.fullmatch(t):
         numbers = frozenset(Decimal(n) for n in re.findall(_NUM_LIT, t))
 
-        def number(v, ctx, fns):
+        def number(v: Any, ctx: Mapping[str, Any], fns: Any) -> bool:
             return v in numbers if v.__class__ is Decimal else slow(v, ctx, fns)
 
         return number
@@ -285,7 +306,7 @@ def _matcher(text: str, tests: Any) -> Callable[[Any, Mapping[str, Any], Any], b
         op, n = m.group(1), Decimal(m.group(2))
         cmp = {"<": n.__gt__, "<=": n.__ge__, ">": n.__lt__, ">=": n.__le__}[op]
 
-        def compare(v, ctx, fns):
+        def compare(v: Any, ctx: Mapping[str, Any], fns: Any) -> bool:
             return cmp(v) if v.__class__ is Decimal else slow(v, ctx, fns)
 
         return compare
@@ -294,7 +315,7 @@ def _matcher(text: str, tests: Any) -> Callable[[Any, Mapping[str, Any], Any], b
         lo, hi = Decimal(m.group(2)), Decimal(m.group(3))
         lo_in, hi_in = m.group(1) == "[", m.group(4) == "]"
 
-        def in_range(v, ctx, fns):
+        def in_range(v: Any, ctx: Mapping[str, Any], fns: Any) -> bool:
             if v.__class__ is not Decimal:
                 return slow(v, ctx, fns)
             return (lo <= v if lo_in else lo < v) and (v <= hi if hi_in else v < hi)

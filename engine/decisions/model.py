@@ -4,7 +4,7 @@ requirements, each evaluated once, optionally traced."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from engine.errors import PackError, Problem
@@ -124,7 +124,7 @@ class DecisionModel:
     def __contains__(self, decision_id: object) -> bool:
         return decision_id in self._decisions
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Decision]:
         return iter(self._decisions.values())
 
     def evaluate(self, decision_id: str, inputs: Mapping[str, Any], functions: Any = None) -> dict[str, Any]:
@@ -132,12 +132,12 @@ class DecisionModel:
         decision = self._lookup(decision_id)
         chain = self._chains[decision_id]
         if not chain:
-            return decision._evaluate(inputs, functions)
+            return decision.evaluate_alone(inputs, functions)
         results: dict[str, Any] = {}
         for rid in chain:
             rd = self._decisions[rid]
-            results[rid] = rd.expose(rd._evaluate(_context(rd, inputs, results), functions))
-        return decision._evaluate(_context(decision, inputs, results), functions)
+            results[rid] = rd.expose(rd.evaluate_alone(_context(rd, inputs, results), functions))
+        return decision.evaluate_alone(_context(decision, inputs, results), functions)
 
     def evaluate_traced(self, decision_id: str, inputs: Mapping[str, Any], functions: Any = None) -> Trace:
         """Like evaluate, and say which rules matched in every decision evaluated."""
@@ -147,7 +147,7 @@ class DecisionModel:
         for did in (*self._chains[decision_id], decision_id):
             d = self._decisions[did]
             seen: dict[str, Any] = {}
-            outputs = d._evaluate(_context(d, inputs, results), functions, seen)
+            outputs = d.evaluate_alone(_context(d, inputs, results), functions, seen)
             results[did] = d.expose(outputs)
             traces.append(
                 DecisionTrace(

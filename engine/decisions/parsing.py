@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from engine.errors import PackError, Problem
-from engine.feel import FeelError, FeelSyntaxError, compile_expression, compile_unary_tests
+from engine.feel import FeelError, FeelSyntaxError, UnaryTests, compile_expression, compile_unary_tests
 
 from .decision import Decision, Input, Output, Rule
-from .evaluation import _matcher
-from .values import _CONVERTERS, _Mismatch, _untyped, normalize_type
+from .evaluation import Matcher, matcher
+from .values import CONVERTERS, Mismatch, normalize_type, untyped
 
 DMN_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
@@ -104,7 +104,7 @@ class _Parser:
             if el.tag == f"{{{self.ns}}}inputData":
                 var = self.child(el, "variable")
                 type_ref = normalize_type(var.get("typeRef") if var is not None else "")
-                input_data[el.get("id", "")] = (el.get("name") or el.get("id", ""), type_ref)
+                input_data[el.get("id", "")] = (el.get("name") or el.get("id") or "", type_ref)
         decisions = []
         seen: set[str] = set()
         for el in root:
@@ -188,7 +188,7 @@ class _Parser:
         self.problem("the decision has neither a decision table nor a literal expression", did)
         return None
 
-    def literal(self, el: ET.Element, literal: ET.Element, base: dict) -> Decision | None:
+    def literal(self, el: ET.Element, literal: ET.Element, base: dict[str, Any]) -> Decision | None:
         did = base["id"]
         var = self.child(el, "variable")
         name = (var.get("name") if var is not None else "") or did
@@ -208,7 +208,7 @@ class _Parser:
             return None
         return Decision(kind="literal", outputs=(out,), expression_text=text, expression=expr, **base)
 
-    def table(self, table: ET.Element, base: dict) -> Decision | None:
+    def table(self, table: ET.Element, base: dict[str, Any]) -> Decision | None:
         did = base["id"]
         before = len(self.problems)
         policy = " ".join((table.get("hitPolicy") or "UNIQUE").replace("_", " ").upper().split())
@@ -293,7 +293,7 @@ class _Parser:
             )
             if expr is not None:
                 try:
-                    values = tuple(_untyped(v) for v in expr.evaluate({}))
+                    values = tuple(untyped(v) for v in expr.evaluate({}))
                 except (FeelError, TypeError) as e:
                     self.problem(
                         f"output values `{values_text}` are not a list of values: {e}",
@@ -325,16 +325,14 @@ class _Parser:
                 f"the rule has {len(out_cells)} output entries for {len(outputs)} outputs", did, label
             )
             ok = False
-        annotation = (
-            (self.child(el, "description").text or "").strip()
-            if self.child(el, "description") is not None
-            else ""
-        )
+        description = self.child(el, "description")
+        annotation = (description.text or "").strip() if description is not None else ""
         for entry in self.children(el, "annotationEntry"):
             annotation = annotation or self.text_of(entry)
         if not ok:
             return None
-        compiled_tests, tests = [], []
+        compiled_tests: list[UnaryTests | None] = []
+        tests: list[tuple[int, Matcher]] = []
         for col, (inp, text) in enumerate(zip(inputs, in_cells, strict=True)):
             if text in ("", "-"):
                 compiled_tests.append(None)
@@ -342,7 +340,7 @@ class _Parser:
             t = self.compile("tests", text, did, label, inp.column)
             compiled_tests.append(t)
             if t is not None:
-                tests.append((col, _matcher(text, t)))
+                tests.append((col, matcher(text, t)))
         compiled_outputs = []
         for out, text in zip(outputs, out_cells, strict=True):
             compiled_outputs.append(
@@ -362,25 +360,25 @@ class _Parser:
 
 
 def _constant(out: Output, expr: Any) -> Any:
-    """The value of a cell that reads no variable and calls no function; raises _Mismatch if none."""
+    """The value of a cell that reads no variable and calls no function; raises Mismatch if none."""
     if expr is None:
         return None
     if expr.names or expr.functions:
-        raise _Mismatch
+        raise Mismatch
     try:
         v = expr.evaluate({})
     except FeelError:
-        raise _Mismatch from None
+        raise Mismatch from None
     if v is None:
         return None
-    conv = _CONVERTERS.get(out.type_ref)
-    return conv(v) if conv else _untyped(v)
+    conv = CONVERTERS.get(out.type_ref)
+    return conv(v) if conv else untyped(v)
 
 
 def _fold(outputs: list[Output], compiled: list[Any]) -> tuple[Any, ...] | None:
     try:
         return tuple(_constant(o, e) for o, e in zip(outputs, compiled, strict=True))
-    except _Mismatch:
+    except Mismatch:
         return None
 
 

@@ -15,7 +15,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class _Mismatch(Exception):
+class Mismatch(Exception):
     """A value does not fit a type (internal; turned into a DecisionError or a Problem)."""
 
 
@@ -42,14 +42,14 @@ def _to_number(v: Any) -> Decimal:
             return Decimal(str(v))
     elif isinstance(v, str) and _NUMBER.fullmatch(v.strip()):
         return Decimal(v.strip())
-    raise _Mismatch
+    raise Mismatch
 
 
 def _to_integer(v: Any) -> Decimal:
     n = _to_number(v)
     i = n.to_integral_value()
     if i != n:
-        raise _Mismatch
+        raise Mismatch
     return i
 
 
@@ -60,12 +60,12 @@ def _to_boolean(v: Any) -> bool:
         return True
     if v == "false":
         return False
-    raise _Mismatch
+    raise Mismatch
 
 
 def _to_date(v: Any) -> date:
     if isinstance(v, datetime):
-        raise _Mismatch  # an instant is not a day; the caller must say which day it means
+        raise Mismatch  # an instant is not a day; the caller must say which day it means
     if isinstance(v, date):
         return v
     if isinstance(v, str) and _ISO_DATE.fullmatch(v.strip()):
@@ -73,26 +73,26 @@ def _to_date(v: Any) -> date:
             return date.fromisoformat(v.strip())
         except ValueError:
             pass
-    raise _Mismatch
+    raise Mismatch
 
 
 def _to_string(v: Any) -> str:
     if isinstance(v, str):
         return v
-    raise _Mismatch
+    raise Mismatch
 
 
-def _untyped(v: Any) -> Any:
+def untyped(v: Any) -> Any:
     # FEEL numbers are decimals: Python ints and floats from case data become Decimal.
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         try:
             return _to_number(v)
-        except _Mismatch:
+        except Mismatch:
             return v
     return v
 
 
-_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "number": _to_number,
     "integer": _to_integer,
     "boolean": _to_boolean,

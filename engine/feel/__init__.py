@@ -26,24 +26,26 @@ Hostile text fails fast with a ``FeelError``: text longer than 10,000 characters
 than 64, exponents outside +-1000, results beyond the decimal context, strings beyond 100,000
 characters.
 
-The package: ``grammar`` reads the text, ``compiler`` turns the tree into closures, ``matchers`` holds
-the unary-test fast paths, ``values`` and ``builtins`` what the closures compute with; this module
-is the entry point.
+The package: ``grammar`` reads the text, ``compiler`` turns the tree into closures (``code``: what a
+compiled closure is), ``matchers`` holds the unary-test fast paths, ``values`` and ``builtins`` what
+the closures compute with; this module is the entry point.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from lark import Tree
 
 from .builtins import BUILTIN_FUNCTIONS
-from .compiler import _compile, _compile_test, _Scope
-from .errors import FeelError, FeelEvaluationError, FeelSyntaxError, _with_text
-from .grammar import MAX_NESTING, MAX_TEXT_LENGTH, MAX_TREE_DEPTH, _parse
-from .values import _EMPTY, DECIMAL_CONTEXT, MAX_EXPONENT, MAX_STRING_LENGTH, Duration, Range, _conv
+from .code import Node, Scope
+from .compiler import compile_node, compile_test
+from .errors import FeelError, FeelEvaluationError, FeelSyntaxError, with_text
+from .grammar import MAX_NESTING, MAX_TEXT_LENGTH, MAX_TREE_DEPTH, parse
+from .matchers import Context, Fn, Functions, Matcher
+from .values import DECIMAL_CONTEXT, EMPTY, MAX_EXPONENT, MAX_STRING_LENGTH, Duration, Range, conv
 
 __all__ = [
     "BUILTIN_FUNCTIONS",
@@ -71,15 +73,15 @@ class Expression:
 
     __slots__ = ("text", "names", "functions", "_fn")
 
-    def __init__(self, text: str, fn, names: frozenset[str], functions: frozenset[str]):
+    def __init__(self, text: str, fn: Fn, names: frozenset[str], functions: frozenset[str]) -> None:
         self.text, self._fn, self.names, self.functions = text, fn, names, functions
 
-    def evaluate(self, context: Mapping[str, Any], functions: Mapping[str, Callable] | None = None) -> Any:
+    def evaluate(self, context: Mapping[str, Any], functions: Functions | None = None) -> Any:
         """The value of the expression; names are read from context, calls go to functions."""
         try:
-            return self._fn(context, functions or _EMPTY)
+            return self._fn(context, functions or EMPTY)
         except FeelError as error:
-            raise _with_text(error, self.text) from None
+            raise with_text(error, self.text) from None
         except RecursionError:
             raise FeelEvaluationError("the expression is nested too deeply", self.text) from None
 
@@ -96,23 +98,23 @@ class UnaryTests:
 
     __slots__ = ("text", "names", "functions", "matches")
 
-    def __init__(self, text: str, matches, names: frozenset[str], functions: frozenset[str]):
+    def __init__(self, text: str, matches: Matcher, names: frozenset[str], functions: frozenset[str]) -> None:
         self.text, self.matches, self.names, self.functions = text, matches, names, functions
 
     def __repr__(self) -> str:
         return f"UnaryTests({self.text!r})"
 
 
-def _anything(value, context=None, functions=None) -> bool:
+def _anything(value: Any, context: object = None, functions: object = None) -> bool:
     return True
 
 
 @functools.lru_cache(maxsize=8192)
 def compile_expression(text: str) -> Expression:
     """Parse and compile a FEEL expression (cached by text)."""
-    tree = _parse(text, "expression_start")
-    scope = _Scope(text)
-    code = _compile(tree, scope)
+    tree = parse(text, "expression_start")
+    scope = Scope(text)
+    code = compile_node(tree, scope)
     if scope.uses_input:
         raise FeelSyntaxError("'?' (the input value) can only be used in a unary test", text)
     return Expression(text, code.fn, frozenset(scope.names), frozenset(scope.functions))
@@ -123,26 +125,29 @@ def compile_unary_tests(text: str) -> UnaryTests:
     """Parse and compile the unary tests of a decision-table input cell (cached by text)."""
     if isinstance(text, str) and text.strip() in ("", "-"):
         return UnaryTests(text, _anything, frozenset(), frozenset())
-    tree = _parse(text, "unary_tests_start")
-    scope = _Scope(text)
-    tests = tree.children
+    tree = parse(text, "unary_tests_start")
+    scope = Scope(text)
+    tests = cast("list[Node]", tree.children)  # the grammar makes each of them a tree
     if len(tests) == 1:
-        general, fast = _compile_test(tests[0], scope)
+        general, fast = compile_test(tests[0], scope)
     else:
-        general, fast = _compile_test(Tree("tuple", tests, tree.meta), scope)
+        general, fast = compile_test(Tree("tuple", tests, tree.meta), scope)
+    matches: Matcher
     if fast is not None:
         matches = fast  # every fast test takes (value, context=None, functions=None)
     else:
 
-        def matches(value, context=_EMPTY, functions=None):
+        def general_matches(value: Any, context: Context = EMPTY, functions: Functions | None = None) -> bool:
             try:
-                return general(_conv(value), context, functions or _EMPTY)
+                return general(conv(value), context, functions or EMPTY)
             except FeelError as error:
-                raise _with_text(error, text) from None
+                raise with_text(error, text) from None
+
+        matches = general_matches
 
     return UnaryTests(text, matches, frozenset(scope.names), frozenset(scope.functions))
 
 
-def evaluate(text: str, context: Mapping[str, Any], functions: Mapping[str, Callable] | None = None) -> Any:
+def evaluate(text: str, context: Mapping[str, Any], functions: Functions | None = None) -> Any:
     """Compile (cached) and evaluate a FEEL expression."""
     return compile_expression(text).evaluate(context, functions)

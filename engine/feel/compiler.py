@@ -6,86 +6,51 @@ import decimal
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Any, cast
 
-from lark import Tree
+from lark import Token, Tree
 
-from .builtins import _ANY, _BUILTINS
-from .errors import FeelError, FeelEvaluationError, FeelSyntaxError
-from .grammar import _position
+from .builtins import ANY_ARITY, BUILTINS
+from .code import Code, Node, Scope, constant, folded
+from .errors import FeelError, FeelEvaluationError
 from .matchers import (
-    _ORDER_OPS,
-    _any_of,
-    _compare_test,
-    _fast_compare,
-    _fast_equal,
-    _general_of,
-    _match_value,
-    _string_set,
-    _WithInput,
+    ORDER_OPS,
+    Context,
+    Functions,
+    Test,
+    WithInput,
+    any_of,
+    compare_test,
+    fast_compare,
+    fast_equal,
+    general_of,
+    match_value,
+    string_set,
 )
 from .values import (
-    _ARITH,
-    _COMPARE,
-    _CTX,
-    _EMPTY,
-    _ORDERED_TYPES,
+    ARITH,
+    COMPARE,
+    CTX,
+    ORDERED_TYPES,
+    Operator,
     Range,
-    _between,
-    _conv,
-    _copy_list,
-    _describe,
-    _member,
-    _neg,
-    _not,
-    _pow,
+    between,
+    conv,
+    describe,
+    member,
+    neg,
+    not_,
+    power,
 )
 
 
-class _Code:
-    """A compiled expression: ``fn(context, functions)``, and its value when it is a constant."""
-
-    __slots__ = ("fn", "value", "const")
-
-    def __init__(self, fn, value=None, const=False):
-        self.fn, self.value, self.const = fn, value, const
-
-
-def _constant(value) -> _Code:
-    if type(value) is list:
-        return _Code(lambda ctx, fns: _copy_list(value), value, True)
-    return _Code(lambda ctx, fns: value, value, True)
-
-
-def _folded(fn, parts) -> _Code:
-    """Evaluate now when every part is a constant; an error is left for evaluation time."""
-    if all(part.const for part in parts):
-        try:
-            return _constant(fn(_EMPTY, _EMPTY))
-        except FeelError:
-            pass
-    return _Code(fn)
-
-
-class _Scope:
-    __slots__ = ("text", "names", "functions", "uses_input")
-
-    def __init__(self, text: str):
-        self.text = text
-        self.names: set[str] = set()
-        self.functions: set[str] = set()
-        self.uses_input = False
-
-    def error(self, message: str, node) -> FeelSyntaxError:
-        return FeelSyntaxError(message, self.text, *_position(node))
-
-
-def _compile(node: Tree, scope: _Scope) -> _Code:
+def compile_node(node: Node, scope: Scope) -> Code:
     return _COMPILERS[node.data](node, scope)
 
 
-def _c_number(node, scope):
+def _c_number(node: Node, scope: Scope) -> Code:
     try:
-        return _constant(_CTX.create_decimal(node.children[0]))
+        return constant(CTX.create_decimal(cast(Token, node.children[0])))
     except decimal.DecimalException:
         raise scope.error("the number is too large", node) from None
 
@@ -94,12 +59,12 @@ _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|[\s\S])")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "'": "'", "/": "/"}
 
 
-def _c_string(node, scope):
-    token = node.children[0]
+def _c_string(node: Node, scope: Scope) -> Code:
+    token = cast(Token, node.children[0])
     body = token[1:-1]
     if "\\" in body:
 
-        def unescape(match):
+        def unescape(match: re.Match[str]) -> str:
             code = match.group(1)
             if len(code) > 1:
                 point = int(code[1:], 16)
@@ -115,210 +80,210 @@ def _c_string(node, scope):
             body = body.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
             raise scope.error("a string holds half of a \\u surrogate pair", token) from None
-    return _constant(body)
+    return constant(body)
 
 
 _PLAIN_TYPES = frozenset({str, bool, type(None), date, dict})  # context values that need no conversion
 
 
-def _c_name(node, scope):
+def _c_name(node: Node, scope: Scope) -> Code:
     name = str(node.children[0])
     scope.names.add(name)
 
-    def lookup(ctx, fns):
+    def lookup(ctx: Context, fns: Functions) -> Any:
         value = ctx.get(name)
-        return value if type(value) in _PLAIN_TYPES else _conv(value)
+        return value if type(value) in _PLAIN_TYPES else conv(value)
 
-    return _Code(lookup)
+    return Code(lookup)
 
 
-def _c_input_value(node, scope):
+def _c_input_value(node: Node, scope: Scope) -> Code:
     scope.uses_input = True
-    return _Code(lambda ctx, fns: ctx.get("?"))
+    return Code(lambda ctx, fns: ctx.get("?"))
 
 
-def _c_paren(node, scope):
-    return _compile(node.children[0], scope)
+def _c_paren(node: Node, scope: Scope) -> Code:
+    return compile_node(node.children[0], scope)
 
 
-def _c_tuple(node, scope):
+def _c_tuple(node: Node, scope: Scope) -> Code:
     raise scope.error("a list of tests in parentheses can only follow 'in'", node)
 
 
-def _c_list(node, scope):
-    parts = [_compile(child, scope) for child in node.children if isinstance(child, Tree)]
+def _c_list(node: Node, scope: Scope) -> Code:
+    parts = [compile_node(child, scope) for child in node.children if isinstance(child, Tree)]
     fns = [part.fn for part in parts]
 
-    def build(ctx, fns_):
+    def build(ctx: Context, fns_: Functions) -> Any:
         return [f(ctx, fns_) for f in fns]
 
-    return _folded(build, parts)
+    return folded(build, parts)
 
 
-def _c_interval(node, scope):
+def _c_interval(node: Node, scope: Scope) -> Code:
     opening, low, _, high, closing = node.children
     start_included, end_included = opening == "[", closing == "]"
-    low_code, high_code = _compile(low, scope), _compile(high, scope)
+    low_code, high_code = compile_node(low, scope), compile_node(high, scope)
     low_fn, high_fn = low_code.fn, high_code.fn
 
-    def build(ctx, fns):
+    def build(ctx: Context, fns: Functions) -> Any:
         return Range(low_fn(ctx, fns), high_fn(ctx, fns), start_included, end_included)
 
-    return _folded(build, [low_code, high_code])
+    return folded(build, [low_code, high_code])
 
 
-def _c_call(node, scope):
+def _c_call(node: Node, scope: Scope) -> Code:
     name_token, *arg_nodes = node.children
     name = " ".join(str(name_token).split())
-    args = [_compile(arg, scope) for arg in arg_nodes]
+    args = [compile_node(arg, scope) for arg in arg_nodes]
     arg_fns = tuple(arg.fn for arg in args)
     scope.functions.add(name)
-    builtin = _BUILTINS.get(name)
+    builtin = BUILTINS.get(name)
     if builtin is not None:
         impl, arities = builtin
-        if len(args) not in arities and not (_ANY in arities and args):
-            wanted = "one or more" if _ANY in arities else " or ".join(map(str, arities))
+        if len(args) not in arities and not (ANY_ARITY in arities and args):
+            wanted = "one or more" if ANY_ARITY in arities else " or ".join(map(str, arities))
             noun = "argument" if wanted == "1" else "arguments"
             raise scope.error(f"{name}() takes {wanted} {noun}, not {len(args)}", name_token)
         if len(arg_fns) == 1:
             (only,) = arg_fns
 
-            def call(ctx, fns):
+            def call(ctx: Context, fns: Functions) -> Any:
                 return impl(only(ctx, fns))
 
         else:
 
-            def call(ctx, fns):
+            def call(ctx: Context, fns: Functions) -> Any:
                 return impl(*[f(ctx, fns) for f in arg_fns])
 
-        return _folded(call, args)
+        return folded(call, args)
 
-    def call_injected(ctx, fns):
+    def call_injected(ctx: Context, fns: Functions) -> Any:
         function = fns.get(name)
         if function is None:
             raise FeelEvaluationError(f"unknown function '{name}'")
-        return _conv(function(*[f(ctx, fns) for f in arg_fns]))
+        return conv(function(*[f(ctx, fns) for f in arg_fns]))
 
-    return _Code(call_injected)
+    return Code(call_injected)
 
 
-def _c_not_call(node, scope):
+def _c_not_call(node: Node, scope: Scope) -> Code:
     if len(node.children) != 1 or node.children[0].data in ("cmp", "tuple"):
         raise scope.error(
             "not() takes one boolean here; a list of tests can only be negated in a unary test", node
         )
-    inner = _compile(node.children[0], scope)
+    inner = compile_node(node.children[0], scope)
     inner_fn = inner.fn
-    return _folded(lambda ctx, fns: _not(inner_fn(ctx, fns)), [inner])
+    return folded(lambda ctx, fns: not_(inner_fn(ctx, fns)), [inner])
 
 
-def _c_if_expr(node, scope):
-    cond, then, other = (_compile(child, scope) for child in node.children)
+def _c_if_expr(node: Node, scope: Scope) -> Code:
+    cond, then, other = (compile_node(child, scope) for child in node.children)
     if cond.const and (cond.value is True or cond.value is False or cond.value is None):
         return then if cond.value is True else other
     cond_fn, then_fn, other_fn = cond.fn, then.fn, other.fn
 
-    def choose(ctx, fns):
+    def choose(ctx: Context, fns: Functions) -> Any:
         c = cond_fn(ctx, fns)
         if c is True:
             return then_fn(ctx, fns)
         if c is False or c is None:
             return other_fn(ctx, fns)
-        raise FeelEvaluationError(f"the condition of an if must be a boolean, not {_describe(c)}")
+        raise FeelEvaluationError(f"the condition of an if must be a boolean, not {describe(c)}")
 
-    return _Code(choose)
+    return Code(choose)
 
 
-def _c_neg(node, scope):
-    inner = _compile(node.children[0], scope)
+def _c_neg(node: Node, scope: Scope) -> Code:
+    inner = compile_node(node.children[0], scope)
     inner_fn = inner.fn
-    return _folded(lambda ctx, fns: _neg(inner_fn(ctx, fns)), [inner])
+    return folded(lambda ctx, fns: neg(inner_fn(ctx, fns)), [inner])
 
 
-def _binary(op, left: _Code, right: _Code) -> _Code:
+def _binary(op: Operator, left: Code, right: Code) -> Code:
     left_fn, right_fn = left.fn, right.fn
     if right.const:
         value = right.value
 
-        def apply_const(ctx, fns):
+        def apply_const(ctx: Context, fns: Functions) -> Any:
             return op(left_fn(ctx, fns), value)
 
-        return _folded(apply_const, [left, right])
+        return folded(apply_const, [left, right])
 
-    def apply(ctx, fns):
+    def apply(ctx: Context, fns: Functions) -> Any:
         return op(left_fn(ctx, fns), right_fn(ctx, fns))
 
-    return _folded(apply, [left, right])
+    return folded(apply, [left, right])
 
 
-def _c_power(node, scope):
-    base, exponent = (_compile(child, scope) for child in node.children)
-    return _binary(_pow, base, exponent)
+def _c_power(node: Node, scope: Scope) -> Code:
+    base, exponent = (compile_node(child, scope) for child in node.children)
+    return _binary(power, base, exponent)
 
 
-def _c_path(node, scope):
+def _c_path(node: Node, scope: Scope) -> Code:
     head, *members = node.children
-    head_code = _compile(head, scope)
+    head_code = compile_node(head, scope)
     head_fn, names = head_code.fn, tuple(str(m) for m in members)
 
-    def walk(ctx, fns):
+    def walk(ctx: Context, fns: Functions) -> Any:
         value = head_fn(ctx, fns)
         for name in names:
-            value = _member(value, name)
+            value = member(value, name)
         return value
 
-    return _folded(walk, [head_code])
+    return folded(walk, [head_code])
 
 
-def _chain(node, scope, table):
+def _chain(node: Node, scope: Scope, table: dict[str, Operator]) -> Code:
     """A flat chain ``a + b - c`` (no recursion, however long)."""
     children = node.children
-    first = _compile(children[0], scope)
+    first = compile_node(children[0], scope)
     steps = [
-        (table[op.children[0]], _compile(operand, scope))
+        (table[cast(Token, op.children[0])], compile_node(operand, scope))
         for op, operand in zip(children[1::2], children[2::2], strict=True)
     ]
     if len(steps) == 1:
         return _binary(steps[0][0], first, steps[0][1])
     first_fn, step_fns = first.fn, tuple((op, code.fn) for op, code in steps)
 
-    def run(ctx, fns):
+    def run(ctx: Context, fns: Functions) -> Any:
         value = first_fn(ctx, fns)
         for op, fn in step_fns:
             value = op(value, fn(ctx, fns))
         return value
 
-    return _folded(run, [first] + [code for _, code in steps])
+    return folded(run, [first] + [code for _, code in steps])
 
 
-def _c_compare(node, scope):
+def _c_compare(node: Node, scope: Scope) -> Code:
     left, op, right = node.children
-    return _binary(_COMPARE[op.children[0]], _compile(left, scope), _compile(right, scope))
+    return _binary(COMPARE[cast(Token, op.children[0])], compile_node(left, scope), compile_node(right, scope))
 
 
-def _c_between(node, scope):
-    parts = [_compile(child, scope) for child in node.children]
+def _c_between(node: Node, scope: Scope) -> Code:
+    parts = [compile_node(child, scope) for child in node.children]
     value_fn, low_fn, high_fn = (part.fn for part in parts)
-    return _folded(lambda ctx, fns: _between(value_fn(ctx, fns), low_fn(ctx, fns), high_fn(ctx, fns)), parts)
+    return folded(lambda ctx, fns: between(value_fn(ctx, fns), low_fn(ctx, fns), high_fn(ctx, fns)), parts)
 
 
-def _c_in_test(node, scope):
+def _c_in_test(node: Node, scope: Scope) -> Code:
     left, right = node.children
-    left_code = _compile(left, scope)
-    general, fast = _compile_test(right, scope)
+    left_code = compile_node(left, scope)
+    general, fast = compile_test(right, scope)
     left_fn = left_code.fn
     if fast is not None:
-        return _folded(lambda ctx, fns: fast(left_fn(ctx, fns)), [left_code])
-    return _Code(lambda ctx, fns: general(left_fn(ctx, fns), ctx, fns))
+        return folded(lambda ctx, fns: fast(left_fn(ctx, fns)), [left_code])
+    return Code(lambda ctx, fns: general(left_fn(ctx, fns), ctx, fns))
 
 
-def _logic(node, scope, stop: bool):
-    parts = [_compile(child, scope) for child in node.children]
+def _logic(node: Node, scope: Scope, stop: bool) -> Code:
+    parts = [compile_node(child, scope) for child in node.children]
     fns_ = tuple(part.fn for part in parts)
     word = "or" if stop else "and"
 
-    def run(ctx, fns):
-        result = not stop
+    def run(ctx: Context, fns: Functions) -> Any:
+        result: bool | None = not stop
         for fn in fns_:
             value = fn(ctx, fns)
             if value is stop:
@@ -326,18 +291,18 @@ def _logic(node, scope, stop: bool):
             if value is None:
                 result = None
             elif value is not (not stop):
-                raise FeelEvaluationError(f"'{word}' needs booleans, not {_describe(value)}")
+                raise FeelEvaluationError(f"'{word}' needs booleans, not {describe(value)}")
         return result
 
-    return _folded(run, parts)
+    return folded(run, parts)
 
 
-_COMPILERS: dict[str, Callable[[Tree, _Scope], _Code]] = {
+_COMPILERS: dict[str, Callable[[Node, Scope], Code]] = {
     "number": _c_number,
     "string": _c_string,
-    "true": lambda node, scope: _constant(True),
-    "false": lambda node, scope: _constant(False),
-    "null": lambda node, scope: _constant(None),
+    "true": lambda node, scope: constant(True),
+    "false": lambda node, scope: constant(False),
+    "null": lambda node, scope: constant(None),
     "name": _c_name,
     "input_value": _c_input_value,
     "paren": _c_paren,
@@ -350,8 +315,8 @@ _COMPILERS: dict[str, Callable[[Tree, _Scope], _Code]] = {
     "neg": _c_neg,
     "power": _c_power,
     "path": _c_path,
-    "sum": lambda node, scope: _chain(node, scope, _ARITH),
-    "product": lambda node, scope: _chain(node, scope, _ARITH),
+    "sum": lambda node, scope: _chain(node, scope, ARITH),
+    "product": lambda node, scope: _chain(node, scope, ARITH),
     "compare": _c_compare,
     "between": _c_between,
     "in_test": _c_in_test,
@@ -360,52 +325,52 @@ _COMPILERS: dict[str, Callable[[Tree, _Scope], _Code]] = {
 }
 
 
-def _compile_test(node, scope: _Scope):
+def compile_test(node: Node, scope: Scope) -> Test:
     """One positive unary test (or a tuple of them, or not(...)) -> (general, fast)."""
     data = node.data
     if data == "tuple":
         children = node.children
         if len(children) > 1 and all(child.data == "string" for child in children):
-            fast = _string_set(frozenset(_c_string(child, scope).value for child in children))
-            return _general_of(fast), fast
-        return _any_of([_compile_test(child, scope) for child in children])
+            fast = string_set(frozenset(_c_string(child, scope).value for child in children))
+            return general_of(fast), fast
+        return any_of([compile_test(child, scope) for child in children])
     if data == "not_call":
-        general, fast = _compile_test(Tree("tuple", node.children, node.meta), scope)
-        if fast is not None:
+        general, inner = compile_test(Tree("tuple", node.children, node.meta), scope)
+        if inner is not None:
 
-            def none_fast(value, context=None, functions=None):
-                return not fast(value)
+            def none_fast(value: Any, context: object = None, functions: object = None) -> bool:
+                return not inner(value)
 
-            return _general_of(none_fast), none_fast
+            return general_of(none_fast), none_fast
         return (lambda v, ctx, fns: not general(v, ctx, fns)), None
     if data == "paren" and node.children[0].data in ("tuple", "not_call", "cmp"):
-        return _compile_test(node.children[0], scope)
+        return compile_test(node.children[0], scope)
     if data == "cmp":
         symbol = str(node.children[0].children[0])
-        bound = _compile(node.children[1], scope)
+        bound = compile_node(node.children[1], scope)
         if bound.const:
             try:
-                fast = _fast_compare(symbol, bound.value)
+                fast = fast_compare(symbol, bound.value)
             except FeelError as error:
                 raise scope.error(error.message, node) from None
-            return _general_of(fast), fast
-        bound_fn, op = bound.fn, _ORDER_OPS[symbol]
+            return general_of(fast), fast
+        bound_fn, op = bound.fn, ORDER_OPS[symbol]
 
-        def compare_with(value, ctx, fns):
+        def compare_with(value: Any, ctx: Context, fns: Functions) -> bool:
             limit = bound_fn(ctx, fns)
             t = type(value)
-            if t is type(limit) and t in _ORDERED_TYPES:
+            if t is type(limit) and t in ORDERED_TYPES:
                 return op(value, limit)
-            return _compare_test(symbol, value, limit)
+            return compare_test(symbol, value, limit)
 
         return compare_with, None
     outer_uses_input, scope.uses_input = scope.uses_input, False
-    code = _compile(node, scope)
+    code = compile_node(node, scope)
     uses_input, scope.uses_input = scope.uses_input, scope.uses_input or outer_uses_input
     fn = code.fn
     if uses_input:
-        return (lambda v, ctx, fns: fn(_WithInput(ctx, v), fns) is True), None
+        return (lambda v, ctx, fns: fn(WithInput(ctx, v), fns) is True), None
     if code.const:
-        fast = _fast_equal(code.value)
-        return _general_of(fast), fast
-    return (lambda v, ctx, fns: _match_value(v, fn(ctx, fns))), None
+        fast = fast_equal(code.value)
+        return general_of(fast), fast
+    return (lambda v, ctx, fns: match_value(v, fn(ctx, fns))), None

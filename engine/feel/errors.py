@@ -33,7 +33,7 @@ class FeelEvaluationError(FeelError):
     """A FEEL expression failed while being evaluated (type error, division by zero, ...)."""
 
 
-def _with_text(error: FeelError, text: str) -> FeelError:
+def with_text(error: FeelError, text: str) -> FeelError:
     if error.text is None:
         error.text = text
     return error

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
+from typing import cast
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .builtins import _BUILTINS
+from .builtins import BUILTINS
 from .errors import FeelSyntaxError
 
 MAX_TEXT_LENGTH = 10_000
 MAX_NESTING = 64
 MAX_TREE_DEPTH = 160  # a backstop behind MAX_NESTING: operators between brackets add tree levels
 
-_MULTI_WORD = sorted((name for name in _BUILTINS if " " in name), key=len, reverse=True)
+_MULTI_WORD = sorted((name for name in BUILTINS if " " in name), key=len, reverse=True)
 
 _GRAMMAR = r"""
 ?expression_start: expression
@@ -111,7 +113,7 @@ def _terminal_texts() -> dict[str, str]:
 _VALUE_STARTS = frozenset({"true", "false", "null", "if", "not", "(", "[", "]", "-", "?"})
 
 
-def _expected(names) -> str:
+def _expected(names: Collection[str]) -> str:
     texts = _terminal_texts()
     value = {"NAME", "NUMBER", "STRING"} <= set(names)
     words, operators = [], False
@@ -137,12 +139,13 @@ def _expected(names) -> str:
 def _syntax_error(error: UnexpectedInput, text: str) -> FeelSyntaxError:
     line, column = max(error.line, 1), max(error.column, 1)
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        offset = cast(int, error.pos_in_stream)  # lark always sets it here; it is declared Optional
+        char = text[offset] if offset < len(text) else ""
         hint = "; strings are written in double quotes" if char == "'" else ""
         message = f"unexpected character {char!r}{hint}"
     elif isinstance(error, UnexpectedToken) and error.token.type != "$END":
         message = f"unexpected {error.token.value!r}"
-        expected = _acceptable(error)
+        expected: set[str] | None = _acceptable(error)
         if expected:
             message += f"; expected {_expected(expected)}"
     elif isinstance(error, UnexpectedToken | UnexpectedEOF):
@@ -159,7 +162,9 @@ def _syntax_error(error: UnexpectedInput, text: str) -> FeelSyntaxError:
 def _acceptable(error: UnexpectedToken) -> set[str]:
     """The terminals the parser would really take here (LALR's own list is wider)."""
     try:
-        return set(error.interactive_parser.accepts()) - {"$END"} or set(error.expected)
+        # lark leaves InteractiveParser.accepts unannotated (it returns a set of terminal names).
+        accepts = error.interactive_parser.accepts()  # type: ignore[no-untyped-call]
+        return set(accepts) - {"$END"} or set(error.expected)
     except Exception:  # the narrower list is a nicety; never hide the syntax error behind it
         return set(error.expected)
 
@@ -241,7 +246,7 @@ def _check_nesting(text: str) -> None:
 _KEYWORDS = frozenset({"and", "or", "not", "if", "then", "else", "between", "in", "true", "false", "null"})
 
 
-def _position(node: Tree | Token) -> tuple[int, int]:
+def position(node: Tree[Token] | Token) -> tuple[int, int]:
     if isinstance(node, Token):
         return node.line or 1, node.column or 1
     meta = node.meta
@@ -251,7 +256,7 @@ def _position(node: Tree | Token) -> tuple[int, int]:
 _NESTING_NODES = frozenset({"paren", "tuple", "list", "interval", "call", "not_call", "if_expr", "neg"})
 
 
-def _parse(text: str, start: str) -> Tree:
+def parse(text: str, start: str) -> Tree[Token]:
     if not isinstance(text, str):
         raise FeelSyntaxError(f"a FEEL text must be a string, not {type(text).__name__}")
     if len(text) > MAX_TEXT_LENGTH:
@@ -273,7 +278,7 @@ def _parse(text: str, start: str) -> Tree:
             raise FeelSyntaxError(
                 f"the expression is nested too deeply (at most {MAX_NESTING} levels)",
                 text,
-                *_position(node),
+                *position(node),
             )
         stack.extend((child, depth + 1, nesting) for child in node.children if isinstance(child, Tree))
     return tree

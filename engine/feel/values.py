@@ -29,8 +29,11 @@ DECIMAL_CONTEXT = decimal.Context(
     flags=[],
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
-_CTX = DECIMAL_CONTEXT
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+CTX = DECIMAL_CONTEXT  # the short name the operators and built-ins use
+# FEEL values are dynamically typed (Decimal, str, bool, None, date, Duration, list, dict, Range):
+# the operators below take and give `Any` and dispatch on the value's own type.
+Operator = Callable[[Any, Any], Any]
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # no names, no functions
 
 
 # ---------------------------------------------------------------------------------------- values
@@ -51,27 +54,28 @@ class Range:
 
     __slots__ = ("start", "end", "start_included", "end_included")
 
-    def __init__(self, start, end, start_included: bool, end_included: bool):
+    def __init__(self, start: Any, end: Any, start_included: bool, end_included: bool) -> None:
         if start is None or end is None:
             raise FeelEvaluationError("a range needs two bounds; one of them is null")
-        kind = _kind(start)
-        if kind != _kind(end) or kind not in _ORDERED_KINDS:
+        kind = kind_of(start)
+        if kind != kind_of(end) or kind not in ORDERED_KINDS:
             raise FeelEvaluationError(
                 f"the bounds of a range must be two numbers, strings or dates, not "
-                f"{_describe(start)} and {_describe(end)}"
+                f"{describe(start)} and {describe(end)}"
             )
         self.start, self.end = start, end
         self.start_included, self.end_included = start_included, end_included
 
-    def contains(self, value) -> bool:
+    def contains(self, value: Any) -> bool:
         """True when value lies in the range; a value of another type is not in it."""
-        if value is None or _kind(value) != _kind(self.start):
+        if value is None or kind_of(value) != kind_of(self.start):
             return False
         if (value < self.start) if self.start_included else (value <= self.start):
             return False
-        return (value <= self.end) if self.end_included else (value < self.end)
+        inside: bool = (value <= self.end) if self.end_included else (value < self.end)
+        return inside
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(other) is Range and (self.start, self.end, self.start_included, self.end_included) == (
             other.start,
             other.end,
@@ -79,13 +83,13 @@ class Range:
             other.end_included,
         )
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.start, self.end, self.start_included, self.end_included))
 
     def __repr__(self) -> str:
         left = "[" if self.start_included else "("
         right = "]" if self.end_included else ")"
-        return f"{left}{_show(self.start)}..{_show(self.end)}{right}"
+        return f"{left}{show(self.start)}..{show(self.end)}{right}"
 
 
 _KINDS: dict[type, str] = {
@@ -100,11 +104,11 @@ _KINDS: dict[type, str] = {
     Range: "range",
     type(None): "null",
 }
-_ORDERED_KINDS = frozenset({"number", "string", "date", "date and time", "duration"})
-_ORDERED_TYPES = frozenset({Decimal, str, date, datetime, Duration})
+ORDERED_KINDS = frozenset({"number", "string", "date", "date and time", "duration"})
+ORDERED_TYPES = frozenset({Decimal, str, date, datetime, Duration})
 
 
-def _kind(value) -> str:
+def kind_of(value: object) -> str:
     kind = _KINDS.get(type(value))
     if kind is not None:
         return kind
@@ -114,7 +118,7 @@ def _kind(value) -> str:
     return "value of type " + type(value).__name__
 
 
-def _show(value) -> str:
+def show(value: object) -> str:
     if value is None:
         return "null"
     if value is True or value is False:
@@ -130,25 +134,25 @@ def _show(value) -> str:
         return f'duration("{value}")'
     if type(value) is Range:
         return repr(value)
-    return _kind(value)
+    return kind_of(value)
 
 
-def _describe(value) -> str:
-    kind = _kind(value)
+def describe(value: object) -> str:
+    kind = kind_of(value)
     if kind == "null":
         return "null"
     if kind in ("list", "context", "range") or kind.startswith("value of type"):
         return ("an " if kind[0] in "aeiou" else "a ") + kind
-    return ("an " if kind[0] in "aeiou" else "a ") + f"{kind} ({_show(value)})"
+    return ("an " if kind[0] in "aeiou" else "a ") + f"{kind} ({show(value)})"
 
 
-def _float_to_decimal(value: float) -> Decimal:
+def float_to_decimal(value: float) -> Decimal:
     if not math.isfinite(value):
         raise FeelEvaluationError(f"the number {value} is not finite")
-    return _CTX.create_decimal(repr(value))
+    return CTX.create_decimal(repr(value))
 
 
-def _conv(value):
+def conv(value: Any) -> Any:
     """A value from the context (or an injected function) as a FEEL value."""
     t = type(value)
     if t is str or t is bool or value is None or t is date or t is dict:
@@ -159,47 +163,47 @@ def _conv(value):
         raise FeelEvaluationError(f"the number {value} is not finite")
     if t is int:
         try:
-            return _CTX.create_decimal(value)
+            return CTX.create_decimal(value)
         except decimal.DecimalException:
             raise FeelEvaluationError("a number in the data is too large") from None
     if t is float:
-        return _float_to_decimal(value)
+        return float_to_decimal(value)
     if t is list or t is tuple:
-        return [_conv(item) for item in value]
+        return [conv(item) for item in value]
     return value
 
 
-def _copy_list(value: list) -> list:
-    return [_copy_list(item) if type(item) is list else item for item in value]
+def copy_list(value: list[Any]) -> list[Any]:
+    return [copy_list(item) if type(item) is list else item for item in value]
 
 
 # ------------------------------------------------------------------------------------- operators
 
 
-def _arith_error(verb: str, a, b) -> FeelEvaluationError:
-    return FeelEvaluationError(f"cannot {verb} {_describe(a)} and {_describe(b)}")
+def _arith_error(verb: str, a: object, b: object) -> FeelEvaluationError:
+    return FeelEvaluationError(f"cannot {verb} {describe(a)} and {describe(b)}")
 
 
-def _decimal_op(op, a: Decimal, b: Decimal, what: str) -> Decimal:
+def decimal_op(op: Callable[[Decimal, Decimal], Decimal], a: Decimal, b: Decimal, what: str) -> Decimal:
     try:
         return op(a, b)
     except (decimal.DivisionByZero, decimal.DivisionUndefined):
-        raise FeelEvaluationError(f"division by zero ({_show(a)} / {_show(b)})") from None
+        raise FeelEvaluationError(f"division by zero ({show(a)} / {show(b)})") from None
     except decimal.DecimalException:
         raise FeelEvaluationError(f"the result of {what} is out of range") from None
 
 
-def _shift_date(d: date, days: int, verb: str):
+def _shift_date(d: date, days: int, verb: str) -> date:
     try:
         return d + timedelta(days=days)
     except OverflowError:
         raise FeelEvaluationError(f"cannot {verb}: the date would be out of range") from None
 
 
-def _add(a, b):
+def _add(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
-        return _decimal_op(_CTX.add, a, b, "an addition")
+        return decimal_op(CTX.add, a, b, "an addition")
     if a is None or b is None:
         return None
     if ta is str and tb is str:
@@ -215,10 +219,10 @@ def _add(a, b):
     raise _arith_error("add", a, b)
 
 
-def _sub(a, b):
+def _sub(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
-        return _decimal_op(_CTX.subtract, a, b, "a subtraction")
+        return decimal_op(CTX.subtract, a, b, "a subtraction")
     if a is None or b is None:
         return None
     if ta is date and tb is date:
@@ -230,97 +234,99 @@ def _sub(a, b):
     raise _arith_error("subtract", a, b)
 
 
-def _mul(a, b):
+def _mul(a: Any, b: Any) -> Any:
     if type(a) is Decimal and type(b) is Decimal:
-        return _decimal_op(_CTX.multiply, a, b, "a multiplication")
+        return decimal_op(CTX.multiply, a, b, "a multiplication")
     if a is None or b is None:
         return None
     raise _arith_error("multiply", a, b)
 
 
-def _div(a, b):
+def _div(a: Any, b: Any) -> Any:
     if type(a) is Decimal and type(b) is Decimal:
         if not b:
-            raise FeelEvaluationError(f"division by zero ({_show(a)} / 0)")
-        return _decimal_op(_CTX.divide, a, b, "a division")
+            raise FeelEvaluationError(f"division by zero ({show(a)} / 0)")
+        return decimal_op(CTX.divide, a, b, "a division")
     if a is None or b is None:
         return None
     raise _arith_error("divide", a, b)
 
 
-def _pow(a, b):
+def power(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if type(a) is not Decimal or type(b) is not Decimal:
         raise _arith_error("raise", a, b)
-    if not (-MAX_EXPONENT <= b <= MAX_EXPONENT) or b != b.to_integral_value(context=_CTX):
+    if not (-MAX_EXPONENT <= b <= MAX_EXPONENT) or b != b.to_integral_value(context=CTX):
         raise FeelEvaluationError(
-            f"an exponent must be a whole number between -{MAX_EXPONENT} and {MAX_EXPONENT}, not {_show(b)}"
+            f"an exponent must be a whole number between -{MAX_EXPONENT} and {MAX_EXPONENT}, not {show(b)}"
         )
-    result = _decimal_op(_CTX.power, a, b, "a power")
+    result = decimal_op(CTX.power, a, b, "a power")
     if not result.is_finite():  # 0 ** -1 is an exact infinity, not a trapped signal
-        raise FeelEvaluationError(f"{_show(a)} ** {_show(b)} has no finite value")
+        raise FeelEvaluationError(f"{show(a)} ** {show(b)} has no finite value")
     return result
 
 
-def _neg(a):
+def neg(a: Any) -> Any:
     t = type(a)
     if t is Decimal:
-        return _CTX.minus(a)
+        return CTX.minus(a)
     if a is None:
         return None
     if t is Duration:
         return Duration(-a.days)
-    raise FeelEvaluationError(f"cannot negate {_describe(a)}")
+    raise FeelEvaluationError(f"cannot negate {describe(a)}")
 
 
-def _same(a, b) -> bool:
+def same(a: Any, b: Any) -> bool:
     """FEEL equality that treats values of different kinds as unequal."""
     if a is None or b is None:
         return a is b
-    ka = _kind(a)
-    if ka != _kind(b):
+    ka = kind_of(a)
+    if ka != kind_of(b):
         return False
     if ka == "list":
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if ka == "context":
-        return a.keys() == b.keys() and all(_same(_conv(a[k]), _conv(b[k])) for k in a)
-    return a == b
+        return a.keys() == b.keys() and all(same(conv(a[k]), conv(b[k])) for k in a)
+    equal: bool = a == b  # two values of one kind
+    return equal
 
 
-def _eq(a, b):
+def _eq(a: Any, b: Any) -> bool | None:
     if a is None or b is None:
         return a is b
-    if type(a) is type(b) and type(a) in _ORDERED_TYPES:
-        return a == b
-    if _kind(a) != _kind(b):
-        raise FeelEvaluationError(f"cannot compare {_describe(a)} with {_describe(b)}")
-    return _same(a, b)
+    if type(a) is type(b) and type(a) in ORDERED_TYPES:
+        equal: bool = a == b
+        return equal
+    if kind_of(a) != kind_of(b):
+        raise FeelEvaluationError(f"cannot compare {describe(a)} with {describe(b)}")
+    return same(a, b)
 
 
-def _ne(a, b):
+def _ne(a: Any, b: Any) -> bool:
     return not _eq(a, b)
 
 
-def _ordering(op, symbol: str):
-    def compare(a, b):
+def _ordering(op: Callable[[Any, Any], bool], symbol: str) -> Operator:
+    def compare(a: Any, b: Any) -> bool | None:
         ta = type(a)
-        if ta is type(b) and ta in _ORDERED_TYPES:
+        if ta is type(b) and ta in ORDERED_TYPES:
             return op(a, b)
         if a is None or b is None:
             return None
-        ka = _kind(a)
-        if ka != _kind(b) or ka not in _ORDERED_KINDS:
-            raise FeelEvaluationError(f"cannot compare {_describe(a)} {symbol} {_describe(b)}")
+        ka = kind_of(a)
+        if ka != kind_of(b) or ka not in ORDERED_KINDS:
+            raise FeelEvaluationError(f"cannot compare {describe(a)} {symbol} {describe(b)}")
         try:
             return op(a, b)
         except TypeError:  # e.g. a naive and an aware date and time
-            raise FeelEvaluationError(f"cannot compare {_describe(a)} {symbol} {_describe(b)}") from None
+            raise FeelEvaluationError(f"cannot compare {describe(a)} {symbol} {describe(b)}") from None
 
     return compare
 
 
-_COMPARE = {
+COMPARE: dict[str, Operator] = {
     "=": _eq,
     "!=": _ne,
     "<": _ordering(operator.lt, "<"),
@@ -328,20 +334,20 @@ _COMPARE = {
     ">": _ordering(operator.gt, ">"),
     ">=": _ordering(operator.ge, ">="),
 }
-_ARITH = {"+": _add, "-": _sub, "*": _mul, "/": _div}
+ARITH: dict[str, Operator] = {"+": _add, "-": _sub, "*": _mul, "/": _div}
 
 
-def _not(value):
+def not_(value: Any) -> bool | None:
     if value is True or value is False:
         return not value
     if value is None:
         return None
-    raise FeelEvaluationError(f"not() needs a boolean, not {_describe(value)}")
+    raise FeelEvaluationError(f"not() needs a boolean, not {describe(value)}")
 
 
-def _between(value, low, high):
-    above = _COMPARE["<="](low, value)
-    below = _COMPARE["<="](value, high)
+def between(value: Any, low: Any, high: Any) -> bool | None:
+    above = COMPARE["<="](low, value)
+    below = COMPARE["<="](value, high)
     if above is False or below is False:
         return False
     if above is None or below is None:
@@ -349,10 +355,10 @@ def _between(value, low, high):
     return True
 
 
-def _member(value, name: str):
+def member(value: Any, name: str) -> Any:
     t = type(value)
     if t is dict or issubclass(t, dict):
-        return _conv(value.get(name))
+        return conv(value.get(name))
     if value is None:
         return None
     if t is date:
@@ -362,8 +368,8 @@ def _member(value, name: str):
     elif t is Duration and name == "days":
         return Decimal(value.days)
     elif t is list:
-        return [_member(item, name) for item in value]
-    raise FeelEvaluationError(f"{_describe(value)} has no member '{name}'")
+        return [member(item, name) for item in value]
+    raise FeelEvaluationError(f"{describe(value)} has no member '{name}'")
 
 
 _DATE_MEMBERS: dict[str, Callable[[date], Decimal]] = {

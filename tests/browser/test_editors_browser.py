@@ -17,7 +17,7 @@ from editor_fixture import EDITOR_BUNDLES, Recorder, Served, editor_blueprint
 from playwright.sync_api import expect
 
 from engine.decisions import DecisionModel
-from engine.forms import load_form
+from engine.forms.definition import load_form
 from engine.packs import DEFAULT_ROOT, load_pack
 from engine.rules import calendars_for
 from engine.specs import check_pack

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.calendars import CalendarNotConfirmed, CalendarResult, Calendars, Holiday, RegionYear
+from engine.calendars.schedule import Holiday, RegionYear
+from engine.calendars.working_days import CalendarNotConfirmed, CalendarResult, Calendars
 from engine.errors import ClueflowError
 
 SEED = Path(__file__).parents[2] / "calendars"

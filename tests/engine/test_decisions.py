@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from engine.decisions import DecisionError, DecisionModel, parse_dmn
-from engine.decisions.evaluation import _matcher
+from engine.decisions.evaluation import matcher
 from engine.errors import PackError
 from engine.feel import compile_unary_tests
 
@@ -538,13 +538,13 @@ def test_required_decisions_are_evaluated_once(monkeypatch):
     m = reward_model()
     terms = m.get("reward_terms")
     calls = []
-    original = type(terms)._evaluate
+    original = type(terms).evaluate_alone
 
     def counting(self, *args, **kwargs):
         calls.append(self.id)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(terms), "_evaluate", counting)
+    monkeypatch.setattr(type(terms), "evaluate_alone", counting)
     m.evaluate("reward_approval", {"base_amount": 1, "criminal": False})
     assert calls == ["reward_terms", "reward_amount", "reward_approval"]
 
@@ -755,7 +755,7 @@ def test_validate_file_stem_must_name_a_decision():
 )
 def test_fast_matchers_agree_with_feel(cell):
     tests = compile_unary_tests(cell)
-    fast = _matcher(cell, tests)
+    fast = matcher(cell, tests)
     for value in [
         "a",
         "b",

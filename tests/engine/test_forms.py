@@ -13,7 +13,9 @@ import marshmallow
 import pytest
 
 from engine.errors import ClueflowError, PackError, ValidationError
-from engine.forms import MAX_TEXT_LENGTH, Form, load_form
+from engine.forms.definition import load_form
+from engine.forms.fields import MAX_TEXT_LENGTH
+from engine.forms.form import Form
 
 FIXTURES = Path(__file__).parent / "forms"
 CHOICES = "不在可选范围内：natural_person、legal_person、other_organisation"

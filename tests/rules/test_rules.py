@@ -138,7 +138,7 @@ def test_decision(item):
 
 @pytest.mark.parametrize("item", DEADLINE_CASES, ids=_id)
 def test_deadline(item):
-    from engine.calendars import CalendarNotConfirmed
+    from engine.calendars.working_days import CalendarNotConfirmed
     from engine.rules import deadline
 
     pack, _, case = item

@@ -5,6 +5,9 @@ and then counts again the deadlines of open cases that the change concerns.
 
 Who may edit: policy editors and administrators, for the calendar region of their own bureau's pack
 (Chongqing's staff edit CN, Urumqi's CN-XJ); everyone logged in may read.
+
+The rules of a year (periods that overlap, dates outside the year, make-up workdays) are the engine's
+(`engine.calendars.checks`); here the form's input is read and the problems found are said in Chinese.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from engine.calendars.checks import CalendarProblem, makeup_problems, period_problems
 from engine.errors import ClueflowError, ValidationError
 from webapp.access import CALENDAR_EDIT_ROLES
 from webapp.clock import clock
@@ -57,12 +61,27 @@ def parse_day(value: str | None, key: str, errors: dict[str, list[str]]) -> date
         return None
 
 
-def _in_year(first: date, last: date, year: int) -> bool:
-    """Inside the year; a period may cross the new year from December or into January (元旦)."""
-    if first.year == last.year == year:
-        return True
-    return (first.year == year - 1 and first.month == 12 and last.year == year) or (
-        first.year == year and last.year == year + 1 and last.month == 1)
+def _said(problem: CalendarProblem) -> str:
+    """A problem the engine found in the year, in the editor's words."""
+    v = problem.values
+    match problem.code:
+        case "period_reversed":
+            return _("结束日期不能早于开始日期")
+        case "period_outside_year":
+            return _("日期须在 %(year)s 年内（跨年的元旦假期除外）", year=v["year"])
+        case "period_overlap":
+            return _("与「%(name)s」（%(first)s 至 %(last)s）重叠", name=v["name"], first=v["first"], last=v["last"])
+        case "period_contains_makeup":
+            return _("假期不能包含调休上班日 %(day)s", day=v["day"])
+        case "makeup_outside_year":
+            return _("日期须在 %(year)s 年内", year=v["year"])
+        case "makeup_not_weekend":
+            return _("调休上班日应为星期六或星期日")
+        case "makeup_listed_twice":
+            return _("%(day)s 已是调休上班日", day=v["day"])
+        case "makeup_in_holiday":
+            return _("%(day)s 在假期「%(name)s」内，不能设为调休上班日", day=v["day"], name=v["name"])
+    raise ValueError(f"no words for the calendar problem {problem.code}")
 
 
 # -- use cases -------------------------------------------------------------------------------------
@@ -107,21 +126,9 @@ def save_period(user: User, row: CalendarYear, period_id: int | None, name: str,
         if period is None:
             raise ValidationError({"name": [_("该假期已被删除，请刷新页面")]})
     if first and last:
-        if last < first:
-            errors.setdefault("last_day", []).append(_("结束日期不能早于开始日期"))
-        elif not _in_year(first, last, row.year):
-            errors.setdefault("first_day", []).append(
-                _("日期须在 %(year)s 年内（跨年的元旦假期除外）", year=row.year))
-        else:
-            for other in row.periods:
-                if other is not period and first <= other.last_day and other.first_day <= last:
-                    errors.setdefault("first_day", []).append(
-                        _("与「%(name)s」（%(first)s 至 %(last)s）重叠", name=other.name,
-                          first=other.first_day.isoformat(), last=other.last_day.isoformat()))
-            for makeup in row.makeups:
-                if first <= makeup.day <= last:
-                    errors.setdefault("first_day", []).append(
-                        _("假期不能包含调休上班日 %(day)s", day=makeup.day.isoformat()))
+        others = [(p.name, p.first_day, p.last_day) for p in row.periods if p is not period]
+        for problem in period_problems(row.year, name, first, last, others, [m.day for m in row.makeups]):
+            errors.setdefault(problem.field, []).append(_said(problem))
     if errors:
         raise ValidationError(errors)
     span = f"{first.isoformat()} 至 {last.isoformat()}"
@@ -151,17 +158,10 @@ def add_makeup(user: User, row: CalendarYear, day_text: str) -> CalendarChange:
     errors: dict[str, list[str]] = {}
     day = parse_day(day_text, "day", errors)
     if day:
-        if day.year != row.year:
-            errors["day"] = [_("日期须在 %(year)s 年内", year=row.year)]
-        elif day.weekday() < 5:
-            errors["day"] = [_("调休上班日应为星期六或星期日")]
-        elif any(m.day == day for m in row.makeups):
-            errors["day"] = [_("%(day)s 已是调休上班日", day=day.isoformat())]
-        else:
-            inside = next((p for p in row.periods if p.first_day <= day <= p.last_day), None)
-            if inside is not None:
-                errors["day"] = [_("%(day)s 在假期「%(name)s」内，不能设为调休上班日", day=day.isoformat(),
-                                   name=inside.name)]
+        periods = [(p.name, p.first_day, p.last_day) for p in row.periods]
+        problems = makeup_problems(row.year, day, periods, [m.day for m in row.makeups])
+        if problems:  # the first of them
+            errors[problems[0].field] = [_said(problems[0])]
     if errors:
         raise ValidationError(errors)
     row.makeups.append(MakeupWorkday(day=day))

@@ -1,24 +1,25 @@
-"""Working-day arithmetic over injected holiday tables (RULES.md §A); fail-closed.
+"""Working-day arithmetic over the layered holiday schedules (RULES.md §A); fail-closed.
 
-A `RegionYear` is one published schedule (the State Council's for `CN`, a regional notice for
-`CN-XJ`, …). `Calendars` layers a region over its parents: a day is a rest day when any layer makes
-it a holiday, or when it is a Saturday/Sunday that no layer makes a make-up workday. The national
-(root) layer must be confirmed for every year a computation looks at, or `CalendarNotConfirmed` is
-raised; a regional layer that is missing or unconfirmed falls back to its parent and the result is
-marked provisional. No file is read and no clock is consulted here, except by `Calendars.from_dir`.
+`Calendars` layers a region over its parents: a day is a rest day when any layer makes it a holiday,
+or when it is a Saturday/Sunday that no layer makes a make-up workday. The national (root) layer must
+be confirmed for every year a computation looks at, or `CalendarNotConfirmed` is raised; a regional
+layer that is missing or unconfirmed falls back to its parent and the result is marked provisional.
 """
 
 from __future__ import annotations
 
 import calendar as _stdcal
-import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from engine.errors import ClueflowError
+
+from .schedule import RegionYear
 
 UNITS = ("working_days", "days", "months")
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
@@ -37,135 +38,10 @@ class CalendarNotConfirmed(ClueflowError):
         self.year = year
 
 
-def _parse_date(value, what: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or len(value) != 10:
-        raise ClueflowError(f"{what}: not a date (YYYY-MM-DD): {value!r}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ClueflowError(f"{what}: not a date (YYYY-MM-DD): {value!r}") from exc
-
-
 def _weekday(d: date) -> str:
     return f"{d.isoformat()}（{WEEKDAYS[d.weekday()]}）"
 
 
-@dataclass(frozen=True)
-class Holiday:
-    """One statutory holiday period; every day from `start` to `end` inclusive is a rest day."""
-
-    name: str
-    start: date
-    end: date
-
-    def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ClueflowError("holiday without a name")
-        if self.end < self.start:
-            raise ClueflowError(f"holiday {self.name}: ends {self.end} before it starts {self.start}")
-
-    def days(self) -> Iterable[date]:
-        d = self.start
-        while d <= self.end:
-            yield d
-            d += _ONE_DAY
-
-
-@dataclass(frozen=True)
-class RegionYear:
-    """One region's holiday schedule for one year, as in `calendars/<region>-<year>.json`."""
-
-    region: str
-    year: int
-    parent: str | None
-    confirmed: bool
-    source: str
-    holidays: tuple[Holiday, ...]
-    makeup_workdays: frozenset[date]
-    version: str = field(init=False, default="")
-
-    def __post_init__(self):
-        if not isinstance(self.region, str) or not self.region.strip():
-            raise ClueflowError("calendar without a region")
-        where = f"calendar {self.region} {self.year}"
-        if not isinstance(self.year, int) or isinstance(self.year, bool) or not 1900 <= self.year <= 9998:
-            raise ClueflowError(f"{where}: year must be an integer between 1900 and 9998")
-        if not isinstance(self.confirmed, bool):
-            raise ClueflowError(f"{where}: confirmed must be true or false")
-        if self.parent is not None and (not isinstance(self.parent, str) or self.parent == self.region):
-            raise ClueflowError(f"{where}: invalid parent {self.parent!r}")
-        object.__setattr__(self, "holidays", tuple(sorted(self.holidays, key=lambda h: (h.start, h.end))))
-        object.__setattr__(self, "makeup_workdays", frozenset(self.makeup_workdays))
-        # A notice may reach into the neighbouring years (元旦 spanning 12-31..01-02), no further.
-        allowed = range(self.year - 1, self.year + 2)
-        holiday_days: set[date] = set()
-        for h in self.holidays:
-            for d in h.days():
-                if d.year not in allowed:
-                    raise ClueflowError(f"{where}: holiday {h.name} day {d} is outside the year")
-                if d in holiday_days:
-                    raise ClueflowError(f"{where}: holiday periods overlap on {d}")
-                holiday_days.add(d)
-        for d in self.makeup_workdays:
-            if d.year not in allowed:
-                raise ClueflowError(f"{where}: make-up workday {d} is outside the year")
-            if d.weekday() < 5:
-                raise ClueflowError(f"{where}: make-up workday {d} is not a Saturday or Sunday")
-            if d in holiday_days:
-                raise ClueflowError(f"{where}: {d} is both a holiday and a make-up workday")
-        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        object.__setattr__(self, "version", hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8])
-
-    @property
-    def label(self) -> str:
-        return f"{self.region} {self.year}@{self.version}"
-
-    @classmethod
-    def from_dict(cls, d: Mapping) -> RegionYear:
-        """Build from the JSON shape of `calendars/*.json`."""
-        if not isinstance(d, Mapping):
-            raise ClueflowError("calendar: expected a JSON object")
-        unknown = set(d) - {"region", "year", "parent", "confirmed", "source", "holidays", "makeup_workdays"}
-        where = f"calendar {d.get('region', '?')} {d.get('year', '?')}"
-        if unknown:
-            raise ClueflowError(f"{where}: unknown keys {', '.join(sorted(map(str, unknown)))}")
-        for key in ("region", "year", "confirmed"):
-            if key not in d:
-                raise ClueflowError(f"{where}: missing {key!r}")
-        holidays = []
-        for h in d.get("holidays") or []:
-            if not isinstance(h, Mapping) or set(h) != {"name", "from", "to"}:
-                raise ClueflowError(f"{where}: each holiday needs exactly name, from, to")
-            holidays.append(Holiday(h["name"], _parse_date(h["from"], where), _parse_date(h["to"], where)))
-        makeups = [_parse_date(x, where) for x in d.get("makeup_workdays") or []]
-        if len(set(makeups)) != len(makeups):
-            raise ClueflowError(f"{where}: a make-up workday is listed twice")
-        return cls(
-            region=d["region"],
-            year=d["year"],
-            parent=d.get("parent"),
-            confirmed=d["confirmed"],
-            source=d.get("source", ""),
-            holidays=tuple(holidays),
-            makeup_workdays=frozenset(makeups),
-        )
-
-    def to_dict(self) -> dict:
-        out: dict = {"region": self.region}
-        if self.parent is not None:
-            out["parent"] = self.parent
-        out.update(
-            year=self.year,
-            confirmed=self.confirmed,
-            source=self.source,
-            holidays=[
-                {"name": h.name, "from": h.start.isoformat(), "to": h.end.isoformat()} for h in self.holidays
-            ],
-            makeup_workdays=[d.isoformat() for d in sorted(self.makeup_workdays)],
-        )
-        return out
 
 
 @dataclass(frozen=True)
@@ -196,7 +72,7 @@ class CalendarResult:
     warnings: tuple[str, ...]
     explanation: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "due": self.due.isoformat(),
             "provisional": self.provisional,
@@ -254,7 +130,7 @@ class Calendars:
         }
 
     @classmethod
-    def from_dir(cls, path, parents: Mapping[str, str] | None = None) -> Calendars:
+    def from_dir(cls, path: str | os.PathLike[str], parents: Mapping[str, str] | None = None) -> Calendars:
         """Read every `<region>-<year>.json` in a folder."""
         years = []
         for file in sorted(Path(path).glob("*.json")):
@@ -273,58 +149,59 @@ class Calendars:
 
     def _build_region(self, chain: tuple[str, ...]) -> dict[int, _Year]:
         root = chain[-1]
-        tables: dict[int, _Year] = {}
-        for (region, year), root_ry in self._region_years.items():
-            if region != root or not root_ry.confirmed:
+        return {
+            year: self._merged_year(chain, year)
+            for (region, year), root_ry in self._region_years.items()
+            if region == root and root_ry.confirmed
+        }
+
+    def _merged_year(self, chain: tuple[str, ...], year: int) -> _Year:
+        """One year of a region, its layers (the region, then its parents) merged."""
+        holidays: dict[date, str] = {}
+        makeups: set[date] = set()
+        labels: list[str] = []
+        warnings: list[str] = []
+        provisional = False
+        for depth, layer in enumerate(chain):
+            own = self._region_years.get((layer, year))
+            if own is None or not own.confirmed:
+                # Only a regional layer can be skipped; the root was checked by the caller.
+                provisional = True
+                fallback = "全国日历" if depth + 1 == len(chain) - 1 else f"{chain[depth + 1]} 日历"
+                warnings.append(f"{layer} {year} 未确认，按{fallback}计算，结果为暂定")
                 continue
-            holidays: dict[date, str] = {}
-            makeups: set[date] = set()
-            labels: list[str] = []
-            warnings: list[str] = []
-            provisional = False
-            for depth, layer in enumerate(chain):
-                own = self._region_years.get((layer, year))
-                if own is None or not own.confirmed:
-                    # Only a regional layer can be skipped; the root was checked above.
-                    provisional = True
-                    fallback = "全国日历" if depth + 1 == len(chain) - 1 else f"{chain[depth + 1]} 日历"
-                    warnings.append(f"{layer} {year} 未确认，按{fallback}计算，结果为暂定")
-                    continue
-                # The layer's own notice, plus spill-over days from its neighbouring notices.
-                for other_year in (year, year - 1, year + 1):
-                    ry = self._region_years.get((layer, other_year))
-                    if ry is None or not ry.confirmed:
-                        continue
-                    used = ry is own
-                    for h in ry.holidays:
-                        for d in h.days():
-                            if d.year == year:
-                                holidays.setdefault(d, h.name)
-                                used = True
-                    for d in ry.makeup_workdays:
-                        if d.year == year:
-                            makeups.add(d)
-                            used = True
-                    if used:
-                        labels.append(ry.label)
-            rest = set(holidays)
-            d = date(year, 1, 1)
-            # First Saturday of the year, then every weekend day.
-            d += timedelta(days=(5 - d.weekday()) % 7)
-            while d.year == year:
-                for w in (d, d + _ONE_DAY):
-                    if w.year == year and w not in makeups:
-                        rest.add(w)
-                d += timedelta(days=7)
-            tables[year] = _Year(
-                rest=frozenset(rest),
-                holidays=holidays,
-                makeups=frozenset(makeups - set(holidays)),
-                provisional=provisional,
-                labels=tuple(labels),
-                warnings=tuple(warnings),
-            )
-        return tables
+            self._add_layer(layer, year, own, holidays, makeups, labels)
+        return _Year(
+            rest=frozenset(_weekend_days(year, makeups) | set(holidays)),
+            holidays=holidays,
+            makeups=frozenset(makeups - set(holidays)),
+            provisional=provisional,
+            labels=tuple(labels),
+            warnings=tuple(warnings),
+        )
+
+    def _add_layer(
+        self, layer: str, year: int, own: RegionYear, holidays: dict[date, str], makeups: set[date],
+        labels: list[str],
+    ) -> None:
+        """The days of `year` in one layer: its own notice, plus spill-over days from its neighbouring
+        notices; the notices that gave any (its own always) are labelled."""
+        for other_year in (year, year - 1, year + 1):
+            ry = self._region_years.get((layer, other_year))
+            if ry is None or not ry.confirmed:
+                continue
+            used = ry is own
+            for h in ry.holidays:
+                for d in h.days():
+                    if d.year == year:
+                        holidays.setdefault(d, h.name)
+                        used = True
+            for d in ry.makeup_workdays:
+                if d.year == year:
+                    makeups.add(d)
+                    used = True
+            if used:
+                labels.append(ry.label)
 
     # -- looking up -----------------------------------------------------------------------------
 
@@ -453,23 +330,25 @@ class Calendars:
         return f"法定节假日（{name}）" if name else "休息日（周末）"
 
     @staticmethod
-    def _add_working_days(start: date, count: int, year_of, explanation: list[str]) -> date:
+    def _add_working_days(
+        start: date, count: int, year_of: Callable[[date], _Year], explanation: list[str]
+    ) -> date:
         d = start
         n = 0
-        skipped: list[list] = []  # [name, first, last] runs of holiday days passed over
+        skipped: list[tuple[str, date, date]] = []  # (name, first, last) runs of holiday days passed over
         counted_makeups: list[date] = []
-        y = year_of(d + _ONE_DAY) if count else None
+        y: _Year | None = None  # the year of the day counted, looked up from the first day on
         while n < count:
             d += _ONE_DAY
-            if d.month == 1 and d.day == 1:
+            if y is None or (d.month == 1 and d.day == 1):
                 y = year_of(d)
             if d in y.rest:
                 name = y.holidays.get(d)
                 if name is not None:
                     if skipped and skipped[-1][0] == name and skipped[-1][2] + _ONE_DAY == d:
-                        skipped[-1][2] = d
+                        skipped[-1] = (name, skipped[-1][1], d)
                     else:
-                        skipped.append([name, d, d])
+                        skipped.append((name, d, d))
                 continue
             n += 1
             if d in y.makeups:
@@ -486,7 +365,21 @@ class Calendars:
         return d
 
 
-def _check_date(value, what: str) -> date:
+def _weekend_days(year: int, makeups: set[date]) -> set[date]:
+    """The Saturdays and Sundays of a year that are not make-up workdays."""
+    rest: set[date] = set()
+    d = date(year, 1, 1)
+    # First Saturday of the year, then every weekend day.
+    d += timedelta(days=(5 - d.weekday()) % 7)
+    while d.year == year:
+        for w in (d, d + _ONE_DAY):
+            if w.year == year and w not in makeups:
+                rest.add(w)
+        d += timedelta(days=7)
+    return rest
+
+
+def _check_date(value: object, what: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ClueflowError(f"{what} must be a date, not {type(value).__name__}")
     return value
