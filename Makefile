@@ -38,15 +38,16 @@ run: install system
 	.venv/bin/clueflow run --host $(HOST) --port $(PORT)
 
 test: install system
-	.venv/bin/ruff check engine webapp tests
+	.venv/bin/ruff check engine webapp tests bench conftest.py
 	.venv/bin/lint-imports
-	.venv/bin/pytest -n auto --dist loadfile
+	.venv/bin/pytest -n auto --dist worksteal
 
 bench: install
 	$(PY) -m bench
 
 lint: install
-	.venv/bin/ruff check engine webapp tests bench
+	.venv/bin/ruff check engine webapp tests bench conftest.py
+	.venv/bin/ruff format --check engine webapp tests bench conftest.py
 	.venv/bin/lint-imports
 	.venv/bin/mypy
 
