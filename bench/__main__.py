@@ -43,13 +43,24 @@ from engine.runner import FixedClock, Runner
 from engine.specs import compile_pack
 
 HERE = Path(__file__).resolve().parent
-KINDS = ["report", "report", "report", "report", "consultation", "petition", "reconsideration", "information_request"]
+KINDS = [
+    "report",
+    "report",
+    "report",
+    "report",
+    "consultation",
+    "petition",
+    "reconsideration",
+    "information_request",
+]
 
 
 def inputs(n: int, seed: int = 7) -> list[dict]:
     rnd = random.Random(seed)
-    return [{"kind": rnd.choice(KINDS), "amount": rnd.randrange(0, 100_000), "criminal": rnd.random() < 0.3}
-            for _ in range(n)]
+    return [
+        {"kind": rnd.choice(KINDS), "amount": rnd.randrange(0, 100_000), "criminal": rnd.random() < 0.3}
+        for _ in range(n)
+    ]
 
 
 def best_rate(fn, items, rounds: int = 5) -> float:
@@ -99,7 +110,9 @@ def decisions(items: list[dict]) -> tuple[float, float]:
 
     parser = spiff_parser()
     spec = parser.get_spec("bench_process")
-    workflow = BpmnWorkflow(spec, parser.get_subprocess_specs("bench_process"), script_engine=PythonScriptEngine())
+    workflow = BpmnWorkflow(
+        spec, parser.get_subprocess_specs("bench_process"), script_engine=PythonScriptEngine()
+    )
     task = next(t for t in workflow.get_tasks() if t.task_spec.name == "classify")
     engine = task.task_spec.dmnEngine
 
@@ -146,7 +159,9 @@ def steps(count: int) -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def main() -> None:
-    only = {p.strip() for p in os.environ.get("BENCH_ONLY", "decisions,steps,service,inbox,timers").split(",")}
+    only = {
+        p.strip() for p in os.environ.get("BENCH_ONLY", "decisions,steps,service,inbox,timers").split(",")
+    }
     if "decisions" in only or "steps" in only:
         engine_benches(only)
     if "timers" in only:
@@ -192,7 +207,9 @@ def steps_bench() -> None:
     (our_med, our_p95), (bare_med, bare_p95) = steps(400)
     print("One user-task step: load stored case, complete task (decision + gateway), save (2,000 steps)")
     print(f"  Clueflow runner (state-only, form-validated)  median {our_med:6.3f} ms   p95 {our_p95:6.3f} ms")
-    print(f"  bare SpiffWorkflow (full JSON)                 median {bare_med:6.3f} ms   p95 {bare_p95:6.3f} ms")
+    print(
+        f"  bare SpiffWorkflow (full JSON)                 median {bare_med:6.3f} ms   p95 {bare_p95:6.3f} ms"
+    )
     print(f"  ratio (ours / bare)                            {our_med / bare_med:6.2f}×   (target ≤ 2×)")
 
 

@@ -28,7 +28,9 @@ def targets() -> list[tuple[str, str]]:
     if os.environ.get("BENCH_DATABASE_URL"):
         found.append(("PostgreSQL", database_uri(os.environ["BENCH_DATABASE_URL"], "/unused")))
     elif os.environ.get("TEST_DATABASE_URL"):
-        found.append(("PostgreSQL", _sibling_database(database_uri(os.environ["TEST_DATABASE_URL"], "/unused"))))
+        found.append(
+            ("PostgreSQL", _sibling_database(database_uri(os.environ["TEST_DATABASE_URL"], "/unused")))
+        )
     return found
 
 
@@ -40,7 +42,9 @@ def _sibling_database(url: str) -> str:
     base = make_url(url)
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DB_NAME}).first()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DB_NAME}
+        ).first()
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{BENCH_DB_NAME}"'))
     engine.dispose()
@@ -56,7 +60,9 @@ def fresh_app(url: str):
     from webapp.extensions import db
     from webapp.usecases.demo import seed_demo
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT)})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT)}
+    )
     with app.app_context():
         meta = MetaData()
         meta.reflect(db.engine)

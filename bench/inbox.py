@@ -54,8 +54,14 @@ def _task_kinds(app) -> list[tuple[str, str, str, str]]:
     for process in (spec, *subprocesses.values()):
         for task_spec in process.task_specs.values():
             if isinstance(task_spec, FormTask) and task_spec.bpmn_id != "Task_Register":
-                kinds.append((task_spec.bpmn_id, task_spec.bpmn_name or "", task_spec.form_id,
-                              ",".join(task_spec.roles)))
+                kinds.append(
+                    (
+                        task_spec.bpmn_id,
+                        task_spec.bpmn_name or "",
+                        task_spec.form_id,
+                        ",".join(task_spec.roles),
+                    )
+                )
     return sorted(kinds)
 
 
@@ -75,8 +81,14 @@ def generate(app, url: str, count: int, seed: int = 11) -> float:
         version = packversions.current_version("chongqing").version
         db.session.commit()
         db.session.remove()
-    prefix = {"chongqing": "CQ", "urumqi": "WLMQ", "heilongjiang": "HLJ", "dali": "DL", "sichuan": "SC",
-              "national": "GJ"}
+    prefix = {
+        "chongqing": "CQ",
+        "urumqi": "WLMQ",
+        "heilongjiang": "HLJ",
+        "dali": "DL",
+        "sichuan": "SC",
+        "national": "GJ",
+    }
     now = datetime(2026, 6, 1, 2, tzinfo=timezone.utc)
     deadline_json = {}
     start = time.perf_counter()
@@ -88,40 +100,98 @@ def generate(app, url: str, count: int, seed: int = 11) -> float:
         element, name, form, roles = kinds[rnd.randrange(len(kinds))]
         due = None if rnd.random() < 0.15 else TODAY + timedelta(days=rnd.randrange(-30, 61))
         if due is not None and due not in deadline_json:
-            deadline_json[due] = json.dumps({"rule": "acceptance", "basis": "CQH 第十五条", "count": 15,
-                                             "unit": "working_days", "trigger": "2026-05-01",
-                                             "due": due.isoformat(), "calendar": "CN", "provisional": False},
-                                            ensure_ascii=False)
+            deadline_json[due] = json.dumps(
+                {
+                    "rule": "acceptance",
+                    "basis": "CQH 第十五条",
+                    "count": 15,
+                    "unit": "working_days",
+                    "trigger": "2026-05-01",
+                    "due": due.isoformat(),
+                    "calendar": "CN",
+                    "provisional": False,
+                },
+                ensure_ascii=False,
+            )
         claimed = rnd.choice(users_by_bureau[bureau_id]) if rnd.random() < 0.05 else None
-        case_rows.append((i, f"{prefix[pack]}-{2023 + i % 4}-{i:07d}", pack, version, "report_handling",
-                          bureau_id, "open", "{}", 1, created, created, None, None, created.date(), "web",
-                          False, "designated_pharmacy", None, unit, "串换药品", name, None))
-        task_rows.append((i, i, str(uuid.UUID(int=rnd.getrandbits(128), version=4)), element, name, form, roles,
-                          bureau_id, pack, "report_handling", due, deadline_json.get(due), claimed, created))
+        case_rows.append(
+            (
+                i,
+                f"{prefix[pack]}-{2023 + i % 4}-{i:07d}",
+                pack,
+                version,
+                "report_handling",
+                bureau_id,
+                "open",
+                "{}",
+                1,
+                created,
+                created,
+                None,
+                None,
+                created.date(),
+                "web",
+                False,
+                "designated_pharmacy",
+                None,
+                unit,
+                "串换药品",
+                name,
+                None,
+            )
+        )
+        task_rows.append(
+            (
+                i,
+                i,
+                str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                element,
+                name,
+                form,
+                roles,
+                bureau_id,
+                pack,
+                "report_handling",
+                due,
+                deadline_json.get(due),
+                claimed,
+                created,
+            )
+        )
     all_users = [u for ids in users_by_bureau.values() for u in ids]
-    recusal_rows = [(i, rnd.randrange(1, count + 1), rnd.choice(all_users), None, "回避", now)
-                    for i in range(1, 1001)]
+    recusal_rows = [
+        (i, rnd.randrange(1, count + 1), rnd.choice(all_users), None, "回避", now) for i in range(1, 1001)
+    ]
     recusal_rows = list({(r[1], r[2]): r for r in recusal_rows}.values())
 
-    case_cols = ("id, number, pack, pack_version, process_id, bureau_id, status, state, lock_version, created_at, "
-                 "updated_at, closed_at, next_timer_at, received_on, channel, anonymous, subject_type, "
-                 "reported_person, reported_unit, summary, current_step, outcome")
-    task_cols = ("id, case_id, task_id, element_id, name, form_id, roles, bureau_id, pack, process_id, due, "
-                 "deadline, claimed_by_id, created_at")
+    case_cols = (
+        "id, number, pack, pack_version, process_id, bureau_id, status, state, lock_version, created_at, "
+        "updated_at, closed_at, next_timer_at, received_on, channel, anonymous, subject_type, "
+        "reported_person, reported_unit, summary, current_step, outcome"
+    )
+    task_cols = (
+        "id, case_id, task_id, element_id, name, form_id, roles, bureau_id, pack, process_id, due, "
+        "deadline, claimed_by_id, created_at"
+    )
     recusal_cols = "id, case_id, user_id, decided_by_id, reason, at"
     with app.app_context():
         raw = db.engine.raw_connection()
         try:
             if is_postgres(url):
                 with raw.cursor() as cur:
-                    for table, cols, rows in (("cases", case_cols, case_rows), ("task_index", task_cols, task_rows),
-                                              ("recusals", recusal_cols, recusal_rows)):
+                    for table, cols, rows in (
+                        ("cases", case_cols, case_rows),
+                        ("task_index", task_cols, task_rows),
+                        ("recusals", recusal_cols, recusal_rows),
+                    ):
                         with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                             for row in rows:
                                 copy.write_row(row)
                     for table in ("cases", "task_index", "recusals"):
-                        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                    f"(SELECT max(id) FROM {table}))")
+                        cur.execute(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"
+                        )
                     fill_queue(cur, "%s", "DATE '9999-12-31'")
                 raw.commit()
                 driver = raw.driver_connection
@@ -131,18 +201,29 @@ def generate(app, url: str, count: int, seed: int = 11) -> float:
                 finally:
                     driver.autocommit = False
             else:
+
                 def dt(value):
                     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else None
 
                 cur = raw.cursor()
-                cur.executemany(f"INSERT INTO cases ({case_cols}) VALUES ({', '.join('?' * 22)})",
-                                ((*r[:9], dt(r[9]), dt(r[10]), None, None, r[13].isoformat(), *r[14:])
-                                 for r in case_rows))
-                cur.executemany(f"INSERT INTO task_index ({task_cols}) VALUES ({', '.join('?' * 14)})",
-                                ((*r[:10], r[10].isoformat() if r[10] else None, r[11], r[12], dt(r[13]))
-                                 for r in task_rows))
-                cur.executemany(f"INSERT INTO recusals ({recusal_cols}) VALUES (?, ?, ?, ?, ?, ?)",
-                                ((*r[:5], dt(r[5])) for r in recusal_rows))
+                cur.executemany(
+                    f"INSERT INTO cases ({case_cols}) VALUES ({', '.join('?' * 22)})",
+                    (
+                        (*r[:9], dt(r[9]), dt(r[10]), None, None, r[13].isoformat(), *r[14:])
+                        for r in case_rows
+                    ),
+                )
+                cur.executemany(
+                    f"INSERT INTO task_index ({task_cols}) VALUES ({', '.join('?' * 14)})",
+                    (
+                        (*r[:10], r[10].isoformat() if r[10] else None, r[11], r[12], dt(r[13]))
+                        for r in task_rows
+                    ),
+                )
+                cur.executemany(
+                    f"INSERT INTO recusals ({recusal_cols}) VALUES (?, ?, ?, ?, ?, ?)",
+                    ((*r[:5], dt(r[5])) for r in recusal_rows),
+                )
                 fill_queue(cur, "?", "'9999-12-31'")
                 raw.commit()
         finally:
@@ -156,10 +237,12 @@ def fill_queue(cur, mark: str, no_due: str) -> None:
     from webapp.models import ROLES
 
     for role in ROLES:
-        cur.execute(f"INSERT INTO task_queue (bureau_id, role, sort_due, task_entry_id) "
-                    f"SELECT bureau_id, {mark}, COALESCE(due, {no_due}), id FROM task_index "
-                    f"WHERE ',' || roles || ',' LIKE {mark} ORDER BY bureau_id, COALESCE(due, {no_due}), id",
-                    (role, f"%,{role},%"))
+        cur.execute(
+            f"INSERT INTO task_queue (bureau_id, role, sort_due, task_entry_id) "
+            f"SELECT bureau_id, {mark}, COALESCE(due, {no_due}), id FROM task_index "
+            f"WHERE ',' || roles || ',' LIKE {mark} ORDER BY bureau_id, COALESCE(due, {no_due}), id",
+            (role, f"%,{role},%"),
+        )
 
 
 SLOW_MS = 250.0  # a call this slow after 20 calls: stop early, the verdict will not change
@@ -194,10 +277,20 @@ def measure(app, url: str, count: int, calls: int) -> dict:
     from webapp.store import visibility
     from webapp.usecases import casework
 
-    figures: dict = {"inbox": [], "inbox_cpu": {}, "search": None, "duplicates": None, "plans": {}, "checked": []}
+    figures: dict = {
+        "inbox": [],
+        "inbox_cpu": {},
+        "search": None,
+        "duplicates": None,
+        "plans": {},
+        "checked": [],
+    }
     rnd = random.Random(5)
     with app.app_context():
-        ids = {name: db.session.execute(select(User.id).filter_by(username=name)).scalar_one() for name, _ in USERS}
+        ids = {
+            name: db.session.execute(select(User.id).filter_by(username=name)).scalar_one()
+            for name, _ in USERS
+        }
         db.session.remove()
     for username, what in USERS:
         user_id = ids[username]
@@ -216,14 +309,22 @@ def measure(app, url: str, count: int, calls: int) -> dict:
     with app.app_context():
         for case_id in rnd.sample(range(1, count + 1), min(calls, count)):
             numbers.append(db.session.get(Case, case_id).number)
-        units = [u for (u,) in db.session.execute(select(Case.reported_unit).where(
-            Case.id.in_(rnd.sample(range(1, count + 1), min(calls, count)))))]
+        units = [
+            u
+            for (u,) in db.session.execute(
+                select(Case.reported_unit).where(
+                    Case.id.in_(rnd.sample(range(1, count + 1), min(calls, count)))
+                )
+            )
+        ]
         city_officer = ids["cq-case-officer"]
         db.session.remove()
 
     def search(i):
         user = db.session.get(User, city_officer)
-        db.session.execute(visibility.visible_cases(user).where(Case.number == numbers[i % len(numbers)])).scalar_one_or_none()
+        db.session.execute(
+            visibility.visible_cases(user).where(Case.number == numbers[i % len(numbers)])
+        ).scalar_one_or_none()
 
     def duplicates(i):
         user = db.session.get(User, city_officer)
@@ -236,7 +337,7 @@ def measure(app, url: str, count: int, calls: int) -> dict:
 
 
 def check_inbox(app, user_id: int, limit: int = 200) -> str:
-    """"ok" when the user's inbox is the first page of a plain query of the task index — their visible
+    """ "ok" when the user's inbox is the first page of a plain query of the task index — their visible
     bureaus, a task of one of their roles, unclaimed or claimed by them, not recused, ordered by
     (due or 9999-12-31, id) — otherwise what differs. Also the inbox's own rows, checked one by one."""
     from webapp.extensions import db
@@ -247,7 +348,9 @@ def check_inbox(app, user_id: int, limit: int = 200) -> str:
         user = db.session.get(User, user_id)
         bureaus, roles = set(user.bureau.visible_bureau_ids()), user.roles
         got = casework.inbox(user, today=TODAY, limit=limit)
-        recused = {c for (c,) in db.session.execute(select(Recusal.case_id).where(Recusal.user_id == user.id))}
+        recused = {
+            c for (c,) in db.session.execute(select(Recusal.case_id).where(Recusal.user_id == user.id))
+        }
         problems = []
         for entry in got:
             if entry.bureau_id not in bureaus:
@@ -262,14 +365,18 @@ def check_inbox(app, user_id: int, limit: int = 200) -> str:
         # The reference: every task of the visible bureaus, filtered and sorted here.
         reference = []
         for entry_id, due, roles_text, claimed, case_id in db.session.execute(
-                select(TaskEntry.id, TaskEntry.due, TaskEntry.roles_text, TaskEntry.claimed_by_id, TaskEntry.case_id)
-                .where(TaskEntry.bureau_id.in_(bureaus))):
+            select(
+                TaskEntry.id, TaskEntry.due, TaskEntry.roles_text, TaskEntry.claimed_by_id, TaskEntry.case_id
+            ).where(TaskEntry.bureau_id.in_(bureaus))
+        ):
             if set(roles_text.split(",")) & roles and claimed in (None, user.id) and case_id not in recused:
                 reference.append((due or NO_DUE, entry_id))
         reference.sort()
         if [i for _d, i in reference[:limit]] != [e.id for e in got]:
-            problems.append(f"first page differs from the task index ({len(got)} rows vs "
-                            f"{min(limit, len(reference))} expected)")
+            problems.append(
+                f"first page differs from the task index ({len(got)} rows vs "
+                f"{min(limit, len(reference))} expected)"
+            )
         db.session.remove()
     return "ok" if not problems else "; ".join(problems[:3])
 
@@ -292,9 +399,13 @@ def plans(app, url: str, ids: dict, number: str) -> dict[str, list[str]]:
         user = db.session.get(User, ids["cq-case-officer"])
         user.bureau.districts  # noqa: B018 - load before capturing
         out = {}
-        for label, run in (("inbox, city case officer", lambda: casework.inbox(user, today=TODAY)),
-                           ("search by number", lambda: db.session.execute(
-                               visibility.visible_cases(user).where(Case.number == number)).all())):
+        for label, run in (
+            ("inbox, city case officer", lambda: casework.inbox(user, today=TODAY)),
+            (
+                "search by number",
+                lambda: db.session.execute(visibility.visible_cases(user).where(Case.number == number)).all(),
+            ),
+        ):
             captured.clear()
             event.listen(db.engine, "before_cursor_execute", grab)
             try:
@@ -308,7 +419,9 @@ def plans(app, url: str, ids: dict, number: str) -> dict[str, list[str]]:
                 cur.execute(prefix + sql, params)
                 rows = cur.fetchall()
                 name = label if len(captured) == 1 else f"{label}, statement {n} of {len(captured)}"
-                out[name + " (SQL)"] = [_short(" ".join(sql.split()), 400) + f"   -- parameters {_short(params)}"]
+                out[name + " (SQL)"] = [
+                    _short(" ".join(sql.split()), 400) + f"   -- parameters {_short(params)}"
+                ]
                 out[name] = [_short(r[0] if is_postgres(url) else r[3], 200) for r in rows]
         db.session.remove()
     return out
@@ -317,7 +430,7 @@ def plans(app, url: str, ids: dict, number: str) -> dict[str, list[str]]:
 def _short(value, width: int = 120) -> str:
     """`value` on one line, cut at `width` characters (long IN lists)."""
     text_ = value if isinstance(value, str) else repr(tuple(value) if not isinstance(value, dict) else value)
-    return text_ if len(text_) <= width else text_[:width - 1] + "…"
+    return text_ if len(text_) <= width else text_[: width - 1] + "…"
 
 
 def run(url: str, count: int, calls: int) -> dict:
@@ -340,27 +453,39 @@ def run(url: str, count: int, calls: int) -> dict:
 
 
 def report(label: str, count: int, calls: int, figures: dict) -> None:
-    print(f"Inbox and search, {label}: {count:,} open cases, {count:,} task-index rows, {figures['queued']:,} "
-          f"task-queue rows, 18 bureaus (generated in {figures['generate_s']:.0f} s; {calls:,} calls each, "
-          f"fresh session per call)")
+    print(
+        f"Inbox and search, {label}: {count:,} open cases, {count:,} task-index rows, {figures['queued']:,} "
+        f"task-queue rows, 18 bureaus (generated in {figures['generate_s']:.0f} s; {calls:,} calls each, "
+        f"fresh session per call)"
+    )
     worst = 0.0
     for username, what, samples, size in figures["inbox"]:
         med, p95 = percentiles(samples)
         worst = max(worst, p95)
         note = "" if len(samples) >= calls else f"   (stopped after {len(samples)} calls)"
         cpu_med, cpu_p95 = percentiles(figures["inbox_cpu"][username])
-        print(f"  inbox {username:28s} {what:38s} {size:4d} rows  median {med:7.2f} ms   p95 {p95:7.2f} ms"
-              f"   (CPU median {cpu_med:6.2f}, p95 {cpu_p95:6.2f}){note}")
+        print(
+            f"  inbox {username:28s} {what:38s} {size:4d} rows  median {med:7.2f} ms   p95 {p95:7.2f} ms"
+            f"   (CPU median {cpu_med:6.2f}, p95 {cpu_p95:6.2f}){note}"
+        )
     med, p95 = percentiles(figures["search"])
-    print(f"  search by case number (visible_cases, city case officer)                 median {med:7.2f} ms   "
-          f"p95 {p95:7.2f} ms")
+    print(
+        f"  search by case number (visible_cases, city case officer)                 median {med:7.2f} ms   "
+        f"p95 {p95:7.2f} ms"
+    )
     med, p95 = percentiles(figures["duplicates"])
-    print(f"  duplicates() by reported unit (city case officer)                        median {med:7.2f} ms   "
-          f"p95 {p95:7.2f} ms")
-    print(f"  worst inbox p95 / target                                                 {worst / 50:7.2f}×   "
-          f"(target p95 ≤ 50 ms)")
-    print("  first page = the task index's, soonest due first, own bureaus and roles only: "
-          + ", ".join(f"{username} {verdict}" for username, verdict in figures["checked"]))
+    print(
+        f"  duplicates() by reported unit (city case officer)                        median {med:7.2f} ms   "
+        f"p95 {p95:7.2f} ms"
+    )
+    print(
+        f"  worst inbox p95 / target                                                 {worst / 50:7.2f}×   "
+        f"(target p95 ≤ 50 ms)"
+    )
+    print(
+        "  first page = the task index's, soonest due first, own bureaus and roles only: "
+        + ", ".join(f"{username} {verdict}" for username, verdict in figures["checked"])
+    )
     for name, lines in figures["plans"].items():
         print(f"  plan — {name}:" if not name.endswith("(SQL)") else f"  {name}:")
         for line in lines:

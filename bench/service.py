@@ -32,12 +32,27 @@ import time
 from sqlalchemy import select
 
 REGISTRATION = dict(
-    registered_on="2026-03-02", received_on="2026-03-02", source_channel="web",
-    request_kind="report", fund_type="basic_medical", anonymous=False, reporter_kind="natural_person",
-    reporter_name="张三", reporter_id_no="110101199001011234", reporter_phone="13800000000",
-    subject_type="designated_pharmacy", reported_unit_name="某某大药房", content="串换药品，将保健品记入医保结算",
-    act_location="本区", agreement_agency="区医保经办机构", has_evidence=True, repeat_of="none",
-    in_proceedings=False, subject_extinct=False, recorder="李四", recorded_on="2026-03-02",
+    registered_on="2026-03-02",
+    received_on="2026-03-02",
+    source_channel="web",
+    request_kind="report",
+    fund_type="basic_medical",
+    anonymous=False,
+    reporter_kind="natural_person",
+    reporter_name="张三",
+    reporter_id_no="110101199001011234",
+    reporter_phone="13800000000",
+    subject_type="designated_pharmacy",
+    reported_unit_name="某某大药房",
+    content="串换药品，将保健品记入医保结算",
+    act_location="本区",
+    agreement_agency="区医保经办机构",
+    has_evidence=True,
+    repeat_of="none",
+    in_proceedings=False,
+    subject_extinct=False,
+    recorder="李四",
+    recorded_on="2026-03-02",
 )
 KEEP = dict(jurisdiction="keep", jurisdiction_reason="行为发生在本区")
 STEP = "Task_Jurisdiction"
@@ -60,8 +75,11 @@ def register(app, count: int) -> list[tuple[int, str]]:
         registrar = db.session.execute(select(User).filter_by(username=REGISTRAR)).scalar_one()
         for _ in range(count):
             casework.register_report(registrar, dict(REGISTRATION))
-        rows = db.session.execute(select(TaskEntry.case_id, TaskEntry.task_id)
-                                  .where(TaskEntry.element_id == STEP).order_by(TaskEntry.case_id)).all()
+        rows = db.session.execute(
+            select(TaskEntry.case_id, TaskEntry.task_id)
+            .where(TaskEntry.element_id == STEP)
+            .order_by(TaskEntry.case_id)
+        ).all()
         db.session.remove()
     assert len(rows) >= count, rows
     return [(case_id, task_id) for case_id, task_id in rows[-count:]]
@@ -99,8 +117,11 @@ def service_completions(app, pending: list[tuple[int, str]], ours, bare) -> dict
                 out.append((time.perf_counter() - start) * 1000)
                 cpu[key].append((time.process_time() - c0) * 1000)
         # Behaviour, not speed: every case moved on past the jurisdiction step.
-        left = db.session.execute(select(TaskEntry).where(TaskEntry.element_id == STEP,
-                                                          TaskEntry.case_id.in_([c for c, _ in pending])))
+        left = db.session.execute(
+            select(TaskEntry).where(
+                TaskEntry.element_id == STEP, TaskEntry.case_id.in_([c for c, _ in pending])
+            )
+        )
         assert left.first() is None, "a jurisdiction task was not completed"
         db.session.remove()
     return {"case_for": load_ms, "complete_task": complete_ms, "runner": ours_ms, "bare": bare_ms, "cpu": cpu}
@@ -141,8 +162,12 @@ def stored_state(app) -> str:
     from webapp.models import Case, TaskEntry
 
     with app.app_context():
-        state = db.session.execute(select(Case.state).join(TaskEntry, TaskEntry.case_id == Case.id)
-                                   .where(TaskEntry.element_id == STEP).limit(1)).scalar_one()
+        state = db.session.execute(
+            select(Case.state)
+            .join(TaskEntry, TaskEntry.case_id == Case.id)
+            .where(TaskEntry.element_id == STEP)
+            .limit(1)
+        ).scalar_one()
         db.session.remove()
     return state
 
@@ -170,7 +195,9 @@ def engine_steps(app, stored: str):
             state.pop(key, None)
         workflow = serializer.converter.restore_with(state, spec, subprocesses)
         workflow.script_engine = runner.script_engine
-        task = next(t for t in workflow.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == STEP)
+        task = next(
+            t for t in workflow.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == STEP
+        )
         task.set_data(**KEEP)
         task.run()
         workflow.do_engine_steps()
@@ -205,26 +232,44 @@ def report(label: str, completions: int, figures: dict) -> None:
     req_med, req_p95 = percentiles(req)
     run_med, run_p95 = percentiles(figures["runner"])
     bare_med, bare_p95 = percentiles(figures["bare"])
-    print(f"Task completion through the service layer, {label}: Chongqing report, 管辖审查 → keep "
-          f"({completions:,} completions; {completions:,} registrations took {figures['register_s']:.1f} s, "
-          f"{figures['register_s'] * 1000 / completions:.1f} ms each)")
+    print(
+        f"Task completion through the service layer, {label}: Chongqing report, 管辖审查 → keep "
+        f"({completions:,} completions; {completions:,} registrations took {figures['register_s']:.1f} s, "
+        f"{figures['register_s'] * 1000 / completions:.1f} ms each)"
+    )
     print("  casework.complete_task (index check, load, validate, run, save, task index, event, commit)")
-    print(f"                                                 median {svc_med:6.3f} ms   p95 {svc_p95:6.3f} ms"
-          f"   (target p95 ≤ 15 ms on SQLite)")
-    print(f"  visibility.case_for (the case row, access-checked) median {load_med:6.3f} ms   p95 {load_p95:6.3f} ms")
-    print(f"  case_for + complete_task (the POST's two calls) median {req_med:6.3f} ms   p95 {req_p95:6.3f} ms")
-    print(f"  Clueflow runner alone (restore, complete, save) median {run_med:6.3f} ms   p95 {run_p95:6.3f} ms")
-    print(f"  bare SpiffWorkflow (same spec, state-only JSON) median {bare_med:6.3f} ms   p95 {bare_p95:6.3f} ms")
+    print(
+        f"                                                 median {svc_med:6.3f} ms   p95 {svc_p95:6.3f} ms"
+        f"   (target p95 ≤ 15 ms on SQLite)"
+    )
+    print(
+        f"  visibility.case_for (the case row, access-checked) median {load_med:6.3f} ms   p95 {load_p95:6.3f} ms"
+    )
+    print(
+        f"  case_for + complete_task (the POST's two calls) median {req_med:6.3f} ms   p95 {req_p95:6.3f} ms"
+    )
+    print(
+        f"  Clueflow runner alone (restore, complete, save) median {run_med:6.3f} ms   p95 {run_p95:6.3f} ms"
+    )
+    print(
+        f"  bare SpiffWorkflow (same spec, state-only JSON) median {bare_med:6.3f} ms   p95 {bare_p95:6.3f} ms"
+    )
     print(f"  ratio (complete_task / bare), median            {svc_med / bare_med:6.2f}×   (target ≤ 2×)")
     print(f"  ratio (complete_task / bare), p95               {svc_p95 / bare_p95:6.2f}×")
     print(f"  ratio (runner / bare), median                   {run_med / bare_med:6.2f}×")
     cpu = {key: statistics.median(values) for key, values in figures["cpu"].items()}
-    print(f"  CPU time of this process, median: complete_task {cpu['complete_task']:.3f} ms, runner "
-          f"{cpu['runner']:.3f} ms, bare {cpu['bare']:.3f} ms; complete_task / bare {cpu['complete_task'] / cpu['bare']:.2f}×")
-    print("    (less sensitive to other processes on a shared machine than the wall-clock figures above;"
-          " it leaves out the database server's own work)")
+    print(
+        f"  CPU time of this process, median: complete_task {cpu['complete_task']:.3f} ms, runner "
+        f"{cpu['runner']:.3f} ms, bare {cpu['bare']:.3f} ms; complete_task / bare {cpu['complete_task'] / cpu['bare']:.2f}×"
+    )
+    print(
+        "    (less sensitive to other processes on a shared machine than the wall-clock figures above;"
+        " it leaves out the database server's own work)"
+    )
     read, complete = figures["statements"]
-    print(f"  SQL statements per completion: case_for {read}, complete_task {complete} (COMMIT counted as one)")
+    print(
+        f"  SQL statements per completion: case_for {read}, complete_task {complete} (COMMIT counted as one)"
+    )
 
 
 __all__ = ["run", "report", "percentiles", "REGISTRATION", "KEEP"]

@@ -44,19 +44,35 @@ def template_case(app) -> int:
 
     clock = FixedClock(REGISTERED)
     app.config["CLUEFLOW_CLOCK"] = clock
-    data = dict(registered_on="2026-03-02", received_on="2026-03-02", source_channel="web", request_kind="report",
-                fund_type="basic_medical", anonymous=False, reporter_kind="natural_person", reporter_name="张三",
-                reporter_id_no="110101199001011234", reporter_phone="13800000000",
-                subject_type="designated_pharmacy", reported_unit_name="某某大药房", content="串换药品",
-                act_location="本区", agreement_agency="区医保经办机构", has_evidence=True, repeat_of="none",
-                recorder="李四", recorded_on="2026-03-02")
+    data = dict(
+        registered_on="2026-03-02",
+        received_on="2026-03-02",
+        source_channel="web",
+        request_kind="report",
+        fund_type="basic_medical",
+        anonymous=False,
+        reporter_kind="natural_person",
+        reporter_name="张三",
+        reporter_id_no="110101199001011234",
+        reporter_phone="13800000000",
+        subject_type="designated_pharmacy",
+        reported_unit_name="某某大药房",
+        content="串换药品",
+        act_location="本区",
+        agreement_agency="区医保经办机构",
+        has_evidence=True,
+        repeat_of="none",
+        recorder="李四",
+        recorded_on="2026-03-02",
+    )
     with app.test_request_context():
         registrar = db.session.execute(select(User).filter_by(username="cq-yuzhong-registrar")).scalar_one()
         officer = db.session.execute(select(User).filter_by(username="cq-yuzhong-case-officer")).scalar_one()
         case = casework.register_report(registrar, data)
         [entry] = db.session.execute(select(TaskEntry).filter_by(case_id=case.id)).scalars()
-        casework.complete_task(officer, case, entry.task_id, {"jurisdiction": "keep", "jurisdiction_reason": "本区"},
-                               None)
+        casework.complete_task(
+            officer, case, entry.task_id, {"jurisdiction": "keep", "jurisdiction_reason": "本区"}, None
+        )
         case_id = case.id
         db.session.remove()
     return case_id
@@ -71,8 +87,12 @@ def clone_due_cases(app, due: int, not_due: int = 0) -> list[int]:
     template_id = template_case(app)
     with app.app_context():
         cases_t, tasks_t = Case.__table__, TaskEntry.__table__
-        template = dict(db.session.execute(select(cases_t).where(cases_t.c.id == template_id)).mappings().one())
-        task = dict(db.session.execute(select(tasks_t).where(tasks_t.c.case_id == template_id)).mappings().one())
+        template = dict(
+            db.session.execute(select(cases_t).where(cases_t.c.id == template_id)).mappings().one()
+        )
+        task = dict(
+            db.session.execute(select(tasks_t).where(tasks_t.c.case_id == template_id)).mappings().one()
+        )
         queue = list(db.session.execute(select(TaskQueue.role).filter_by(task_entry_id=task["id"])).scalars())
         first_case = db.session.execute(select(func.max(Case.id))).scalar() + 1
         first_task = (db.session.execute(select(func.max(TaskEntry.id))).scalar() or 0) + 1
@@ -89,23 +109,40 @@ def clone_due_cases(app, due: int, not_due: int = 0) -> list[int]:
 
         case_id, task_id = first_case + i, first_task + i
         state = UUID.sub(fresh, template["state"])
-        cases.append({**template, "id": case_id, "number": f"CQ-T-{case_id:07d}", "state": state, "lock_version": 1})
+        cases.append(
+            {**template, "id": case_id, "number": f"CQ-T-{case_id:07d}", "state": state, "lock_version": 1}
+        )
         tasks.append({**task, "id": task_id, "case_id": case_id, "task_id": mapping[task["task_id"]]})
-        queues += [{"bureau_id": task["bureau_id"], "role": role, "sort_due": task["due"], "task_entry_id": task_id}
-                   for role in queue]
+        queues += [
+            {"bureau_id": task["bureau_id"], "role": role, "sort_due": task["due"], "task_entry_id": task_id}
+            for role in queue
+        ]
     for i in range(not_due):
         case_id = first_case + due + i
-        cases.append({**template, "id": case_id, "number": f"CQ-L-{case_id:07d}", "state": "{}", "lock_version": 1,
-                      "next_timer_at": LATER, "current_step": "调查核实"})
+        cases.append(
+            {
+                **template,
+                "id": case_id,
+                "number": f"CQ-L-{case_id:07d}",
+                "state": "{}",
+                "lock_version": 1,
+                "next_timer_at": LATER,
+                "current_step": "调查核实",
+            }
+        )
     _insert(app, Case.__table__, cases)
     _insert(app, TaskEntry.__table__, tasks)
     _insert(app, TaskQueue.__table__, queues)
     with app.app_context():
         if is_postgres(str(db.engine.url)):
             with db.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
-                conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('task_index', 'id'), "
-                                     "(SELECT max(id) FROM task_index))")
+                conn.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"
+                )
+                conn.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('task_index', 'id'), "
+                    "(SELECT max(id) FROM task_index))"
+                )
                 conn.commit()
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 # What autovacuum and the checkpointer would do with the new rows, done before the
@@ -126,7 +163,10 @@ def _insert(app, table, rows: list[dict]) -> None:
             columns = list(rows[0])
             raw = db.engine.raw_connection()
             try:
-                with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                with (
+                    raw.cursor() as cur,
+                    cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+                ):
                     for row in rows:
                         copy.write_row([_pg(row[c]) for c in columns])
                 raw.commit()
@@ -134,7 +174,7 @@ def _insert(app, table, rows: list[dict]) -> None:
                 raw.close()
         else:
             for start in range(0, len(rows), 20_000):
-                db.session.execute(table.insert(), rows[start:start + 20_000])
+                db.session.execute(table.insert(), rows[start : start + 20_000])
             db.session.commit()
         db.session.remove()
 
@@ -171,7 +211,9 @@ def run(url: str, total: int, due: int) -> dict:
     generated = time.perf_counter() - start
     app.config["CLUEFLOW_CLOCK"] = FixedClock(FIRE_AT)
     with app.app_context():
-        states = list(db.session.execute(select(Case.pack, Case.pack_version, Case.state).where(Case.id.in_(ids))))
+        states = list(
+            db.session.execute(select(Case.pack, Case.pack_version, Case.state).where(Case.id.in_(ids)))
+        )
         db.session.remove()
         gc.collect()
         gc.freeze()  # as `clueflow worker` does once started
@@ -182,12 +224,22 @@ def run(url: str, total: int, due: int) -> dict:
         busy = _busy_seconds() - busy if busy is not None else None
         db.session.remove()
         idle = worker.tick()
-        fired = db.session.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "timer")).scalar()
+        fired = db.session.execute(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "timer")
+        ).scalar()
         engine_alone = _engine_alone(states)
         db.session.remove()
         db.engine.dispose()
-    return {"generated": generated, "first": first, "first_cpu": first_cpu, "busy": busy, "idle": idle,
-            "fired_events": fired, "engine_alone": engine_alone, "due": len(states)}
+    return {
+        "generated": generated,
+        "first": first,
+        "first_cpu": first_cpu,
+        "busy": busy,
+        "idle": idle,
+        "fired_events": fired,
+        "engine_alone": engine_alone,
+        "due": len(states),
+    }
 
 
 def _engine_alone(states) -> float:
@@ -215,19 +267,32 @@ def _busy_seconds() -> float | None:
 
 def report(label: str, total: int, due: int, figures: dict) -> None:
     first, idle = figures["first"], figures["idle"]
-    print(f"\nTimer worker on {label}: {total:,} open cases, {due:,} due (generated in {figures['generated']:.1f} s)")
-    print(f"  tick firing the due cases: {first.seconds:.3f} s (target ≤ 1 s) — {first.summary()}"
-          f" ({first.seconds / max(first.cases, 1) * 1000:.2f} ms per case; engine shared among {PROCESSES}"
-          f" forked process(es), BENCH_TIMER_PROCESSES)")
-    print(f"  the same engine work alone (Runner.fire_stored on the {figures['due']:,} states, one process, no"
-          f" database): {figures['engine_alone']:.3f} s — the tick takes {first.seconds / figures['engine_alone']:.2f}×"
-          " that")
+    print(
+        f"\nTimer worker on {label}: {total:,} open cases, {due:,} due (generated in {figures['generated']:.1f} s)"
+    )
+    print(
+        f"  tick firing the due cases: {first.seconds:.3f} s (target ≤ 1 s) — {first.summary()}"
+        f" ({first.seconds / max(first.cases, 1) * 1000:.2f} ms per case; engine shared among {PROCESSES}"
+        f" forked process(es), BENCH_TIMER_PROCESSES)"
+    )
+    print(
+        f"  the same engine work alone (Runner.fire_stored on the {figures['due']:,} states, one process, no"
+        f" database): {figures['engine_alone']:.3f} s — the tick takes {first.seconds / figures['engine_alone']:.2f}×"
+        " that"
+    )
     busy = figures["busy"]
     cores = os.cpu_count() or 1
-    print(f"  this process's CPU: {figures['first_cpu']:.3f} s; every program's during the tick"
-          f" (forked processes, the database server): "
-          + (f"{busy:.2f} CPU-s of the {first.seconds * cores:.2f} that {cores} processors offer" if busy is not None
-             else "not measurable here"))
+    print(
+        f"  this process's CPU: {figures['first_cpu']:.3f} s; every program's during the tick"
+        f" (forked processes, the database server): "
+        + (
+            f"{busy:.2f} CPU-s of the {first.seconds * cores:.2f} that {cores} processors offer"
+            if busy is not None
+            else "not measurable here"
+        )
+    )
     print(f"  tick with nothing due (the scan alone): {idle.seconds * 1000:.1f} ms")
     ok = figures["fired_events"] == due + 1 and first.cases == due + 1  # the copies and the template
-    print(f"  timer events recorded: {figures['fired_events']:,} — {'each due case once' if ok else 'MISMATCH'}")
+    print(
+        f"  timer events recorded: {figures['fired_events']:,} — {'each due case once' if ok else 'MISMATCH'}"
+    )

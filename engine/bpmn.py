@@ -56,7 +56,12 @@ class FormTask(UserTask):
     """A user task that names its form and the roles that may work it."""
 
     def __init__(
-        self, wf_spec: BpmnProcessSpec, name: str, form_id: str = "", roles: tuple[str, ...] = (), **kwargs: Any
+        self,
+        wf_spec: BpmnProcessSpec,
+        name: str,
+        form_id: str = "",
+        roles: tuple[str, ...] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(wf_spec, name, **kwargs)
         self.form_id = form_id
@@ -109,7 +114,9 @@ class DeadlineTimer(TimeDateEventDefinition):
             my_task._set_internal_data(deadline=explained)
 
     def details(self, my_task: Task) -> PendingBpmnEvent:
-        return PendingBpmnEvent(self.name, "TimeDateEventDefinition", my_task._get_internal_data("event_value"))
+        return PendingBpmnEvent(
+            self.name, "TimeDateEventDefinition", my_task._get_internal_data("event_value")
+        )
 
 
 class PackStartTask(BpmnStartTask):
@@ -137,16 +144,27 @@ class PackStartTask(BpmnStartTask):
 
 class FormTaskParser(TaskParser):
     def create_task(self) -> FormTask:
-        roles = tuple(r.strip() for r in (camunda(self.node, "candidateGroups") or "").split(",") if r.strip())
-        task: FormTask = self.spec_class(self.spec, self.bpmn_id, form_id=camunda(self.node, "formKey") or "",
-                                         roles=roles, **self.bpmn_attributes)
+        roles = tuple(
+            r.strip() for r in (camunda(self.node, "candidateGroups") or "").split(",") if r.strip()
+        )
+        task: FormTask = self.spec_class(
+            self.spec,
+            self.bpmn_id,
+            form_id=camunda(self.node, "formKey") or "",
+            roles=roles,
+            **self.bpmn_attributes,
+        )
         return task
 
 
 class DecisionTaskParser(TaskParser):
     def create_task(self) -> DecisionTask:
         task: DecisionTask = self.spec_class(
-            self.spec, self.bpmn_id, decision_id=camunda(self.node, "decisionRef") or "", **self.bpmn_attributes)
+            self.spec,
+            self.bpmn_id,
+            decision_id=camunda(self.node, "decisionRef") or "",
+            **self.bpmn_attributes,
+        )
         return task
 
 
@@ -155,7 +173,8 @@ class RefusedTaskParser(TaskParser):
 
     def create_task(self) -> None:
         self.raise_validation_exception(
-            f"{self.node.tag.split('}')[-1]} is not allowed: rule packs cannot run code")
+            f"{self.node.tag.split('}')[-1]} is not allowed: rule packs cannot run code"
+        )
 
 
 class PackParser(BpmnParser):
@@ -179,7 +198,8 @@ class PackParser(BpmnParser):
                 definition: Any = getattr(task_spec, "event_definition", None)  # SpiffWorkflow's, untyped
                 if type(definition) is TimeDateEventDefinition:
                     task_spec.event_definition = DeadlineTimer(
-                        definition.name, definition.expression, description=definition.description)
+                        definition.name, definition.expression, description=definition.description
+                    )
         return spec, subprocesses
 
 
@@ -210,8 +230,12 @@ class FeelScriptEngine:
     current instant (timezone-aware). It is attached to every workflow on start and on every load.
     """
 
-    def __init__(self, decide: Callable[[str, Mapping[str, Any]], dict[str, Any]],
-                 deadline: Callable[[str, date], Deadline], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        decide: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+        deadline: Callable[[str, date], Deadline],
+        clock: Callable[[], datetime],
+    ) -> None:
         self._decide = decide
         self._deadline = deadline
         self.clock = clock
@@ -259,7 +283,9 @@ class FeelScriptEngine:
         elif isinstance(value, date):
             instant = due_instant(value)
         else:
-            raise WorkflowTaskException(f"timer expression '{expression}' did not give a date: {value!r}", task=task)
+            raise WorkflowTaskException(
+                f"timer expression '{expression}' did not give a date: {value!r}", task=task
+            )
         return instant.astimezone(timezone.utc), (explained[-1].to_dict() if explained else None)
 
     def decide(self, task: Task, decision_id: str) -> dict[str, Any]:

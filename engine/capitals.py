@@ -17,7 +17,7 @@ def _four(group: int) -> str:
     """0..9999 in capitals, with 零 for inner gaps and no leading or trailing 零."""
     text, zero = "", False
     for position in range(3, -1, -1):
-        digit = group // 10 ** position % 10
+        digit = group // 10**position % 10
         if digit == 0:
             zero = bool(text)
             continue
@@ -35,7 +35,7 @@ def yuan_capitals(amount: Decimal | int | str) -> str:
         raise ValueError("a reward amount cannot be negative")
     fen_total = int(value * 100)
     yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
-    if yuan >= 10 ** 16:
+    if yuan >= 10**16:
         raise ValueError("amount too large")
     integer = ""
     groups = []

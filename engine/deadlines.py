@@ -83,8 +83,13 @@ def as_date(value: Any, what: str) -> date:
     raise ClueflowError(f"{what} must be a date (YYYY-MM-DD), got {value!r}")
 
 
-def compute_deadline(decide: Callable[[str, Mapping[str, Any]], dict[str, Any]], calendars: Calendars, region: str,
-                     rule: str, trigger: date | str) -> Deadline:
+def compute_deadline(
+    decide: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+    calendars: Calendars,
+    region: str,
+    rule: str,
+    trigger: date | str,
+) -> Deadline:
     """Look the rule up in `deadline_rules` (through `decide`) and count it on the calendar."""
     trigger = as_date(trigger, f"the trigger date of deadline '{rule}'")
     row = decide("deadline_rules", {"rule": rule})
@@ -97,13 +102,26 @@ def compute_deadline(decide: Callable[[str, Mapping[str, Any]], dict[str, Any]],
     try:
         result = calendars.add(region, trigger, int(count), unit, roll_forward)
     except CalendarNotConfirmed as exc:
-        raise DeadlineWaiting(exc.region, exc.year, {
-            "rule": rule, "basis": str(row.get("basis") or ""), "count": int(count), "unit": unit,
-            "roll_forward": roll_forward, "trigger": trigger.isoformat(), "due": None, "provisional": False,
-            "region": region, "calendar": "", "pending": True,
-            "waiting_for": {"region": exc.region, "year": exc.year},
-            "explanation": [f"等待 {exc.region} {exc.year} 年日历确认，到期日暂不计算"], "warnings": [],
-        }) from exc
+        raise DeadlineWaiting(
+            exc.region,
+            exc.year,
+            {
+                "rule": rule,
+                "basis": str(row.get("basis") or ""),
+                "count": int(count),
+                "unit": unit,
+                "roll_forward": roll_forward,
+                "trigger": trigger.isoformat(),
+                "due": None,
+                "provisional": False,
+                "region": region,
+                "calendar": "",
+                "pending": True,
+                "waiting_for": {"region": exc.region, "year": exc.year},
+                "explanation": [f"等待 {exc.region} {exc.year} 年日历确认，到期日暂不计算"],
+                "warnings": [],
+            },
+        ) from exc
     return Deadline(
         rule=rule,
         basis=str(row.get("basis") or ""),

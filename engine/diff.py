@@ -17,8 +17,11 @@ from .decisions import Decision, parse_dmn
 from .errors import PackError
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_LAYOUT_NS = ("http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
-              "http://www.omg.org/spec/DD/20100524/DI")
+_LAYOUT_NS = (
+    "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC",
+    "http://www.omg.org/spec/DD/20100524/DI",
+)
 
 
 @dataclass
@@ -54,6 +57,7 @@ def diff_files(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[FileD
 
 # -- decisions ---------------------------------------------------------------------------------------
 
+
 def _tables(data: bytes | None, path: str) -> dict[str, Decision]:
     if data is None:
         return {}
@@ -62,7 +66,11 @@ def _tables(data: bytes | None, path: str) -> dict[str, Decision]:
 
 def _cells(decision: Decision) -> tuple[list[str], dict[str, dict[str, str]], dict[str, int]]:
     if decision.kind != "table":
-        return [decision.outputs[0].column], {"expression": {decision.outputs[0].column: decision.expression_text}}, {}
+        return (
+            [decision.outputs[0].column],
+            {"expression": {decision.outputs[0].column: decision.expression_text}},
+            {},
+        )
     columns = [i.column for i in decision.inputs] + [o.column for o in decision.outputs]
     rows: dict[str, dict[str, str]] = {}
     numbers: dict[str, int] = {}
@@ -93,12 +101,17 @@ def _dmn(d: FileDiff, a: bytes | None, b: bytes | None) -> None:
             row = num_b.get(rid) or num_a.get(rid)
             label = f"{row} ({rid})" if row else rid
             if ra is None or rb is None:
-                cells = [{"column": c, "old": (ra or {}).get(c, ""), "new": (rb or {}).get(c, "")}
-                         for c in (rb or ra or {})]
+                cells = [
+                    {"column": c, "old": (ra or {}).get(c, ""), "new": (rb or {}).get(c, "")}
+                    for c in (rb or ra or {})
+                ]
                 rules.append({"rule": label, "status": "added" if ra is None else "removed", "cells": cells})
                 continue
-            cells = [{"column": c, "old": ra.get(c, ""), "new": rb.get(c, "")}
-                     for c in list(ra) + [c for c in rb if c not in ra] if ra.get(c, "") != rb.get(c, "")]
+            cells = [
+                {"column": c, "old": ra.get(c, ""), "new": rb.get(c, "")}
+                for c in list(ra) + [c for c in rb if c not in ra]
+                if ra.get(c, "") != rb.get(c, "")
+            ]
             if cells or num_a.get(rid) != num_b.get(rid):
                 rules.append({"rule": label, "status": "changed", "cells": cells})
         header = [] if _header(da) == _header(db_) else ["表头（列、命中策略或输出值）已改变"]
@@ -107,12 +120,16 @@ def _dmn(d: FileDiff, a: bytes | None, b: bytes | None) -> None:
 
 
 def _header(decision: Decision) -> tuple[object, ...]:
-    return (decision.hit_policy, decision.aggregation,
-            tuple((i.column, i.text, i.type_ref, i.values_text) for i in decision.inputs),
-            tuple((o.column, o.name, o.type_ref, o.values_text) for o in decision.outputs))
+    return (
+        decision.hit_policy,
+        decision.aggregation,
+        tuple((i.column, i.text, i.type_ref, i.values_text) for i in decision.inputs),
+        tuple((o.column, o.name, o.type_ref, o.values_text) for o in decision.outputs),
+    )
 
 
 # -- forms -------------------------------------------------------------------------------------------
+
 
 def form_fields(data: bytes | None) -> dict[str, dict[str, Any]]:
     """The components of a form-js schema that carry a key, by key (nested groups included)."""
@@ -139,11 +156,15 @@ def _form(d: FileDiff, a: bytes | None, b: bytes | None) -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         d.note = f"无法逐项比较（JSON 有错误）：{exc}"
         return
-    d.fields = {"added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new)),
-                "changed": sorted(k for k in set(old) & set(new) if old[k] != new[k])}
+    d.fields = {
+        "added": sorted(set(new) - set(old)),
+        "removed": sorted(set(old) - set(new)),
+        "changed": sorted(k for k in set(old) & set(new) if old[k] != new[k]),
+    }
 
 
 # -- processes ---------------------------------------------------------------------------------------
+
 
 def bpmn_elements(data: bytes | None) -> dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]]:
     """Each flow element's id → what it is (tag, attributes, its own children without ids); the
@@ -164,8 +185,11 @@ def bpmn_elements(data: bytes | None) -> dict[str, tuple[str, tuple[tuple[str, s
 
 def bpmn_changes(a: bytes | None, b: bytes | None) -> dict[str, list[str]]:
     old, new = bpmn_elements(a), bpmn_elements(b)
-    return {"added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new)),
-            "changed": sorted(k for k in set(old) & set(new) if old[k] != new[k])}
+    return {
+        "added": sorted(set(new) - set(old)),
+        "removed": sorted(set(old) - set(new)),
+        "changed": sorted(k for k in set(old) & set(new) if old[k] != new[k]),
+    }
 
 
 def _bpmn(d: FileDiff, a: bytes | None, b: bytes | None) -> None:

@@ -57,8 +57,16 @@ class Result:
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"decision": self.decision, "case": self.case, "ok": self.ok, "expected": jsonable(self.expected),
-                "actual": jsonable(self.actual), "error": self.error, "basis": self.basis, "note": self.note}
+        return {
+            "decision": self.decision,
+            "case": self.case,
+            "ok": self.ok,
+            "expected": jsonable(self.expected),
+            "actual": jsonable(self.actual),
+            "error": self.error,
+            "basis": self.basis,
+            "note": self.note,
+        }
 
 
 def path_for(decision_id: str) -> str:
@@ -67,7 +75,7 @@ def path_for(decision_id: str) -> str:
 
 def decision_of(path: str) -> str | None:
     if path.startswith(PREFIX) and path.endswith(SUFFIX):
-        return path[len(PREFIX):-len(SUFFIX)]
+        return path[len(PREFIX) : -len(SUFFIX)]
     return None
 
 
@@ -84,15 +92,24 @@ def parse(data: bytes | str, path: str = "") -> list[Example]:
     cases, problems = [], []
     for n, item in enumerate(raw, 1):
         where = dict(file=path, rule=str(n))
-        if not isinstance(item, dict) or not isinstance(item.get("input", {}), dict) \
-                or not isinstance(item.get("expect"), dict):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("input", {}), dict)
+            or not isinstance(item.get("expect"), dict)
+        ):
             problems.append(Problem("每个示例须有 input（输入）和 expect（期望输出）两个对象", **where))
             continue
         if not item["expect"]:
             problems.append(Problem("示例没有期望输出", **where))
             continue
-        cases.append(Example(input=dict(item.get("input") or {}), expect=dict(item["expect"]),
-                             basis=str(item.get("basis") or ""), note=str(item.get("note") or "")))
+        cases.append(
+            Example(
+                input=dict(item.get("input") or {}),
+                expect=dict(item["expect"]),
+                basis=str(item.get("basis") or ""),
+                note=str(item.get("note") or ""),
+            )
+        )
     if problems:
         raise PackError(problems)
     return cases
@@ -130,19 +147,24 @@ def matches(expected: Any, actual: Any) -> bool:
         except InvalidOperation:
             return False
     if isinstance(expected, list) and isinstance(actual, (list, tuple)):
-        return len(expected) == len(actual) and all(matches(e, a) for e, a in zip(expected, actual, strict=True))
+        return len(expected) == len(actual) and all(
+            matches(e, a) for e, a in zip(expected, actual, strict=True)
+        )
     if isinstance(actual, date) and isinstance(expected, str):
         return actual.isoformat() == expected
     return bool(expected == actual)
 
 
 def run_case(
-    decide: Callable[[str, Mapping[str, Any]], Mapping[str, Any]], decision_id: str, n: int, case: Example) -> Result:
+    decide: Callable[[str, Mapping[str, Any]], Mapping[str, Any]], decision_id: str, n: int, case: Example
+) -> Result:
     """Run one case through `decide(decision_id, inputs)` (e.g. DecisionModel.evaluate)."""
     try:
         outputs = decide(decision_id, typed(case.input))
     except ClueflowError as exc:
-        return Result(decision_id, n, False, case.expect, {}, error=str(exc), basis=case.basis, note=case.note)
+        return Result(
+            decision_id, n, False, case.expect, {}, error=str(exc), basis=case.basis, note=case.note
+        )
     actual = {k: outputs.get(k) for k in case.expect}
     missing = [k for k in case.expect if k not in outputs]
     ok = not missing and all(matches(v, outputs.get(k)) for k, v in case.expect.items())

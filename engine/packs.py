@@ -59,7 +59,9 @@ class Pack:
     def names(self, kind: str) -> list[str]:
         """The ids (file stems) of one kind of file: processes, decisions or forms."""
         prefix, suffix = f"{kind}/", SUFFIXES[kind]
-        return sorted(p[len(prefix):-len(suffix)] for p in self.files if p.startswith(prefix) and p.endswith(suffix))
+        return sorted(
+            p[len(prefix) : -len(suffix)] for p in self.files if p.startswith(prefix) and p.endswith(suffix)
+        )
 
     def file(self, kind: str, stem: str) -> bytes:
         return self.files[f"{kind}/{stem}{SUFFIXES[kind]}"]
@@ -100,7 +102,9 @@ def read_index(root: Path | str = DEFAULT_ROOT) -> dict[str, PackInfo]:
         )
     for info in infos.values():
         if info.parent and info.parent not in infos:
-            problems.append(Problem(f"parent pack '{info.parent}' is not defined", pack=info.name, file="packs.toml"))
+            problems.append(
+                Problem(f"parent pack '{info.parent}' is not defined", pack=info.name, file="packs.toml")
+            )
     if problems:
         raise PackError(problems)
     for name in infos:
@@ -113,7 +117,15 @@ def _chain(infos: Mapping[str, PackInfo], name: str) -> tuple[str, ...]:
     current: str | None = name
     while current:
         if current in chain:
-            raise PackError([Problem("the parent chain loops: " + " → ".join(chain + [current]), pack=name, file="packs.toml")])
+            raise PackError(
+                [
+                    Problem(
+                        "the parent chain loops: " + " → ".join(chain + [current]),
+                        pack=name,
+                        file="packs.toml",
+                    )
+                ]
+            )
         chain.append(current)
         current = infos[current].parent
     return tuple(reversed(chain))
@@ -128,7 +140,15 @@ def _own_files(root: Path, pack: str) -> dict[str, bytes]:
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.suffix == SUFFIXES[kind]:
                 if path.stat().st_size > MAX_FILE_BYTES:
-                    raise PackError([Problem(f"file larger than {MAX_FILE_BYTES} bytes", pack=pack, file=f"{kind}/{path.name}")])
+                    raise PackError(
+                        [
+                            Problem(
+                                f"file larger than {MAX_FILE_BYTES} bytes",
+                                pack=pack,
+                                file=f"{kind}/{path.name}",
+                            )
+                        ]
+                    )
                 files[f"{kind}/{path.name}"] = path.read_bytes()
     return files
 

@@ -39,11 +39,19 @@ def periods_open_on(day: date) -> list[ReportPeriod]:
         quarter = (day.month - 1) // 3  # the previous quarter: 0 means the last one of last year
         year = day.year if quarter else day.year - 1
         quarter = quarter or 4
-        periods.append(ReportPeriod(f"{year}-Q{quarter}", "quarterly", f"{year}年{QUARTER_NAMES[quarter]}",
-                                    "quarterly_report", date(day.year, day.month, 1)))
+        periods.append(
+            ReportPeriod(
+                f"{year}-Q{quarter}",
+                "quarterly",
+                f"{year}年{QUARTER_NAMES[quarter]}",
+                "quarterly_report",
+                date(day.year, day.month, 1),
+            )
+        )
     if day.month == 12:
-        periods.append(ReportPeriod(f"{day.year}-Y", "annual", f"{day.year}年度", "annual_report",
-                                    date(day.year, 12, 1)))
+        periods.append(
+            ReportPeriod(f"{day.year}-Y", "annual", f"{day.year}年度", "annual_report", date(day.year, 12, 1))
+        )
     return periods
 
 

@@ -57,7 +57,9 @@ def _decisions(pack: str, root: Path | str) -> tuple[DecisionModel, str]:
     return _DECISIONS[key], loaded.info.calendar
 
 
-def decide(pack: str, decision_id: str, inputs: Mapping[str, Any], root: Path | str = DEFAULT_ROOT) -> dict[str, Any]:
+def decide(
+    pack: str, decision_id: str, inputs: Mapping[str, Any], root: Path | str = DEFAULT_ROOT
+) -> dict[str, Any]:
     """The outputs of one decision of a pack."""
     model, _ = _decisions(pack, root)
     return model.evaluate(decision_id, inputs)

@@ -143,8 +143,12 @@ def _thread_serializer() -> StateSerializer:
 class Runner:
     """Runs the processes of one compiled pack."""
 
-    def __init__(self, pack: CompiledPack, clock: Callable[[], datetime] = system_clock,
-                 serializer: StateSerializer | None = None):
+    def __init__(
+        self,
+        pack: CompiledPack,
+        clock: Callable[[], datetime] = system_clock,
+        serializer: StateSerializer | None = None,
+    ):
         self.pack = pack
         self.clock = clock
         self.serializer = serializer or _thread_serializer()
@@ -163,7 +167,9 @@ class Runner:
 
     def save(self, case: Case) -> str:
         """The case's state as JSON text (no spec: the pack version supplies it on restore)."""
-        return self.serializer.to_json(case.workflow, process_id=case.process_id, pack_version=self.pack.version)
+        return self.serializer.to_json(
+            case.workflow, process_id=case.process_id, pack_version=self.pack.version
+        )
 
     def restore(self, stored: str) -> Case:
         """Rebuild a saved case on this pack version, with the safe script engine attached."""
@@ -180,8 +186,14 @@ class Runner:
         """The case as the application stores and lists it (see Snapshot)."""
         ready = tuple(self.ready_tasks(case))
         ends = [e for e in case.reached() if e.lower().startswith("end")] if case.completed else []
-        return Snapshot(state=self.save(case), ready=ready, deadlines=tuple(self.deadlines(case)),
-                        next_timer=self.next_timer(case), completed=case.completed, outcome=ends[-1] if ends else "")
+        return Snapshot(
+            state=self.save(case),
+            ready=ready,
+            deadlines=tuple(self.deadlines(case)),
+            next_timer=self.next_timer(case),
+            completed=case.completed,
+            outcome=ends[-1] if ends else "",
+        )
 
     def fire_stored(self, stored: str) -> TimerRun:
         """Restore a stored case, fire its due timers and snapshot it: the worker's whole engine step,
@@ -225,7 +237,9 @@ class Runner:
         form_id = getattr(task.task_spec, "form_id", "")
         form = self.pack.forms.get(form_id)
         if form is None:
-            raise ClueflowError(f"task '{task.task_spec.bpmn_id}' names form '{form_id}', which the pack lacks")
+            raise ClueflowError(
+                f"task '{task.task_spec.bpmn_id}' names form '{form_id}', which the pack lacks"
+            )
         clean = form.validate(data)
         task.set_data(**clean)
         try:
@@ -268,12 +282,14 @@ class Runner:
         rows = []
         for task in self._deadline_timers(case):
             explained = task._get_internal_data("deadline")
-            rows.append({
-                "element_id": task.task_spec.bpmn_id,
-                "name": task.task_spec.bpmn_name or "",
-                "fires_at": task._get_internal_data("event_value"),
-                **(explained or {}),
-            })
+            rows.append(
+                {
+                    "element_id": task.task_spec.bpmn_id,
+                    "name": task.task_spec.bpmn_name or "",
+                    "fires_at": task._get_internal_data("event_value"),
+                    **(explained or {}),
+                }
+            )
         rows.sort(key=lambda r: (r["fires_at"] is None, r["fires_at"] or ""))
         return rows
 
@@ -292,10 +308,17 @@ class Runner:
                 raise RunError(str(exc)) from exc
             new = task._get_internal_data("deadline") or {}
             if task._get_internal_data("event_value") != old_value or old.get("due") != new.get("due"):
-                moved.append({"task_id": str(task.id), "element_id": task.task_spec.bpmn_id,
-                              "name": task.task_spec.bpmn_name or "", "rule": new.get("rule") or old.get("rule"),
-                              "old_due": old.get("due"), "new_due": new.get("due"),
-                              "fires_at": task._get_internal_data("event_value")})
+                moved.append(
+                    {
+                        "task_id": str(task.id),
+                        "element_id": task.task_spec.bpmn_id,
+                        "name": task.task_spec.bpmn_name or "",
+                        "rule": new.get("rule") or old.get("rule"),
+                        "old_due": old.get("due"),
+                        "new_due": new.get("due"),
+                        "fires_at": task._get_internal_data("event_value"),
+                    }
+                )
         return moved
 
     # -- internals -----------------------------------------------------------------------------
@@ -316,9 +339,13 @@ class Runner:
 
     def _deadline_timers(self, case: Case) -> list[Task]:
         """The deadline timers waiting in the case, with a due instant or waiting for a calendar year."""
-        return [t for t in case.workflow.event_manager.tasks.values()
-                if isinstance(getattr(t.task_spec, "event_definition", None), DeadlineTimer)
-                and t.state == TaskState.WAITING and not t._get_internal_data("event_fired")]
+        return [
+            t
+            for t in case.workflow.event_manager.tasks.values()
+            if isinstance(getattr(t.task_spec, "event_definition", None), DeadlineTimer)
+            and t.state == TaskState.WAITING
+            and not t._get_internal_data("event_fired")
+        ]
 
     def _waiting_timers(self, case: Case) -> list[Task]:
         """The deadline timers with a due instant (those that can fire)."""
@@ -348,13 +375,27 @@ class Runner:
         if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
             return None
         # A timer that has fired still explains the (now passed) deadline of the task it is attached to.
-        deadlines = [sibling._get_internal_data("deadline") for sibling in parent.children
-                     if sibling is not task and sibling.state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED)
-                     and isinstance(getattr(sibling.task_spec, "event_definition", None), DeadlineTimer)]
+        deadlines = [
+            sibling._get_internal_data("deadline")
+            for sibling in parent.children
+            if sibling is not task
+            and sibling.state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED)
+            and isinstance(getattr(sibling.task_spec, "event_definition", None), DeadlineTimer)
+        ]
         deadlines = [d for d in deadlines if d]
         # The earliest known due date; a deadline waiting for a calendar year only when none is known.
         return min(deadlines, key=lambda d: (d.get("due") is None, d.get("due") or "")) if deadlines else None
 
 
-__all__ = ["Runner", "Case", "TaskInfo", "Snapshot", "TimerRun", "FixedClock", "system_clock", "TaskNotReady", "RunError",
-           "ValidationError"]
+__all__ = [
+    "Runner",
+    "Case",
+    "TaskInfo",
+    "Snapshot",
+    "TimerRun",
+    "FixedClock",
+    "system_clock",
+    "TaskNotReady",
+    "RunError",
+    "ValidationError",
+]

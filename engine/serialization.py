@@ -62,10 +62,13 @@ class _TaskConverter(TaskConverter):
             data, delta = task.data, {}
         else:  # the changes from the parent's data, as the library stores them
             mine, theirs = task.data, parent.data
-            data, delta = {}, {
-                "updates": {k: v for k, v in mine.items() if k not in theirs or v != theirs[k]},
-                "deletions": [k for k in theirs if k not in mine],
-            }
+            data, delta = (
+                {},
+                {
+                    "updates": {k: v for k, v in mine.items() if k not in theirs or v != theirs[k]},
+                    "deletions": [k for k in theirs if k not in mine],
+                },
+            )
         internal = task.internal_data
         return {
             "id": str(task.id),
@@ -145,10 +148,13 @@ class _StateConverter(BpmnWorkflowConverter):
 
 
 def _registry() -> DefaultRegistry:
-    registry = BpmnWorkflowSerializer.configure({k: v for k, v in DEFAULT_CONFIG.items() if k is not BpmnWorkflow})
+    registry = BpmnWorkflowSerializer.configure(
+        {k: v for k, v in DEFAULT_CONFIG.items() if k is not BpmnWorkflow}
+    )
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]), typename="Decimal")
-    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]),
-                      typename="date")
+    registry.register(
+        date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]), typename="date"
+    )
     return registry
 
 

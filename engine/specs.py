@@ -31,8 +31,9 @@ from .packs import Pack
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
-ROLES = frozenset({"registrar", "case_officer", "division_head", "bureau_head", "policy_editor", "auditor",
-                   "administrator"})
+ROLES = frozenset(
+    {"registrar", "case_officer", "division_head", "bureau_head", "policy_editor", "auditor", "administrator"}
+)
 
 # RULES.md §C: the decisions every pack exposes, with the outputs processes and the API rely on.
 CONTRACT: dict[str, tuple[str, ...]] = {
@@ -44,9 +45,19 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "supervisor_eligibility": ("eligible", "ground"),
     "deadline_rules": ("count", "unit", "roll_forward"),
 }
-DEADLINE_RULES = ("acceptance_opinion", "non_acceptance_notice", "filing_notice", "transfer",
-                  "jurisdiction_dispute", "investigation", "investigation_extended",
-                  "investigation_extended_major", "claim_notice", "claim_window", "archive")
+DEADLINE_RULES = (
+    "acceptance_opinion",
+    "non_acceptance_notice",
+    "filing_notice",
+    "transfer",
+    "jurisdiction_dispute",
+    "investigation",
+    "investigation_extended",
+    "investigation_extended_major",
+    "claim_notice",
+    "claim_window",
+    "archive",
+)
 FORBIDDEN_TASKS = ("scriptTask", "serviceTask", "sendTask", "receiveTask")
 UNSUPPORTED = {"eventBasedGateway": "event-based gateways are not supported: use boundary timers or messages"}
 DEADLINE_CALL = re.compile(r'deadline\s*\(\s*"([^"]*)"')
@@ -117,7 +128,9 @@ def check_pack(pack: Pack, calendars: Calendars, contract: bool = True) -> list[
     return _build(pack, calendars, contract)[0]
 
 
-def _build(pack: Pack, calendars: Calendars, contract: bool = True) -> tuple[list[Problem], CompiledPack | None]:
+def _build(
+    pack: Pack, calendars: Calendars, contract: bool = True
+) -> tuple[list[Problem], CompiledPack | None]:
     problems: list[Problem] = []
     name = pack.name
 
@@ -162,7 +175,11 @@ def _load_forms(pack: Pack, problems: list[Problem]) -> dict[str, Form]:
 
 
 def _add_processes(
-    pack: Pack, parser: PackParser, decisions: DecisionModel | None, forms: dict[str, Form], problems: list[Problem]
+    pack: Pack,
+    parser: PackParser,
+    decisions: DecisionModel | None,
+    forms: dict[str, Form],
+    problems: list[Problem],
 ) -> bool:
     """Check each process file and hand those without errors to the parser; False when any has one."""
     name = pack.name
@@ -194,16 +211,34 @@ def _parse_processes(pack: Pack, parser: PackParser, compiled: CompiledPack, pro
         try:
             compiled.processes[process_id] = parser.specs(process_id)
         except ValidationException as exc:
-            problems.append(Problem(str(exc).splitlines()[0], pack=name, file=f"bpmn/{process_id}.bpmn",
-                                    element=exc.id or ""))
+            problems.append(
+                Problem(
+                    str(exc).splitlines()[0], pack=name, file=f"bpmn/{process_id}.bpmn", element=exc.id or ""
+                )
+            )
         except RecursionError:
-            problems.append(Problem("the process is too long to parse (chain of several hundred elements)",
-                                    pack=name, file=f"bpmn/{process_id}.bpmn"))
+            problems.append(
+                Problem(
+                    "the process is too long to parse (chain of several hundred elements)",
+                    pack=name,
+                    file=f"bpmn/{process_id}.bpmn",
+                )
+            )
 
 
 def _in_file(problems: list[Problem], pack: str, path: str) -> list[Problem]:
-    return [Problem(p.message, pack=pack, file=p.file or path, element=p.element, rule=p.rule,
-                    column=p.column, severity=p.severity) for p in problems]
+    return [
+        Problem(
+            p.message,
+            pack=pack,
+            file=p.file or path,
+            element=p.element,
+            rule=p.rule,
+            column=p.column,
+            severity=p.severity,
+        )
+        for p in problems
+    ]
 
 
 def _decision_outputs(decision: Decision) -> list[str]:
@@ -218,23 +253,39 @@ def _check_contract(decisions: DecisionModel, pack: Pack, calendars: Calendars) 
     for decision_id, outputs in CONTRACT.items():
         path = f"dmn/{decision_id}.dmn"
         if decision_id not in ids:
-            problems.append(Problem(f"the pack lacks decision '{decision_id}' (decision contract)",
-                                    pack=pack.name, file=path))
+            problems.append(
+                Problem(
+                    f"the pack lacks decision '{decision_id}' (decision contract)", pack=pack.name, file=path
+                )
+            )
             continue
         missing = [o for o in outputs if o not in _decision_outputs(decisions.get(decision_id))]
         if missing:
-            problems.append(Problem(f"decision '{decision_id}' lacks outputs {', '.join(missing)} (decision contract)",
-                                    pack=pack.name, file=path, element=decision_id))
+            problems.append(
+                Problem(
+                    f"decision '{decision_id}' lacks outputs {', '.join(missing)} (decision contract)",
+                    pack=pack.name,
+                    file=path,
+                    element=decision_id,
+                )
+            )
     if "deadline_rules" in ids:
         for rule in DEADLINE_RULES:
             try:
                 row = decisions.evaluate("deadline_rules", {"rule": rule})
             except ClueflowError as exc:
-                problems.append(Problem(str(exc), pack=pack.name, file="dmn/deadline_rules.dmn", element=rule))
+                problems.append(
+                    Problem(str(exc), pack=pack.name, file="dmn/deadline_rules.dmn", element=rule)
+                )
                 continue
             if row.get("count") is None:
-                problems.append(Problem(f"deadline rule '{rule}' is missing (decision contract)",
-                                        pack=pack.name, file="dmn/deadline_rules.dmn"))
+                problems.append(
+                    Problem(
+                        f"deadline rule '{rule}' is missing (decision contract)",
+                        pack=pack.name,
+                        file="dmn/deadline_rules.dmn",
+                    )
+                )
     return problems
 
 
@@ -259,6 +310,7 @@ def _deadline_rules(decisions: DecisionModel | None) -> Callable[[str], bool]:
             return decisions.evaluate("deadline_rules", {"rule": rule}).get("count") is not None
         except ClueflowError:
             return False
+
     return known
 
 
@@ -266,8 +318,15 @@ class _Add(Protocol):
     def __call__(self, message: str, element: str = "", severity: str = "error") -> None: ...
 
 
-def _check_bpmn(pack: Pack, path: str, process_id: str, decisions: DecisionModel | None, forms: Mapping[str, Form],
-                known_names: set[str], deadline_rule_known: Callable[[str], bool]) -> list[Problem]:
+def _check_bpmn(
+    pack: Pack,
+    path: str,
+    process_id: str,
+    decisions: DecisionModel | None,
+    forms: Mapping[str, Form],
+    known_names: set[str],
+    deadline_rule_known: Callable[[str], bool],
+) -> list[Problem]:
     name = pack.name
     problems: list[Problem] = []
 
@@ -333,7 +392,9 @@ def _check_user_task(node: ET.Element, element: str, forms: Mapping[str, Form], 
             add(f"unknown role '{role}'; known: {', '.join(sorted(ROLES))}", element)
 
 
-def _check_business_rule_task(node: ET.Element, element: str, decisions: DecisionModel | None, add: _Add) -> None:
+def _check_business_rule_task(
+    node: ET.Element, element: str, decisions: DecisionModel | None, add: _Add
+) -> None:
     ref = node.get(f"{{{CAMUNDA_NS}}}decisionRef")
     if not ref:
         add("business-rule task names no decision (camunda:decisionRef)", element)
@@ -344,8 +405,11 @@ def _check_business_rule_task(node: ET.Element, element: str, decisions: Decisio
 def _timer_text(node: ET.Element, owner: str, add: _Add) -> str:
     """A timer's timeDate expression ("" after adding that it has none); timers of another kind are
     refused."""
-    if node.find(f"{{{BPMN_NS}}}timeDuration") is not None or node.find(f"{{{BPMN_NS}}}timeCycle") is not None:
-        add("timers must use timeDate with deadline(\"rule\", trigger_date)", owner)
+    if (
+        node.find(f"{{{BPMN_NS}}}timeDuration") is not None
+        or node.find(f"{{{BPMN_NS}}}timeCycle") is not None
+    ):
+        add('timers must use timeDate with deadline("rule", trigger_date)', owner)
     date_node = node.find(f"{{{BPMN_NS}}}timeDate")
     text = (date_node.text or "").strip() if date_node is not None else ""
     if not text:
@@ -356,7 +420,7 @@ def _timer_text(node: ET.Element, owner: str, add: _Add) -> str:
 def _check_timer_rules(text: str, owner: str, deadline_rule_known: Callable[[str], bool], add: _Add) -> None:
     rules = DEADLINE_CALL.findall(text)
     if not rules:
-        add("timer does not call deadline(\"rule\", trigger_date)", owner, severity="warning")
+        add('timer does not call deadline("rule", trigger_date)', owner, severity="warning")
     for rule in rules:
         if not deadline_rule_known(rule):
             add(f"timer uses deadline rule '{rule}', which deadline_rules lacks", owner)
@@ -376,8 +440,15 @@ def _check_expression(text: str, pack: str, path: str, element: str, known_names
         return [Problem(f"FEEL: {exc}", pack=pack, file=path, element=element)]
     unknown = sorted(expression.names - known_names)
     if unknown:
-        return [Problem(f"variables not set by any form or decision of the pack: {', '.join(unknown)}",
-                        pack=pack, file=path, element=element, severity="warning")]
+        return [
+            Problem(
+                f"variables not set by any form or decision of the pack: {', '.join(unknown)}",
+                pack=pack,
+                file=path,
+                element=element,
+                severity="warning",
+            )
+        ]
     return []
 
 

@@ -3,7 +3,9 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` is run as `python -m bench`, not installed
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # `bench` is run as `python -m bench`, not installed
 
 from bench import databases, inbox, service  # noqa: E402
 
@@ -27,9 +29,13 @@ def test_the_inbox_bench_generates_cases_and_lists_tasks(tmp_path, capsys):
     assert len(figures["search"]) == 2 and len(figures["duplicates"]) == 2
     assert figures["queued"] >= 200  # the inbox queue is filled: at least one row per task
     assert dict(figures["checked"]) == {username: "ok" for username, _what in inbox.USERS}
-    range_plans = [lines for name, lines in figures["plans"].items()
-                   if name.startswith("inbox, city case officer") and not name.endswith("(SQL)")
-                   and "task_queue" in " ".join(lines)]
+    range_plans = [
+        lines
+        for name, lines in figures["plans"].items()
+        if name.startswith("inbox, city case officer")
+        and not name.endswith("(SQL)")
+        and "task_queue" in " ".join(lines)
+    ]
     assert len(range_plans) == 3  # one range per visible bureau for the officer's one role
     inbox.report("SQLite", 200, 2, figures)
     assert "Inbox and search, SQLite" in capsys.readouterr().out

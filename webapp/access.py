@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-ROLES = ("registrar", "case_officer", "division_head", "bureau_head", "policy_editor", "auditor", "administrator")
+ROLES = (
+    "registrar",
+    "case_officer",
+    "division_head",
+    "bureau_head",
+    "policy_editor",
+    "auditor",
+    "administrator",
+)
 
 # Who registers reports (CQH 第十条), and who starts a top-up reward.
 REGISTRAR_ROLE = "registrar"
@@ -38,8 +46,15 @@ RULEBOOK_READ_ROLES = frozenset({"policy_editor", "bureau_head", "auditor", "adm
 RULEBOOK_PUBLISH_ROLES = frozenset({"policy_editor", "bureau_head"})
 AUDIT_LOG_ROLES = frozenset({"auditor", "administrator"})
 
-REPORTER_FIELDS = ("reporter_name", "reporter_sex", "reporter_id_no", "reporter_employer", "reporter_phone",
-                   "reporter_address", "reporter_email")
+REPORTER_FIELDS = (
+    "reporter_name",
+    "reporter_sex",
+    "reporter_id_no",
+    "reporter_employer",
+    "reporter_phone",
+    "reporter_address",
+    "reporter_email",
+)
 MASK = "（保密）"
 
 

@@ -38,9 +38,14 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-packs_option = click.option("--packs", "packs_root", type=click.Path(file_okay=False, path_type=Path),
-                            default=DEFAULT_ROOT, show_default=False,
-                            help="A folder with packs.toml, bpmn/, dmn/, forms/ (default: the shipped packs).")
+packs_option = click.option(
+    "--packs",
+    "packs_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_ROOT,
+    show_default=False,
+    help="A folder with packs.toml, bpmn/, dmn/, forms/ (default: the shipped packs).",
+)
 
 
 @click.group()
@@ -83,9 +88,17 @@ def deadline(pack, rule, start, explain, packs_root):
         result = rules.deadline(pack, rule, start_date, packs_root)
     except ClueflowError as exc:
         _fail(str(exc))
-    out = {"due": result.due, "provisional": result.provisional, "rule": result.rule, "count": result.count,
-           "unit": result.unit, "calendar": result.calendar, "basis": result.basis, "trigger": result.trigger,
-           "roll_forward": result.roll_forward}
+    out = {
+        "due": result.due,
+        "provisional": result.provisional,
+        "rule": result.rule,
+        "count": result.count,
+        "unit": result.unit,
+        "calendar": result.calendar,
+        "basis": result.basis,
+        "trigger": result.trigger,
+        "roll_forward": result.roll_forward,
+    }
     if result.warnings:
         out["warnings"] = list(result.warnings)
     if explain:
@@ -102,7 +115,9 @@ def check_packs(packs_root):
     from webapp.store.outbox import KIND_BY_FORM
 
     results = rules.check_all(packs_root)
-    for pack, problems in noticetexts.check(packs_root, KIND_BY_FORM.values(), _data_names(packs_root)).items():
+    for pack, problems in noticetexts.check(
+        packs_root, KIND_BY_FORM.values(), _data_names(packs_root)
+    ).items():
         results.setdefault(pack, []).extend(problems)
     errors = 0
     for pack, problems in results.items():
@@ -129,6 +144,7 @@ def _data_names(packs_root):
             return compile_pack(load_pack(pack, packs_root), calendars).data_names()
         except ClueflowError:
             return None
+
     return names_of
 
 
@@ -176,11 +192,19 @@ def run(host, port, debug, no_demo, no_worker):
 @main.command()
 @click.option("--once", is_flag=True, help="Run one tick and exit.")
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between ticks.")
-@click.option("--batch", default=20, show_default=True,
-              help="Cases claimed per transaction (at least 250 per process when the engine work is forked).")
-@click.option("--processes", type=click.IntRange(1, 64), default=lambda: min(os.cpu_count() or 1, 8),
-              show_default="the processors, at most 8",
-              help="Processes sharing the engine work of a tick with many cases due (forked per tick).")
+@click.option(
+    "--batch",
+    default=20,
+    show_default=True,
+    help="Cases claimed per transaction (at least 250 per process when the engine work is forked).",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=lambda: min(os.cpu_count() or 1, 8),
+    show_default="the processors, at most 8",
+    help="Processes sharing the engine work of a tick with many cases due (forked per tick).",
+)
 @click.option("--now", "fixed_now", help="Run at this fixed instant (ISO 8601, e.g. 2026-03-24T09:00+08:00).")
 def worker(once, interval, batch, processes, fixed_now):
     """Fire due timers, send deadline reminders and open district reports, every --interval seconds."""

@@ -39,8 +39,10 @@ def explain(exc: BaseException) -> str:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, CalendarNotConfirmed):
-            return (f"{current.region} {current.year} 年的节假日安排尚未确认，无法计算期限。"
-                    "请系统管理员录入并确认该年度日历后再办理。")
+            return (
+                f"{current.region} {current.year} 年的节假日安排尚未确认，无法计算期限。"
+                "请系统管理员录入并确认该年度日历后再办理。"
+            )
         if isinstance(current, UnknownDeadlineRule):
             return _("规则包缺少期限规则：%(rule)s。请联系规则管理员。", rule=str(current))
         if isinstance(current, FeelError):

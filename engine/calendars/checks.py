@@ -61,7 +61,9 @@ def reversed_period(name: str, first: date, last: date) -> CalendarProblem | Non
     """A period that ends before it starts (the one rule that needs no year)."""
     if last >= first:
         return None
-    return CalendarProblem("period_reversed", "last_day", {"name": name, "first": str(first), "last": str(last)})
+    return CalendarProblem(
+        "period_reversed", "last_day", {"name": name, "first": str(first), "last": str(last)}
+    )
 
 
 def _first_day_outside(first: date, last: date, years: range) -> date | None:
@@ -93,7 +95,12 @@ def _overlap(first: date, last: date, other: Period) -> CalendarProblem | None:
     return CalendarProblem(
         "period_overlap",
         "first_day",
-        {"day": str(max(first, other_first)), "name": name, "first": str(other_first), "last": str(other_last)},
+        {
+            "day": str(max(first, other_first)),
+            "name": name,
+            "first": str(other_first),
+            "last": str(other_last),
+        },
     )
 
 
@@ -197,4 +204,3 @@ def year_problems(year: int, periods: Iterable[Period], makeups: Iterable[date])
         )
         seen.add(day)
     return problems
-

@@ -42,8 +42,6 @@ def _weekday(d: date) -> str:
     return f"{d.isoformat()}（{WEEKDAYS[d.weekday()]}）"
 
 
-
-
 @dataclass(frozen=True)
 class DayInfo:
     """What one day is in one region, and which tables said so."""
@@ -181,7 +179,12 @@ class Calendars:
         )
 
     def _add_layer(
-        self, layer: str, year: int, own: RegionYear, holidays: dict[date, str], makeups: set[date],
+        self,
+        layer: str,
+        year: int,
+        own: RegionYear,
+        holidays: dict[date, str],
+        makeups: set[date],
         labels: list[str],
     ) -> None:
         """The days of `year` in one layer: its own notice, plus spill-over days from its neighbouring

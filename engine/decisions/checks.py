@@ -35,19 +35,30 @@ _TOKEN = re.compile(
 )
 
 
-
 class _Report(Protocol):
-    def __call__(self, message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None: ...
+    def __call__(
+        self, message: str, rule: Rule | None = None, column: str = "", severity: str = "error"
+    ) -> None: ...
 
 
 def _reporter(d: Decision, problems: list[Problem]) -> _Report:
     """A function that records a problem of decision `d` at a rule and column."""
 
     def report(message: str, rule: Rule | None = None, column: str = "", severity: str = "error") -> None:
-        problems.append(Problem(message, pack=d.pack, file=d.file, element=d.id,
-                                rule=rule.label if rule else "", column=column, severity=severity))
+        problems.append(
+            Problem(
+                message,
+                pack=d.pack,
+                file=d.file,
+                element=d.id,
+                rule=rule.label if rule else "",
+                column=column,
+                severity=severity,
+            )
+        )
 
     return report
+
 
 def _literals(text: str) -> list[Any] | None:
     """The literal values of a simple cell, or None when the cell is not simple."""
@@ -221,7 +232,9 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
     known = needs.required | needs.declared
     for inp in d.inputs:
         if inp.expression is not None:
-            known |= _free_names(inp.expression.names, f"input expression `{inp.text}`", inp.column, needs, report)
+            known |= _free_names(
+                inp.expression.names, f"input expression `{inp.text}`", inp.column, needs, report
+            )
             if inp.path:
                 known.add(inp.path[0])
     for rule in d.rules:
@@ -234,7 +247,9 @@ def _check_names(d: Decision, ids: set[str]) -> list[Problem]:
     return problems
 
 
-def _free_names(names: frozenset[str], what: str, column: str, needs: _Requirements, report: _Report) -> set[str]:
+def _free_names(
+    names: frozenset[str], what: str, column: str, needs: _Requirements, report: _Report
+) -> set[str]:
     """Names an input or literal expression reads: they are the decision's inputs."""
     roots = set()
     for n in sorted(names):

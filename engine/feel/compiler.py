@@ -258,7 +258,9 @@ def _chain(node: Node, scope: Scope, table: dict[str, Operator]) -> Code:
 
 def _c_compare(node: Node, scope: Scope) -> Code:
     left, op, right = node.children
-    return _binary(COMPARE[cast(Token, op.children[0])], compile_node(left, scope), compile_node(right, scope))
+    return _binary(
+        COMPARE[cast(Token, op.children[0])], compile_node(left, scope), compile_node(right, scope)
+    )
 
 
 def _c_between(node: Node, scope: Scope) -> Code:

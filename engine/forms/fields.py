@@ -139,7 +139,6 @@ class _Text(_SpecField[str]):
 
 
 class _Number(_SpecField[Decimal | None]):
-
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> Decimal | None:
@@ -157,7 +156,9 @@ class _Number(_SpecField[Decimal | None]):
         spec = self.spec
         if spec.decimal_digits is not None and num != num.quantize(Decimal(1).scaleb(-spec.decimal_digits)):
             raise marshmallow.ValidationError(
-                Message("只能是整数") if spec.decimal_digits == 0 else Message("最多 %(n)s 位小数", n=spec.decimal_digits)
+                Message("只能是整数")
+                if spec.decimal_digits == 0
+                else Message("最多 %(n)s 位小数", n=spec.decimal_digits)
             )
         if spec.minimum is not None and num < spec.minimum:
             raise marshmallow.ValidationError(Message("不能小于 %(n)s", n=spec.minimum))
@@ -192,7 +193,6 @@ _FALSE = frozenset({"false", "0"})
 
 
 class _Checkbox(_SpecField[bool]):
-
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> bool:
@@ -210,7 +210,6 @@ class _Checkbox(_SpecField[bool]):
 
 
 class _Date(_SpecField[date | None]):
-
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> date | None:
@@ -288,4 +287,3 @@ def marshmallow_field(spec: Field) -> fields.Field[Any]:
         messages["invalid"] = MSG_DATE
         return _Date(spec, **kwargs)
     return _Choice(spec, **kwargs)
-

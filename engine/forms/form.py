@@ -35,7 +35,9 @@ class _FormSchema(Schema):
 class Form:
     """A checked form definition and its validator; build once, validate many times."""
 
-    def __init__(self, id: str, fields: dict[str, Field], definition: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, id: str, fields: dict[str, Field], definition: Mapping[str, Any] | None = None
+    ) -> None:
         self.id = id
         self.fields = dict(fields)
         self.definition = definition

@@ -39,8 +39,14 @@ class LiveServer:
 
     def __init__(self, packs_root: Path | str):
         database = Path(tempfile.mkdtemp(prefix="clueflow-browser-")) / "app.sqlite"
-        app = create_app({"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                          "CLUEFLOW_PACKS_ROOT": str(packs_root)})
+        app = create_app(
+            {
+                "TESTING": True,
+                "TEMPLATE_BYTECODE_CACHE": TEMPLATES,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                "CLUEFLOW_PACKS_ROOT": str(packs_root),
+            }
+        )
         with app.app_context():  # the pack pages read the versions in force, seeded from the root
             db.create_all()
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -102,8 +108,10 @@ def page(browser):
     page.problems = []
     page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: _aborted_icon(request) or page.problems.append(
-        f"request failed: {request.url}"))
+    page.on(
+        "requestfailed",
+        lambda request: _aborted_icon(request) or page.problems.append(f"request failed: {request.url}"),
+    )
     page.set_default_timeout(30_000)  # the machine is shared; give slow renders room
     yield page
     context.close()
@@ -185,11 +193,17 @@ def clerk_server(tmp_path_factory, clerk_clock, seeded_databases):
 
     _require_bundle()
     folder = tmp_path_factory.mktemp("clerk")
-    app = create_app({
-        "TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(folder / "clerk.sqlite"),
-        "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT), "UPLOAD_FOLDER": str(folder / "uploads"),
-        "CLUEFLOW_CLOCK": clerk_clock,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "TEMPLATE_BYTECODE_CACHE": TEMPLATES,
+            "WTF_CSRF_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(folder / "clerk.sqlite"),
+            "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT),
+            "UPLOAD_FOLDER": str(folder / "uploads"),
+            "CLUEFLOW_CLOCK": clerk_clock,
+        }
+    )
     with AppServer(app) as server:
         yield server
     with app.app_context():
@@ -200,6 +214,11 @@ def clerk_server(tmp_path_factory, clerk_clock, seeded_databases):
 @pytest.fixture
 def clerk_page(page):
     """`page`, where `page.problems` also collects every response the server answered with an error."""
-    page.on("response", lambda response: response.status >= 400
-            and page.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}"))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and page.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+        ),
+    )
     return page

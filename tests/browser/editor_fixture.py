@@ -24,7 +24,9 @@ from engine.specs import DEADLINE_RULES, ROLES, check_pack
 
 KINDS = {"bpmn": "bpmn", "dmn": "dmn", "form": "forms"}
 DIST = Path(__file__).resolve().parents[2] / "webapp" / "static" / "dist"
-EDITOR_BUNDLES = [DIST / f"{name}.js" for name in ("bpmn-editor", "dmn-editor", "form-editor", "bpmn-diff", "editor-page")]
+EDITOR_BUNDLES = [
+    DIST / f"{name}.js" for name in ("bpmn-editor", "dmn-editor", "form-editor", "bpmn-diff", "editor-page")
+]
 
 
 class Served:
@@ -58,7 +60,11 @@ class Recorder:
             return self.answers.pop(0)
         pack = load_pack(pack_name, DEFAULT_ROOT)
         pack = dataclasses.replace(pack, files={**pack.files, path: text.encode("utf-8")})
-        problems = [p.as_dict() for p in check_pack(pack, calendars_for(DEFAULT_ROOT)) if p.file in (path, "") or path.endswith(f"/{p.file}")]
+        problems = [
+            p.as_dict()
+            for p in check_pack(pack, calendars_for(DEFAULT_ROOT))
+            if p.file in (path, "") or path.endswith(f"/{p.file}")
+        ]
         return {"saved": True, "version": pack.version, "problems": problems}
 
 
@@ -104,9 +110,15 @@ def editor_blueprint(recorder: Recorder) -> Blueprint:
             abort(404)
         problems = json.loads(request.args["problems"]) if "problems" in request.args else None
         return render_template(
-            "editor/file.html", draft=None, path=path, kind=kind, text=loaded.files[path].decode("utf-8"),
+            "editor/file.html",
+            draft=None,
+            path=path,
+            kind=kind,
+            text=loaded.files[path].decode("utf-8"),
             save_url=url_for("editor_fixture.save", pack=pack, kind=kind, stem=stem),
-            back_url=url_for("packs.pack", pack=pack), pack_info=pack_info(loaded), problems=problems,
+            back_url=url_for("packs.pack", pack=pack),
+            pack_info=pack_info(loaded),
+            problems=problems,
         )
 
     @bp.post("/_test/save/<pack>/<kind>/<stem>")
@@ -122,7 +134,9 @@ def editor_blueprint(recorder: Recorder) -> Blueprint:
     def diff(pack: str, stem: str):
         loaded = load_pack(pack, DEFAULT_ROOT)
         old_xml = loaded.files[f"bpmn/{stem}.bpmn"].decode("utf-8")
-        new_xml = recorder.posts[-1]["text"] if recorder.posts and recorder.posts[-1]["kind"] == "bpmn" else old_xml
+        new_xml = (
+            recorder.posts[-1]["text"] if recorder.posts and recorder.posts[-1]["kind"] == "bpmn" else old_xml
+        )
         changes = json.loads(request.args["changes"]) if "changes" in request.args else None
         return render_template_string(DIFF_PAGE, old_xml=old_xml, new_xml=new_xml, changes=changes)
 

@@ -17,12 +17,25 @@ SHOTS = Path("/tmp/calendar-shots")
 # What the registrar and the officer entered (as in the clerk's browser test), received in December 2026.
 DAY = "2026-12-15"
 REGISTRATION = dict(
-    registered_on=DAY, received_on=DAY, source_channel="web", request_kind="report",
-    fund_type="basic_medical", anonymous=False, reporter_kind="natural_person",
-    reporter_name="张三", reporter_id_no="110101199001011234", reporter_phone="13800000000",
-    subject_type="designated_pharmacy", reported_unit_name="某某大药房", content="串换药品，将保健品记入医保结算",
-    act_location="本区", agreement_agency="区医保经办机构", has_evidence=True, repeat_of="none",
-    recorder="李四", recorded_on=DAY,
+    registered_on=DAY,
+    received_on=DAY,
+    source_channel="web",
+    request_kind="report",
+    fund_type="basic_medical",
+    anonymous=False,
+    reporter_kind="natural_person",
+    reporter_name="张三",
+    reporter_id_no="110101199001011234",
+    reporter_phone="13800000000",
+    subject_type="designated_pharmacy",
+    reported_unit_name="某某大药房",
+    content="串换药品，将保健品记入医保结算",
+    act_location="本区",
+    agreement_agency="区医保经办机构",
+    has_evidence=True,
+    repeat_of="none",
+    recorder="李四",
+    recorded_on=DAY,
 )
 KEEP = dict(jurisdiction="keep", jurisdiction_reason="行为发生在本区")
 # TEST DATA, not the State Council's notice: a plausible 2027 元旦 holiday.
@@ -43,6 +56,7 @@ def waiting_case(server, clock) -> str:
     """A Yuzhong case whose acceptance deadline (15 working days from 2026-12-15) needs 2027."""
     clock.set(DAY)
     with server.app.app_context():
+
         def user(name):
             return db.session.execute(select(User).filter_by(username=name)).scalar_one()
 

@@ -26,25 +26,54 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # What the clerks type, as in tests/webapp/clerk.py: dates as YYYY-MM-DD in March 2026 (the app's clock
 # stands on Monday 2026-03-02), booleans tick or untick a box, other values choose an option or are typed.
 REGISTRATION = dict(
-    registered_on="2026-03-02", received_on="2026-03-02", source_channel="web", request_kind="report",
-    fund_type="basic_medical", anonymous=False, reporter_kind="natural_person",
-    reporter_name="张三", reporter_id_no="110101199001011234", reporter_phone="13800000000",
-    subject_type="designated_pharmacy", content="串换药品，将保健品记入医保结算",
-    act_location="本区", agreement_agency="区医保经办机构", has_evidence=True, repeat_of="none",
-    recorder="李四", recorded_on="2026-03-02",
+    registered_on="2026-03-02",
+    received_on="2026-03-02",
+    source_channel="web",
+    request_kind="report",
+    fund_type="basic_medical",
+    anonymous=False,
+    reporter_kind="natural_person",
+    reporter_name="张三",
+    reporter_id_no="110101199001011234",
+    reporter_phone="13800000000",
+    subject_type="designated_pharmacy",
+    content="串换药品，将保健品记入医保结算",
+    act_location="本区",
+    agreement_agency="区医保经办机构",
+    has_evidence=True,
+    repeat_of="none",
+    recorder="李四",
+    recorded_on="2026-03-02",
 )
 KEEP = dict(jurisdiction="keep", jurisdiction_reason="行为发生在本区")
 ACCEPTABLE = dict(
-    in_area=True, in_remit=True, has_subject=True, has_facts=True, has_evidence=True, repeat_of="none",
-    new_facts=False, in_proceedings=False, other_authority=False, subject_extinct=False,
-    accepted_on="2026-03-03", acceptance_opinion="符合受理条件",
+    in_area=True,
+    in_remit=True,
+    has_subject=True,
+    has_facts=True,
+    has_evidence=True,
+    repeat_of="none",
+    new_facts=False,
+    in_proceedings=False,
+    other_authority=False,
+    subject_extinct=False,
+    accepted_on="2026-03-03",
+    acceptance_opinion="符合受理条件",
 )
 FILED = dict(filed=True, filing_decided_on="2026-03-04", filing_no="LA-1", filing_opinion="同意立案")
 NOTICE = dict(notice_sent_on="2026-03-05", notice_method="phone", notice_text="已电话告知举报人")
-INVESTIGATED = dict(investigated_on="2026-03-20", investigation_record="现场检查，调取结算记录",
-                    extension_requested=False)
-CONCLUDED = dict(concluded_on="2026-04-01", findings="串换属实", verified=True, fund_loss=True, match="full",
-                 verified_loss="12000", handling_result="追回基金并处罚款")
+INVESTIGATED = dict(
+    investigated_on="2026-03-20", investigation_record="现场检查，调取结算记录", extension_requested=False
+)
+CONCLUDED = dict(
+    concluded_on="2026-04-01",
+    findings="串换属实",
+    verified=True,
+    fund_loss=True,
+    match="full",
+    verified_loss="12000",
+    handling_result="追回基金并处罚款",
+)
 RESULT = dict(notice_sent_on="2026-04-02", notice_method="letter", notice_text="已书面告知处理结果")
 CLOSED = dict(closed_on="2026-04-10", closure_summary="办结")
 ARCHIVED = dict(archived_on="2026-04-13", archive_no="DA-1", materials_complete=True)
@@ -65,12 +94,22 @@ STEPS = [
 ]
 # The tasks that run against a deadline, with its length in the inbox's 法律依据 column; the others
 # show "—" (no deadline of their own).
-DEADLINES = {"受理审查": "15 个工作日", "告知是否立案": "5 个工作日", "调查核实": "30 个工作日",
-             "立卷归档": "5 个工作日"}
+DEADLINES = {
+    "受理审查": "15 个工作日",
+    "告知是否立案": "5 个工作日",
+    "调查核实": "30 个工作日",
+    "立卷归档": "5 个工作日",
+}
 # The day each step is done: the app's clock is moved there, as the days pass for the clerks.
 REGISTERED_ON = "2026-03-02"
-WORKED_ON = {"管辖审查": "2026-03-03", **{task: next(v for k, v in data.items() if k.endswith("_on"))
-                                        for task, _, data in STEPS if task != "管辖审查"}}
+WORKED_ON = {
+    "管辖审查": "2026-03-03",
+    **{
+        task: next(v for k, v in data.items() if k.endswith("_on"))
+        for task, _, data in STEPS
+        if task != "管辖审查"
+    },
+}
 
 
 # --- what a person does ---------------------------------------------------------------------------------
@@ -148,17 +187,24 @@ def flash_messages(page) -> list[str]:
 
 def inbox_row(page, task: str, number: str):
     """The inbox row of a task of the case, or fails with what the inbox lists."""
-    rows = page.locator("table.inbox tbody tr").filter(has_text=number).filter(
-        has=page.get_by_role("link", name=task, exact=True))
+    rows = (
+        page.locator("table.inbox tbody tr")
+        .filter(has_text=number)
+        .filter(has=page.get_by_role("link", name=task, exact=True))
+    )
     if rows.count() != 1:
-        listed = [re.sub(r"\s+", " ", t).strip() for t in page.locator("table.inbox tbody tr").all_text_contents()]
+        listed = [
+            re.sub(r"\s+", " ", t).strip() for t in page.locator("table.inbox tbody tr").all_text_contents()
+        ]
         pytest.fail(f"the inbox does not list 「{task}」 of {number} once; it lists {listed}")
     return rows
 
 
 def wait_diagram(page) -> None:
     page.wait_for_selector("#case-diagram[data-state='ready'], #case-diagram[data-state='error']")
-    assert page.get_attribute("#case-diagram", "data-state") == "ready", page.locator("#case-diagram").text_content()
+    assert page.get_attribute("#case-diagram", "data-state") == "ready", page.locator(
+        "#case-diagram"
+    ).text_content()
     assert page.locator("#case-diagram svg [data-element-id]").count() > 10  # the process is drawn
     mark = page.locator("#case-diagram .bjs-powered-by")
     assert mark.count() == 1 and mark.is_visible(), "no visible bpmn.io watermark on the case diagram"
@@ -169,7 +215,10 @@ def wait_diagram(page) -> None:
 
 
 def active_steps(page) -> list[str]:
-    return [el.get_attribute("data-element-id") for el in page.locator("#case-diagram .djs-element.cf-active").all()]
+    return [
+        el.get_attribute("data-element-id")
+        for el in page.locator("#case-diagram .djs-element.cf-active").all()
+    ]
 
 
 def timeline(page) -> list[str]:
@@ -197,12 +246,21 @@ def open_registration_sheet(page, number: str, unit: str) -> list[str]:
     with page.context.expect_page() as opened:
         page.get_by_role("link", name="举报线索登记表（A4 打印）").click()
     sheet = opened.value
-    sheet.on("console", lambda msg: msg.type == "error"
-             and problems.append(f"console: {msg.text} {msg.location.get('url', '')}".strip()))
+    sheet.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and problems.append(f"console: {msg.text} {msg.location.get('url', '')}".strip())
+        ),
+    )
     sheet.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     sheet.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-    sheet.on("response", lambda response: response.status >= 400
-             and problems.append(f"HTTP {response.status}: {response.url}"))
+    sheet.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}")
+        ),
+    )
     sheet.wait_for_load_state("networkidle")
     body = sheet.locator("body").text_content()
     assert "举报线索登记表" in body and number in body and unit in body, body[:500]
@@ -213,12 +271,16 @@ def open_registration_sheet(page, number: str, unit: str) -> list[str]:
 # --- the journeys -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("district", "prefix", "unit"), [
-    ("cq-yuzhong", "CQ", "渝中某某大药房"),
-    ("wlmq-tianshan", "WLMQ", "天山某某大药房"),
-])
-def test_a_report_is_carried_from_intake_to_archive_in_the_browser(clerk_page, clerk_server, clerk_clock,
-                                                                   district, prefix, unit):
+@pytest.mark.parametrize(
+    ("district", "prefix", "unit"),
+    [
+        ("cq-yuzhong", "CQ", "渝中某某大药房"),
+        ("wlmq-tianshan", "WLMQ", "天山某某大药房"),
+    ],
+)
+def test_a_report_is_carried_from_intake_to_archive_in_the_browser(
+    clerk_page, clerk_server, clerk_clock, district, prefix, unit
+):
     page, server = clerk_page, clerk_server
     clerk_clock.set(REGISTERED_ON)
     tag = prefix.lower()
@@ -246,7 +308,9 @@ def test_a_report_is_carried_from_intake_to_archive_in_the_browser(clerk_page, c
     errors = content.locator(".field-error")
     assert errors.count() >= 1 and errors.first.is_visible(), "no message next to 举报内容"
     message = errors.first.text_content().strip()
-    assert CJK.search(message) and not re.search(r"[A-Za-z]{4,}", message), f"not a Chinese message: {message!r}"
+    assert CJK.search(message) and not re.search(r"[A-Za-z]{4,}", message), (
+        f"not a Chinese message: {message!r}"
+    )
     assert content.locator("textarea").get_attribute("aria-invalid") == "true"
     # only that field is marked; what was typed is still there; nothing was saved
     marked = [el.get_attribute("data-key") for el in page.locator("form.formjs [data-key].invalid").all()]
@@ -317,20 +381,27 @@ def test_a_report_is_carried_from_intake_to_archive_in_the_browser(clerk_page, c
         assert unit in page.locator(".page-head").text_content()
         if task in DEADLINES:  # the page repeats its deadline with basis and trigger date
             line = re.sub(r"\s+", " ", page.locator(".deadline-line").text_content()).strip()
-            assert re.search(r"期限 \d{4}-\d{2}-\d{2} .*第.+?[条款项][^：]*：\d+ \S+，自 \d{4}-\d{2}-\d{2} 起算", line), line
+            assert re.search(
+                r"期限 \d{4}-\d{2}-\d{2} .*第.+?[条款项][^：]*：\d+ \S+，自 \d{4}-\d{2}-\d{2} 起算", line
+            ), line
         fill_form(page, data)
         if position in (0, 1, 5):
             shot(page, f"{tag}-05-task-{position + 1}-{role}", full_page=True)
         submit(page)
         assert re.search(r"/cases/\d+$", page.url), page.url  # back on the case page
-        assert f"「{task}」已办理" in flash_messages(page), (task, flash_messages(page),
-                                                        page.locator("main").text_content()[:1500])
+        assert f"「{task}」已办理" in flash_messages(page), (
+            task,
+            flash_messages(page),
+            page.locator("main").text_content()[:1500],
+        )
         assert page.locator("h1").text_content().split()[0] == number
         wait_diagram(page)
         if position + 1 < len(STEPS):
             following = STEPS[position + 1][0]
             assert page.locator("ul.tasks").get_by_role("link", name=following, exact=True).count() == 1, (
-                following, page.locator("ul.tasks").text_content())
+                following,
+                page.locator("ul.tasks").text_content(),
+            )
             assert len(active_steps(page)) == 1, active_steps(page)
         if position == 3:
             shot(page, f"{tag}-06-case-investigating", full_page=True)
@@ -344,7 +415,9 @@ def test_a_report_is_carried_from_intake_to_archive_in_the_browser(clerk_page, c
     lines = timeline(page)
     assert display_name(server, registrar) in lines[0] and "登记" in lines[0] and number in lines[0], lines
     worked = [line for line in lines if "办理「" in line]
-    assert [re.search(r"办理「(.+?)」", line).group(1) for line in worked] == [task for task, _, _ in STEPS], lines
+    assert [re.search(r"办理「(.+?)」", line).group(1) for line in worked] == [
+        task for task, _, _ in STEPS
+    ], lines
     for line, (task, role, _) in zip(worked, STEPS, strict=True):
         assert display_name(server, f"{district}-{role}") in line, (task, line)
     assert all(re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} ", line) for line in lines), lines
@@ -360,4 +433,3 @@ def test_a_report_is_carried_from_intake_to_archive_in_the_browser(clerk_page, c
     listed = page.locator("table tbody tr").filter(has_text=number)
     assert listed.count() == 1 and "已办结" in listed.text_content()
     assert page.problems == []
-

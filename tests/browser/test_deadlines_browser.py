@@ -22,8 +22,9 @@ def _case_at_acceptance(app) -> None:
         officer = db.session.execute(select(User).filter_by(username="cq-yuzhong-case-officer")).scalar_one()
         case = casework.register_report(registrar, {**REGISTRATION, "reported_unit_name": "某某大药房"})
         [entry] = db.session.execute(select(TaskEntry).filter_by(case_id=case.id)).scalars()
-        casework.complete_task(officer, case, entry.task_id, {"jurisdiction": "keep", "jurisdiction_reason": "本区"},
-                               None)
+        casework.complete_task(
+            officer, case, entry.task_id, {"jurisdiction": "keep", "jurisdiction_reason": "本区"}, None
+        )
         db.session.remove()
 
 

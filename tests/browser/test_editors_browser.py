@@ -35,8 +35,14 @@ def editor_server():
     if missing:
         pytest.fail(f"editor bundles missing ({', '.join(missing)}): run make install", pytrace=False)
     recorder = Recorder()
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "CLUEFLOW_PACKS_ROOT": str(DEFAULT_ROOT),
+        }
+    )
     app.register_blueprint(editor_blueprint(recorder))
     with Served(app) as server:
         server.recorder = recorder
@@ -53,7 +59,9 @@ def recorder(editor_server):
 def open_editor(page, server, pack: str, kind: str, stem: str) -> None:
     page.goto(f"{server.url}/_test/edit/{pack}/{kind}/{stem}")
     page.wait_for_selector("[data-editor][data-state='ready'], [data-editor][data-state='error']")
-    assert page.get_attribute("[data-editor]", "data-state") == "ready", page.text_content("[data-role=save-status]")
+    assert page.get_attribute("[data-editor]", "data-state") == "ready", page.text_content(
+        "[data-role=save-status]"
+    )
 
 
 def save(page) -> str:
@@ -75,11 +83,15 @@ def assert_watermark(page, box: str) -> None:
 
 def select_shape(page, element_id: str) -> None:
     """Bring a shape to the middle of the canvas (away from the palette) and click it."""
-    page.evaluate("""(id) => { const m = window.clueflowEditor.modeler; const canvas = m.get('canvas');
-        canvas.zoom(1); canvas.scrollToElement(m.get('elementRegistry').get(id)); }""", element_id)
+    page.evaluate(
+        """(id) => { const m = window.clueflowEditor.modeler; const canvas = m.get('canvas');
+        canvas.zoom(1); canvas.scrollToElement(m.get('elementRegistry').get(id)); }""",
+        element_id,
+    )
     page.click(f".cf-bpmn-canvas [data-element-id='{element_id}']")
-    page.wait_for_selector(f".bio-properties-panel-header-label:has-text('{element_id}'), "
-                           f"[data-entry-id^='clueflow-']")
+    page.wait_for_selector(
+        f".bio-properties-panel-header-label:has-text('{element_id}'), [data-entry-id^='clueflow-']"
+    )
 
 
 def with_file(pack_name: str, path: str, text: str):
@@ -129,8 +141,11 @@ def test_an_english_page_gets_the_editor_in_english(page, editor_server, recorde
     assert page.get_attribute(".djs-palette [data-action='create.task']", "aria-label") == "Create task"
     expect(page.locator("[data-role=save-status]")).to_have_text("No unsaved changes")
     select_shape(page, "Task_Register")
-    expect(page.locator(".bio-properties-panel-group-header-title", has_text="Handling rules (read by the engine)")
-           ).to_have_count(1)
+    expect(
+        page.locator(
+            ".bio-properties-panel-group-header-title", has_text="Handling rules (read by the engine)"
+        )
+    ).to_have_count(1)
     page.locator("[data-entry-id='clueflow-form'] select").select_option("withdrawal")
     assert save(page).startswith("Saved")
     assert "已保存" not in page.text_content("[data-role=save-status]")
@@ -219,14 +234,38 @@ def test_a_business_rule_tasks_decision_is_chosen_from_the_pack(page, editor_ser
 
 
 def test_problems_from_the_server_are_marked_on_the_diagram_and_listed(page, editor_server, recorder):
-    recorder.answers.append({"saved": True, "version": "draft-2", "problems": [
-        {"file": "bpmn/report_handling.bpmn", "element": "Task_Register", "severity": "error",
-         "message": "user task names form 'nosuch', which the pack lacks"},
-        {"file": "bpmn/report_handling.bpmn", "element": "Event_TransferDue", "severity": "warning",
-         "message": "variables not set by any form or decision of the pack: foo"},
-        {"file": "bpmn/report_handling.bpmn", "element": "Gone_1", "severity": "error", "message": "gone"},
-        {"file": "dmn/triage.dmn", "element": "triage", "severity": "error", "message": "another file"},
-    ]})
+    recorder.answers.append(
+        {
+            "saved": True,
+            "version": "draft-2",
+            "problems": [
+                {
+                    "file": "bpmn/report_handling.bpmn",
+                    "element": "Task_Register",
+                    "severity": "error",
+                    "message": "user task names form 'nosuch', which the pack lacks",
+                },
+                {
+                    "file": "bpmn/report_handling.bpmn",
+                    "element": "Event_TransferDue",
+                    "severity": "warning",
+                    "message": "variables not set by any form or decision of the pack: foo",
+                },
+                {
+                    "file": "bpmn/report_handling.bpmn",
+                    "element": "Gone_1",
+                    "severity": "error",
+                    "message": "gone",
+                },
+                {
+                    "file": "dmn/triage.dmn",
+                    "element": "triage",
+                    "severity": "error",
+                    "message": "another file",
+                },
+            ],
+        }
+    )
     open_editor(page, editor_server, "national", "bpmn", "report_handling")
     status = save(page)
     assert "3 个错误" in status
@@ -303,14 +342,43 @@ def test_the_diff_marks_the_changed_element_on_the_new_diagram(page, editor_serv
 
 
 def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_server, recorder):
-    recorder.answers.append({"saved": True, "version": "draft-3", "problems": [
-        {"file": "dmn/reward_amount.dmn", "element": "reward_terms", "rule": "1 (Rule_reward_terms_1)",
-         "column": "下限（元）", "severity": "error", "message": "test: the floor is checked"},
-        {"file": "dmn/reward_amount.dmn", "element": "reward_amount", "rule": "", "column": "",
-         "severity": "warning", "message": "test: a warning about the whole decision"},
-    ], "examples": {"passed": 3, "failed": 1, "results": [
-        {"decision": "reward_amount", "case": "8000 元", "ok": False, "expected": {"amount": 500},
-         "actual": {"amount": 600}}]}})
+    recorder.answers.append(
+        {
+            "saved": True,
+            "version": "draft-3",
+            "problems": [
+                {
+                    "file": "dmn/reward_amount.dmn",
+                    "element": "reward_terms",
+                    "rule": "1 (Rule_reward_terms_1)",
+                    "column": "下限（元）",
+                    "severity": "error",
+                    "message": "test: the floor is checked",
+                },
+                {
+                    "file": "dmn/reward_amount.dmn",
+                    "element": "reward_amount",
+                    "rule": "",
+                    "column": "",
+                    "severity": "warning",
+                    "message": "test: a warning about the whole decision",
+                },
+            ],
+            "examples": {
+                "passed": 3,
+                "failed": 1,
+                "results": [
+                    {
+                        "decision": "reward_amount",
+                        "case": "8000 元",
+                        "ok": False,
+                        "expected": {"amount": 500},
+                        "actual": {"amount": 600},
+                    }
+                ],
+            },
+        }
+    )
     open_editor(page, editor_server, "urumqi", "dmn", "reward_amount")
     assert_watermark(page, ".cf-dmn-area")
     page.click(".cf-dmn-tabs button[data-view-id='reward_terms']")
@@ -324,13 +392,19 @@ def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_se
     save(page)
 
     text = recorder.posts[-1]["text"]
-    entry = next(n for n in ET.fromstring(text).iter(f"{DMN}outputEntry")
-                 if n.get("id") == "LiteralExpression_Rule_reward_terms_1_2")
+    entry = next(
+        n
+        for n in ET.fromstring(text).iter(f"{DMN}outputEntry")
+        if n.get("id") == "LiteralExpression_Rule_reward_terms_1_2"
+    )
     assert entry.find(f"{DMN}text").text == "600"
     pack = with_file("urumqi", "dmn/reward_amount.dmn", text)
-    model = DecisionModel.from_files({p: d for p, d in pack.files.items() if p.startswith("dmn/")}, pack="urumqi")
+    model = DecisionModel.from_files(
+        {p: d for p, d in pack.files.items() if p.startswith("dmn/")}, pack="urumqi"
+    )
     assert [str(p) for p in model.validate() if p.severity == "error"] == []
     from datetime import date
+
     terms = model.evaluate("reward_terms", {"criminal": False, "decision_date": date(2026, 6, 1)})
     assert terms["floor"] == 600
     assert errors_of(pack) == []
@@ -338,7 +412,10 @@ def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_se
     # The server's problem is marked on the rule's row and cell; the examples show red.
     style = cell.evaluate("(td) => getComputedStyle(td).outlineStyle")
     assert style == "solid"
-    assert page.locator(".cf-dmn-tabs button[data-view-id='reward_terms'] .cf-tab-problems").text_content() == "1"
+    assert (
+        page.locator(".cf-dmn-tabs button[data-view-id='reward_terms'] .cf-tab-problems").text_content()
+        == "1"
+    )
     items = page.locator(".cf-problem-list li")
     assert items.count() == 2 and "规则 1 (Rule_reward_terms_1)" in items.nth(0).text_content()
     examples = page.locator("[data-role=examples]")
@@ -350,7 +427,9 @@ def test_the_urumqi_reward_floor_cell_is_changed_from_500_to_600(page, editor_se
 def test_ctrl_s_while_typing_in_a_cell_saves_what_was_typed(page, editor_server, recorder):
     open_editor(page, editor_server, "urumqi", "dmn", "reward_amount")
     page.click(".cf-dmn-tabs button[data-view-id='reward_terms']")
-    page.locator("td[data-row-id='Rule_reward_terms_1'][data-col-id='Output_reward_terms_2'] [contenteditable]").click()
+    page.locator(
+        "td[data-row-id='Rule_reward_terms_1'][data-col-id='Output_reward_terms_2'] [contenteditable]"
+    ).click()
     page.keyboard.press("Control+A")
     page.keyboard.type("777")
     page.keyboard.press("Control+s")
@@ -358,7 +437,9 @@ def test_ctrl_s_while_typing_in_a_cell_saves_what_was_typed(page, editor_server,
     assert "<text>777</text>" in recorder.posts[-1]["text"]
 
 
-def test_a_broken_cell_is_refused_by_the_engine_and_marked_at_its_rule_and_column(page, editor_server, recorder):
+def test_a_broken_cell_is_refused_by_the_engine_and_marked_at_its_rule_and_column(
+    page, editor_server, recorder
+):
     open_editor(page, editor_server, "urumqi", "dmn", "reward_amount")
     page.click(".cf-dmn-tabs button[data-view-id='reward_terms']")
     cell = page.locator("td[data-row-id='Rule_reward_terms_2'][data-col-id='Output_reward_terms_2']")
@@ -414,7 +495,9 @@ def test_a_field_is_added_to_a_form_in_the_form_editor(page, editor_server, reco
     open_editor(page, editor_server, "national", "form", "withdrawal")
     assert_watermark(page, ".cf-form-area")
     # The palette speaks Chinese and offers only the field types the engine's forms understand.
-    assert page.locator(".fjs-palette-field[data-field-type='textfield']").text_content().strip() == "单行文本"
+    assert (
+        page.locator(".fjs-palette-field[data-field-type='textfield']").text_content().strip() == "单行文本"
+    )
     assert not page.locator(".fjs-palette-field[data-field-type='filepicker']").is_visible()
     before = json.loads(load_pack("national", DEFAULT_ROOT).files["forms/withdrawal.form"])
     drag_field_into_form(page, "textfield")
@@ -440,14 +523,28 @@ def test_a_bad_field_key_is_refused_by_the_engine_and_marked(page, editor_server
     assert "错误" in save(page)  # the fixture answers with the engine's check
     item = page.locator(".cf-problem-list li.cf-problem-error").first
     assert "字段 1bad" in item.text_content() and "未能" not in item.text_content()
-    field_id = next(c["id"] for c in json.loads(recorder.posts[-1]["text"])["components"] if c.get("key") == "1bad")
+    field_id = next(
+        c["id"] for c in json.loads(recorder.posts[-1]["text"])["components"] if c.get("key") == "1bad"
+    )
     field = page.locator(f".cf-form-area .fjs-element[data-id='{field_id}']")
     assert field.evaluate("(el) => getComputedStyle(el).outlineStyle") == "solid"
 
 
 def test_form_problems_are_listed_by_field_key_and_marked(page, editor_server, recorder):
-    recorder.answers.append({"saved": False, "message": "表单有错误", "problems": [
-        {"file": "forms/withdrawal.form", "element": "withdrawn_on", "severity": "error", "message": "test: bad"}]})
+    recorder.answers.append(
+        {
+            "saved": False,
+            "message": "表单有错误",
+            "problems": [
+                {
+                    "file": "forms/withdrawal.form",
+                    "element": "withdrawn_on",
+                    "severity": "error",
+                    "message": "test: bad",
+                }
+            ],
+        }
+    )
     open_editor(page, editor_server, "national", "form", "withdrawal")
     status = save(page)
     assert status.startswith("未保存") and "表单有错误" in status

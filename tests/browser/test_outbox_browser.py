@@ -31,13 +31,18 @@ def shot(page, name: str, **kwargs) -> None:
     page.screenshot(path=str(SHOTS / f"outbox-{name}.png"), **kwargs)
 
 
-def test_a_case_officer_prints_a_filing_notice_and_records_its_delivery(clerk_page, clerk_server, clerk_clock):
+def test_a_case_officer_prints_a_filing_notice_and_records_its_delivery(
+    clerk_page, clerk_server, clerk_clock
+):
     page, server = clerk_page, clerk_server
     clerk_clock.set("2026-03-02")
     registrar = login(server.app, "cq-yuzhong-registrar")
     officer = login(server.app, "cq-yuzhong-case-officer")
-    case_id = registrar.register(notice_channel="letter", reporter_address="重庆市渝中区解放碑路 1 号",
-                                 reported_unit_name="浏览器测试大药房")
+    case_id = registrar.register(
+        notice_channel="letter",
+        reporter_address="重庆市渝中区解放碑路 1 号",
+        reported_unit_name="浏览器测试大药房",
+    )
     for name, data in [(JURISDICTION, KEEP), (ACCEPTANCE, ACCEPTABLE), (FILING, FILED)]:
         officer.done(case_id, name, data)
     clerk_clock.set("2026-03-05")
@@ -75,8 +80,10 @@ def test_a_case_officer_prints_a_filing_notice_and_records_its_delivery(clerk_pa
     assert "立案告知书" in body and "张三：" in body and "浏览器测试大药房" in body
     assert "2026年3月4日" in body and "渝中区医疗保障局" in body and "重庆市渝中区解放碑路 1 号" in body
     # Chinese glyphs are drawn by a CJK font, not as boxes: the title is as wide as its characters need.
-    width = letter.locator("h1").evaluate("h => { const r = document.createRange(); r.selectNodeContents(h); "
-                                          "return r.getBoundingClientRect().width; }")
+    width = letter.locator("h1").evaluate(
+        "h => { const r = document.createRange(); r.selectNodeContents(h); "
+        "return r.getBoundingClientRect().width; }"
+    )
     assert width > 5 * 20, width
     letter.emulate_media(media="print")
     assert letter.locator(".no-print").is_hidden()
@@ -106,5 +113,7 @@ def test_a_case_officer_prints_a_filing_notice_and_records_its_delivery(clerk_pa
     settled(page)
     assert "已于 2026-03-05 送达" in page.locator(".task-notice").text_content()
     assert page.locator("form.formjs [data-key='notice_method'] select").input_value() == "letter"
-    assert page.locator("form.formjs [data-key='notice_text'] textarea").input_value().startswith("立案告知书")
+    assert (
+        page.locator("form.formjs [data-key='notice_text'] textarea").input_value().startswith("立案告知书")
+    )
     shot(page, "task", full_page=True)

@@ -68,7 +68,9 @@ def test_a_decision_opens_on_its_table_and_switches_to_the_drd(page, fixture_ser
     page.click("#dmn-triage [role='tab'][data-view-type='drd']")
     page.locator("#dmn-triage svg [data-element-id='triage']").wait_for()
     # the tabs are marked once dmn-js says the view changed, which may come after the drawing
-    expect(page.locator("#dmn-triage [role='tab'][data-view-type='drd']")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#dmn-triage [role='tab'][data-view-type='drd']")).to_have_attribute(
+        "aria-selected", "true"
+    )
     assert_watermark(page, "#dmn-triage")
     assert page.problems == []
 

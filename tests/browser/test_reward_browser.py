@@ -16,29 +16,77 @@ from webapp.models import TaskEntry, User
 from webapp.usecases import casework
 
 REPORT = dict(
-    registered_on="2026-03-02", received_on="2026-03-02", source_channel="phone", request_kind="report",
-    fund_type="basic_medical", anonymous=False, reporter_kind="natural_person", reporter_name="张三",
-    reporter_id_no="110101199001011234", reporter_phone="13800000000", subject_type="designated_medical_institution",
-    reported_unit_name="乌鲁木齐某某医院", content="虚构诊疗项目套取医保基金", act_location="天山区",
-    has_evidence=True, repeat_of="none", recorder="李四", recorded_on="2026-03-02")
+    registered_on="2026-03-02",
+    received_on="2026-03-02",
+    source_channel="phone",
+    request_kind="report",
+    fund_type="basic_medical",
+    anonymous=False,
+    reporter_kind="natural_person",
+    reporter_name="张三",
+    reporter_id_no="110101199001011234",
+    reporter_phone="13800000000",
+    subject_type="designated_medical_institution",
+    reported_unit_name="乌鲁木齐某某医院",
+    content="虚构诊疗项目套取医保基金",
+    act_location="天山区",
+    has_evidence=True,
+    repeat_of="none",
+    recorder="李四",
+    recorded_on="2026-03-02",
+)
 WORK = [
     ("管辖审查", dict(jurisdiction="keep", jurisdiction_reason="行为发生在本区")),
-    ("受理审查", dict(in_area=True, in_remit=True, has_subject=True, has_facts=True, has_evidence=True,
-                  repeat_of="none", new_facts=False, in_proceedings=False, other_authority=False,
-                  subject_extinct=False, accepted_on="2026-03-03", acceptance_opinion="符合受理条件")),
-    ("立案审批", dict(filed=True, filing_decided_on="2026-03-04", filing_no="LA-1", filing_opinion="同意立案")),
+    (
+        "受理审查",
+        dict(
+            in_area=True,
+            in_remit=True,
+            has_subject=True,
+            has_facts=True,
+            has_evidence=True,
+            repeat_of="none",
+            new_facts=False,
+            in_proceedings=False,
+            other_authority=False,
+            subject_extinct=False,
+            accepted_on="2026-03-03",
+            acceptance_opinion="符合受理条件",
+        ),
+    ),
+    (
+        "立案审批",
+        dict(filed=True, filing_decided_on="2026-03-04", filing_no="LA-1", filing_opinion="同意立案"),
+    ),
     ("告知是否立案", dict(notice_sent_on="2026-03-05", notice_method="phone", notice_text="已告知")),
-    ("调查核实", dict(investigated_on="2026-03-20", investigation_record="现场检查", extension_requested=False)),
-    ("查结决定", dict(concluded_on="2026-04-01", findings="虚构诊疗项目属实", verified=True, fund_loss=True,
-                  match="full", verified_loss="120000", handling_result="追回基金并处罚款")),
+    (
+        "调查核实",
+        dict(investigated_on="2026-03-20", investigation_record="现场检查", extension_requested=False),
+    ),
+    (
+        "查结决定",
+        dict(
+            concluded_on="2026-04-01",
+            findings="虚构诊疗项目属实",
+            verified=True,
+            fund_loss=True,
+            match="full",
+            verified_loss="120000",
+            handling_result="追回基金并处罚款",
+        ),
+    ),
 ]
 
 
 def _concluded_report(server, clock) -> tuple[int, str]:
     clock.set("2026-03-02")
     with server.app.app_context():
-        registrar = db.session.execute(select(User).filter_by(username="wlmq-tianshan-registrar")).scalar_one()
-        officer = db.session.execute(select(User).filter_by(username="wlmq-tianshan-case-officer")).scalar_one()
+        registrar = db.session.execute(
+            select(User).filter_by(username="wlmq-tianshan-registrar")
+        ).scalar_one()
+        officer = db.session.execute(
+            select(User).filter_by(username="wlmq-tianshan-case-officer")
+        ).scalar_one()
         case = casework.register_report(registrar, REPORT)
         for name, data in WORK:
             entry = db.session.execute(select(TaskEntry).filter_by(case_id=case.id, name=name)).scalar_one()
@@ -64,7 +112,8 @@ def _task(page, name: str) -> None:
 
 
 def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claimed_by_an_agent(
-        clerk_page, clerk_server, clerk_clock):
+    clerk_page, clerk_server, clerk_clock
+):
     page = clerk_page
     report_id, number = _concluded_report(clerk_server, clerk_clock)
     clerk_clock.set("2026-04-02")
@@ -97,8 +146,15 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     page.goto(reward_url)
     settled(page)
     _task(page, "集体研究")
-    fill_form(page, {"meeting_date": "2026-04-03", "participants": "局长、副局长、基金监管科科长",
-                     "minutes_ref": "天医保纪〔2026〕5号", "deliberation_conclusion": "同意奖励 6000 元"})
+    fill_form(
+        page,
+        {
+            "meeting_date": "2026-04-03",
+            "participants": "局长、副局长、基金监管科科长",
+            "minutes_ref": "天医保纪〔2026〕5号",
+            "deliberation_conclusion": "同意奖励 6000 元",
+        },
+    )
     submit(page)
     _task(page, "负责人审批")
     fill_form(page, {"reward_approved": True, "approval_opinion": "同意"})
@@ -127,8 +183,13 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     page.reload()
     settled(page)
     _task(page, "举报人领取奖励")
-    agent = {"claimant": "agent", "authorisation_provided": True, "both_ids_checked": True,
-             "agent_name": "赵六", "agent_id_no": "650102199202023456"}
+    agent = {
+        "claimant": "agent",
+        "authorisation_provided": True,
+        "both_ids_checked": True,
+        "agent_name": "赵六",
+        "agent_id_no": "650102199202023456",
+    }
     fill_form(page, agent)
     page.wait_for_load_state("networkidle")
     with page.expect_navigation():
@@ -139,14 +200,25 @@ def test_an_urumqi_reward_above_5000_is_deliberated_notified_received_and_claime
     fill_form(page, {"notice_presented": True})
     submit(page)
     _task(page, "发放奖金")
-    fill_form(page, {"payee_account": "6222 0000 1111 2222", "paying_officer": "钱七", "payment_reviewer": "孙八",
-                     "voucher_signed": True})
+    fill_form(
+        page,
+        {
+            "payee_account": "6222 0000 1111 2222",
+            "paying_officer": "钱七",
+            "payment_reviewer": "孙八",
+            "voucher_signed": True,
+        },
+    )
     submit(page)
     panel = page.locator("#reward")
     assert "已发放" in panel.text_content()
     shot(page, "reward-paid", full_page=True)
 
-    for title, words in (("审批表", "天医保纪〔2026〕5号"), ("领奖通知书", "人民币陆仟元整"), ("领取凭证", "赵六")):
+    for title, words in (
+        ("审批表", "天医保纪〔2026〕5号"),
+        ("领奖通知书", "人民币陆仟元整"),
+        ("领取凭证", "赵六"),
+    ):
         item = panel.locator("ul.docs li").filter(has_text=title)
         with page.expect_popup() as popup:
             item.get_by_role("link", name="打印（A4）").click()

@@ -27,8 +27,13 @@ from webapp.usecases import casework
 SHOTS = Path("/tmp/rulebook-shots")
 DOCUMENT = "乌医保规〔2026〕1号"
 # The shipped example: an ordinary report with basic evidence, 8,000 yuan of fund loss.
-EIGHT_THOUSAND = {"criminal": False, "evidence_tier": "basic", "reporter_category": "ordinary",
-                  "decision_date": datetime.date(2026, 6, 1), "base_amount": Decimal("8000")}
+EIGHT_THOUSAND = {
+    "criminal": False,
+    "evidence_tier": "basic",
+    "reporter_category": "ordinary",
+    "decision_date": datetime.date(2026, 6, 1),
+    "base_amount": Decimal("8000"),
+}
 
 
 def shot(page, name: str, part: str | None = None) -> None:
@@ -43,7 +48,9 @@ def shot(page, name: str, part: str | None = None) -> None:
 def register_case(server, unit: str) -> int:
     """A report registered by the Tianshan district registrar through the service layer."""
     with server.app.test_request_context():
-        registrar = db.session.execute(select(User).filter_by(username="wlmq-tianshan-registrar")).scalar_one()
+        registrar = db.session.execute(
+            select(User).filter_by(username="wlmq-tianshan-registrar")
+        ).scalar_one()
         case = casework.register_report(registrar, {**REGISTRATION, "reported_unit_name": unit})
         case_id = case.id
         db.session.remove()
@@ -92,7 +99,9 @@ def test_urumqi_raises_its_reward_floor_to_600_and_only_new_cases_get_it(clerk_p
     draft_url = page.url
     page.get_by_role("link", name="dmn/reward_amount.dmn").click()
     page.wait_for_selector("[data-editor][data-state='ready'], [data-editor][data-state='error']")
-    assert page.get_attribute("[data-editor]", "data-state") == "ready", page.text_content("[data-role=save-status]")
+    assert page.get_attribute("[data-editor]", "data-state") == "ready", page.text_content(
+        "[data-role=save-status]"
+    )
     assert_watermark(page, ".cf-dmn-area")
     shot(page, "1-dmn-js-opened")
 

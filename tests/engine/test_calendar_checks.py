@@ -77,7 +77,12 @@ def test_a_period_overlapping_others_is_told_each_of_them_in_their_order():
 
 def test_a_period_containing_make_up_workdays_is_told_each_after_the_overlaps():
     problems = period_problems(
-        2026, "测试", D("2026-02-13"), D("2026-02-28"), [SPRING], [D("2026-02-14"), D("2026-02-28"), D("2026-03-07")]
+        2026,
+        "测试",
+        D("2026-02-13"),
+        D("2026-02-28"),
+        [SPRING],
+        [D("2026-02-14"), D("2026-02-28"), D("2026-03-07")],
     )
     assert codes(problems) == ["period_overlap", "period_contains_makeup", "period_contains_makeup"]
     assert [p.values for p in problems[1:]] == [{"day": "2026-02-14"}, {"day": "2026-02-28"}]
@@ -114,7 +119,11 @@ def test_a_make_up_workday_inside_a_holiday():
 
 def test_a_make_up_workday_is_told_its_problems_in_order():
     assert codes(makeup_problems(2027, D("2026-10-01"), [NATIONAL], [D("2026-10-01")])) == [
-        "makeup_outside_year", "makeup_not_weekend", "makeup_listed_twice", "makeup_in_holiday"]
+        "makeup_outside_year",
+        "makeup_not_weekend",
+        "makeup_listed_twice",
+        "makeup_in_holiday",
+    ]
     assert makeup_problems(2026, D("2026-02-28"), [SPRING, NATIONAL], [D("2026-02-14")]) == []
 
 
@@ -126,12 +135,18 @@ def test_a_published_year_may_reach_into_the_neighbouring_years_no_further():
     assert year_problems(2026, reach, [D("2025-12-27"), D("2027-01-02")]) == []
     problems = year_problems(2026, [("x", D("2027-12-30"), D("2028-01-02"))], [D("2024-12-28")])
     assert [(p.code, p.values["day"]) for p in problems] == [
-        ("period_outside_year", "2028-01-01"), ("makeup_outside_year", "2024-12-28")]
+        ("period_outside_year", "2028-01-01"),
+        ("makeup_outside_year", "2024-12-28"),
+    ]
 
 
 def test_a_published_year_is_walked_period_by_period_then_make_up_day_by_day():
-    periods = [("b", D("2026-03-05"), D("2026-03-06")), ("a", D("2026-03-03"), D("2026-03-05")),
-               ("c", D("2026-05-01"), D("2026-05-01")), ("d", D("2026-04-30"), D("2026-04-29"))]
+    periods = [
+        ("b", D("2026-03-05"), D("2026-03-06")),
+        ("a", D("2026-03-03"), D("2026-03-05")),
+        ("c", D("2026-05-01"), D("2026-05-01")),
+        ("d", D("2026-04-30"), D("2026-04-29")),
+    ]
     problems = year_problems(2026, periods, [D("2026-05-01"), D("2026-03-04"), D("2026-03-07")])
     assert [(p.code, p.values.get("day"), p.values.get("name")) for p in problems] == [
         ("period_overlap", "2026-03-05", "a"),  # b meets a, which starts earlier
@@ -146,20 +161,34 @@ def test_a_published_year_is_walked_period_by_period_then_make_up_day_by_day():
 def test_a_period_running_out_of_reach_after_an_overlap_is_told_the_overlap_first():
     periods = [("a", D("2026-12-01"), D("2026-12-05")), ("b", D("2026-12-03"), D("2028-01-02"))]
     assert [(p.code, p.values["day"]) for p in year_problems(2026, periods, [])] == [
-        ("period_overlap", "2026-12-03"), ("period_outside_year", "2028-01-01")]
+        ("period_overlap", "2026-12-03"),
+        ("period_outside_year", "2028-01-01"),
+    ]
     periods = [("a", D("2024-12-01"), D("2024-12-05")), ("b", D("2024-12-03"), D("2024-12-04"))]
-    assert codes(year_problems(2026, periods, [])) == ["period_outside_year", "period_outside_year",
-                                                      "period_overlap"]
+    assert codes(year_problems(2026, periods, [])) == [
+        "period_outside_year",
+        "period_outside_year",
+        "period_overlap",
+    ]
 
 
 def test_region_year_raises_the_first_problem_in_the_engine_words():
     def build(holidays=(), makeups=()):
-        return RegionYear(region="CN", year=2026, parent=None, confirmed=True, source="s",
-                          holidays=tuple(Holiday(*h) for h in holidays), makeup_workdays=frozenset(makeups))
+        return RegionYear(
+            region="CN",
+            year=2026,
+            parent=None,
+            confirmed=True,
+            source="s",
+            holidays=tuple(Holiday(*h) for h in holidays),
+            makeup_workdays=frozenset(makeups),
+        )
 
     with pytest.raises(ClueflowError, match="^calendar CN 2026: holiday periods overlap on 2026-02-20$"):
         build([SPRING, ("测试", D("2026-02-20"), D("2026-02-25"))])
-    with pytest.raises(ClueflowError, match="^calendar CN 2026: 2026-10-03 is both a holiday and a make-up workday$"):
+    with pytest.raises(
+        ClueflowError, match="^calendar CN 2026: 2026-10-03 is both a holiday and a make-up workday$"
+    ):
         build([NATIONAL], [D("2026-10-03")])
     with pytest.raises(ClueflowError, match="^holiday 测试: ends 2026-02-16 before it starts 2026-02-20$"):
         build([("测试", D("2026-02-20"), D("2026-02-16"))])

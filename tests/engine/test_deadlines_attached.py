@@ -34,7 +34,7 @@ def _attached() -> dict[str, list[tuple[str, str]]]:
 
 @pytest.mark.parametrize("rule", [r for r in DEADLINE_RULES if r != "supervisor_term"])
 def test_every_case_deadline_of_the_contract_is_attached_to_a_user_task(rule):
-    assert _attached().get(rule), f"no user task of {PROCESSES} carries a timer calling deadline(\"{rule}\", …)"
+    assert _attached().get(rule), f'no user task of {PROCESSES} carries a timer calling deadline("{rule}", …)'
 
 
 def test_the_steps_each_deadline_governs():

@@ -11,7 +11,8 @@ from engine.rules import calendars_for
 
 def test_a_quarter_opens_the_previous_quarters_report_for_its_first_month():
     assert [(p.key, p.rule, p.trigger, p.label) for p in periods_open_on(date(2026, 7, 1))] == [
-        ("2026-Q2", "quarterly_report", date(2026, 7, 1), "2026年第二季度")]
+        ("2026-Q2", "quarterly_report", date(2026, 7, 1), "2026年第二季度")
+    ]
     assert [p.key for p in periods_open_on(date(2026, 7, 31))] == ["2026-Q2"]
     assert [p.key for p in periods_open_on(date(2026, 1, 15))] == ["2025-Q4"]
     assert periods_open_on(date(2026, 8, 1)) == [] and periods_open_on(date(2026, 3, 31)) == []
@@ -19,7 +20,12 @@ def test_a_quarter_opens_the_previous_quarters_report_for_its_first_month():
 
 def test_december_opens_the_annual_summary():
     [annual] = periods_open_on(date(2026, 12, 1))
-    assert (annual.key, annual.kind, annual.rule, annual.trigger) == ("2026-Y", "annual", "annual_report", date(2026, 12, 1))
+    assert (annual.key, annual.kind, annual.rule, annual.trigger) == (
+        "2026-Y",
+        "annual",
+        "annual_report",
+        date(2026, 12, 1),
+    )
 
 
 def test_a_due_date_on_a_rest_day_suggests_the_last_working_day_before_it():

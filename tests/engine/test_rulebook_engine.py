@@ -52,27 +52,49 @@ def test_malformed_examples_are_problems_with_their_row():
     assert [p.rule for p in err.value.problems] == ["1", "2"]
     with pytest.raises(PackError):
         examples.parse(b"{not json", "examples/triage.json")
-    assert examples.matches(Decimal("0.05"), 0.05) and not examples.matches(True, 1) and examples.matches(None, None)
+    assert (
+        examples.matches(Decimal("0.05"), 0.05)
+        and not examples.matches(True, 1)
+        and examples.matches(None, None)
+    )
 
 
 def test_the_diff_names_decision_rule_column_form_fields_and_bpmn_elements():
     pack = load_pack("urumqi")
     old = dict(pack.files)
     new = dict(old)
-    new["dmn/reward_amount.dmn"] = old["dmn/reward_amount.dmn"].replace(FLOOR.encode(), FLOOR.replace("500", "600").encode())
+    new["dmn/reward_amount.dmn"] = old["dmn/reward_amount.dmn"].replace(
+        FLOOR.encode(), FLOOR.replace("500", "600").encode()
+    )
     schema = json.loads(old["forms/filing.form"])
     schema["components"].append({"type": "textfield", "key": "extra"})
     new["forms/filing.form"] = json.dumps(schema).encode()
-    new["bpmn/report_handling.bpmn"] = old["bpmn/report_handling.bpmn"].replace(b'name="\xe7\xae\xa1\xe8\xbe\x96\xe5\xae\xa1\xe6\x9f\xa5"', b'name="X"')
+    new["bpmn/report_handling.bpmn"] = old["bpmn/report_handling.bpmn"].replace(
+        b'name="\xe7\xae\xa1\xe8\xbe\x96\xe5\xae\xa1\xe6\x9f\xa5"', b'name="X"'
+    )
     del new["forms/archive.form"]
     diffs = {d.path: d for d in diff_files(old, new)}
-    assert set(diffs) == {"dmn/reward_amount.dmn", "forms/filing.form", "bpmn/report_handling.bpmn", "forms/archive.form"}
+    assert set(diffs) == {
+        "dmn/reward_amount.dmn",
+        "forms/filing.form",
+        "bpmn/report_handling.bpmn",
+        "forms/archive.form",
+    }
     [decision] = diffs["dmn/reward_amount.dmn"].decisions
     assert decision["decision"] == "reward_terms"
-    assert decision["rules"] == [{"rule": "1 (Rule_reward_terms_1)", "status": "changed",
-                                  "cells": [{"column": "下限（元）", "old": "500", "new": "600"}]}]
+    assert decision["rules"] == [
+        {
+            "rule": "1 (Rule_reward_terms_1)",
+            "status": "changed",
+            "cells": [{"column": "下限（元）", "old": "500", "new": "600"}],
+        }
+    ]
     assert diffs["forms/filing.form"].fields == {"added": ["extra"], "removed": [], "changed": []}
-    assert diffs["bpmn/report_handling.bpmn"].elements == {"added": [], "changed": ["Task_Jurisdiction"], "removed": []}
+    assert diffs["bpmn/report_handling.bpmn"].elements == {
+        "added": [],
+        "changed": ["Task_Jurisdiction"],
+        "removed": [],
+    }
     assert diffs["forms/archive.form"].status == "removed"
 
 
@@ -98,14 +120,26 @@ def test_a_case_cannot_move_when_its_form_or_step_changed():
     old, state = _waiting_at_registration()
     pack = old.pack
     schema = json.loads(pack.files["forms/registration.form"])
-    schema["components"].append({"type": "textfield", "key": "new_required", "label": "新", "validate": {"required": True}})
-    new = compile_pack(_with(pack, forms__registration_DOT_form=json.dumps(schema, ensure_ascii=False)), calendars_for())
+    schema["components"].append(
+        {"type": "textfield", "key": "new_required", "label": "新", "validate": {"required": True}}
+    )
+    new = compile_pack(
+        _with(pack, forms__registration_DOT_form=json.dumps(schema, ensure_ascii=False)), calendars_for()
+    )
     [reason] = check_move(state, old, new)
     assert "Task_Register" in reason and "registration" in reason
-    bpmn = pack.files["bpmn/report_handling.bpmn"].decode().replace('camunda:formKey="registration"',
-                                                                      'camunda:formKey="walk_in"')
+    bpmn = (
+        pack.files["bpmn/report_handling.bpmn"]
+        .decode()
+        .replace('camunda:formKey="registration"', 'camunda:formKey="walk_in"')
+    )
     schema2 = json.loads(pack.files["forms/registration.form"])
-    renamed = compile_pack(_with(pack, bpmn__report_handling_DOT_bpmn=bpmn,
-                                 forms__walk_in_DOT_form=json.dumps({**schema2, "id": "walk_in"}, ensure_ascii=False)),
-                           calendars_for())
+    renamed = compile_pack(
+        _with(
+            pack,
+            bpmn__report_handling_DOT_bpmn=bpmn,
+            forms__walk_in_DOT_form=json.dumps({**schema2, "id": "walk_in"}, ensure_ascii=False),
+        ),
+        calendars_for(),
+    )
     assert any("walk_in" in r for r in check_move(state, old, renamed))

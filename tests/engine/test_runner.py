@@ -51,7 +51,12 @@ def only_task(runner, case, element_id=None):
 def test_start_lists_the_first_task_with_its_form_and_roles(runner):
     case = runner.start("flow")
     task = only_task(runner, case)
-    assert (task.element_id, task.form_id, task.roles, task.name) == ("register", "reg", ("registrar",), "登记")
+    assert (task.element_id, task.form_id, task.roles, task.name) == (
+        "register",
+        "reg",
+        ("registrar",),
+        "登记",
+    )
 
 
 def test_invalid_data_is_rejected_per_field_and_changes_nothing(runner):
@@ -87,7 +92,9 @@ def test_timer_counts_working_days_and_fires_on_the_clock(runner, clock):
     assert officer.deadline["due"] == "2026-02-13" and officer.deadline["rule"] == "reply"
     [deadline] = runner.deadlines(case)
     # 2026-02-06 (Friday) + 5 working days = 2026-02-13; it passes at 00:00 on the 14th, Beijing time.
-    assert deadline["rule"] == "reply" and deadline["due"] == "2026-02-13" and deadline["unit"] == "working_days"
+    assert (
+        deadline["rule"] == "reply" and deadline["due"] == "2026-02-13" and deadline["unit"] == "working_days"
+    )
     assert deadline["basis"] == "测试 第一条" and deadline["trigger"] == "2026-02-06"
     assert runner.next_timer(case) == datetime(2026, 2, 13, 16, 0, tzinfo=timezone.utc)
 
@@ -102,10 +109,17 @@ def test_timer_counts_working_days_and_fires_on_the_clock(runner, clock):
 
 
 # TEST DATA, not the State Council's notice: a plausible 2027 national schedule for the tests.
-TEST_CN_2027 = {"region": "CN", "year": 2027, "confirmed": True, "source": "测试数据（非官方）",
-                "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
-                             {"name": "春节", "from": "2027-02-05", "to": "2027-02-13"}],
-                "makeup_workdays": ["2027-02-14"]}
+TEST_CN_2027 = {
+    "region": "CN",
+    "year": 2027,
+    "confirmed": True,
+    "source": "测试数据（非官方）",
+    "holidays": [
+        {"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
+        {"name": "春节", "from": "2027-02-05", "to": "2027-02-13"},
+    ],
+    "makeup_workdays": ["2027-02-14"],
+}
 
 
 def runner_on(years, clock):
@@ -122,7 +136,11 @@ def test_a_deadline_in_an_unconfirmed_national_year_waits_without_a_due_date(run
     assert officer.deadline["pending"] is True and officer.deadline["due"] is None
     assert officer.deadline["waiting_for"] == {"region": "CN", "year": 2027}
     [deadline] = runner.deadlines(case)
-    assert deadline["rule"] == "reply" and deadline["trigger"] == "2026-12-28" and deadline["basis"] == "测试 第一条"
+    assert (
+        deadline["rule"] == "reply"
+        and deadline["trigger"] == "2026-12-28"
+        and deadline["basis"] == "测试 第一条"
+    )
     assert deadline["fires_at"] is None and deadline["due"] is None
     assert runner.next_timer(case) is None
     clock.now = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -134,7 +152,11 @@ def test_a_deadline_in_an_unconfirmed_national_year_waits_without_a_due_date(run
     [moved] = confirmed.recompute_deadlines(case)
     # 2026-12-28 (Monday) + 5 WD: 29, 30, 31 December, 元旦 1–3 January skipped, 4 and 5 January.
     assert (moved["element_id"], moved["rule"], moved["old_due"], moved["new_due"]) == (
-        "officer_late", "reply", None, "2027-01-05")
+        "officer_late",
+        "reply",
+        None,
+        "2027-01-05",
+    )
     case = roundtrip(confirmed, case)
     assert only_task(confirmed, case).deadline["due"] == "2027-01-05"
     assert confirmed.next_timer(case) == datetime(2027, 1, 5, 16, 0, tzinfo=timezone.utc)
@@ -158,7 +180,9 @@ def test_a_changed_holiday_moves_a_computed_deadline(runner, clock):
     [moved] = edited.recompute_deadlines(case)
     # 9, 11, 12, 13 February and the make-up Saturday the 14th.
     assert (moved["old_due"], moved["new_due"]) == ("2026-02-13", "2026-02-14")
-    assert roundtrip(edited, case) and edited.next_timer(case) == datetime(2026, 2, 14, 16, 0, tzinfo=timezone.utc)
+    assert roundtrip(edited, case) and edited.next_timer(case) == datetime(
+        2026, 2, 14, 16, 0, tzinfo=timezone.utc
+    )
 
 
 def test_a_message_starts_the_event_subprocess(runner):
@@ -222,8 +246,9 @@ def test_states_are_written_and_read_as_the_library_does(runner):
     for text in states:
         ours, theirs = runner.restore(text), library.restore(text)
         assert runner.save(ours) == library.save(theirs) == text
-        assert {t.id: dict(t.data) for t in ours.workflow.get_tasks()} == \
-            {t.id: dict(t.data) for t in theirs.workflow.get_tasks()}
+        assert {t.id: dict(t.data) for t in ours.workflow.get_tasks()} == {
+            t.id: dict(t.data) for t in theirs.workflow.get_tasks()
+        }
         order = [str(t.id) for t in ours.workflow.get_tasks(state=TaskState.READY, manual=True)]
         assert [t.id for t in runner.ready_tasks(ours)] == order
     assert [t.element_id for t in runner.ready_tasks(runner.restore(states[1]))] == ["head_approve"]
@@ -253,9 +278,9 @@ def test_saved_text_reads_as_the_standard_librarys_would_write_it(runner):
     ours.pop("pack_version"), ours.pop("spiff_format")
     assert ours == json.loads(library)
     assert '{"value":"6000.50","typename":"Decimal"}' in runner.save(case)
-    case.workflow.last_task.data["huge"] = 2 ** 70
+    case.workflow.last_task.data["huge"] = 2**70
     restored = roundtrip(runner, case)
-    assert restored.workflow.last_task.data["huge"] == 2 ** 70
+    assert restored.workflow.last_task.data["huge"] == 2**70
     assert restored.data["amount"] == Decimal("6000.50") and restored.data["received_on"] == date(2026, 2, 6)
 
 
@@ -279,10 +304,14 @@ def test_a_hostile_gateway_condition_is_refused_when_the_pack_is_compiled(tmp_pa
 
 
 def test_a_script_task_is_refused(tmp_path):
-    root = _variant(tmp_path, '<bpmn:businessRuleTask id="decide_approval" name="审批规则" camunda:decisionRef="approval">',
-                    '<bpmn:scriptTask id="decide_approval" name="脚本"><bpmn:script>big = True</bpmn:script>')
+    root = _variant(
+        tmp_path,
+        '<bpmn:businessRuleTask id="decide_approval" name="审批规则" camunda:decisionRef="approval">',
+        '<bpmn:scriptTask id="decide_approval" name="脚本"><bpmn:script>big = True</bpmn:script>',
+    )
     (root / "bpmn/mini/flow.bpmn").write_text(
-        (root / "bpmn/mini/flow.bpmn").read_text().replace("</bpmn:businessRuleTask>", "</bpmn:scriptTask>"))
+        (root / "bpmn/mini/flow.bpmn").read_text().replace("</bpmn:businessRuleTask>", "</bpmn:scriptTask>")
+    )
     with pytest.raises(PackError) as err:
         compiled_from(root)
     assert any(p.element == "decide_approval" and "scriptTask" in p.message for p in err.value.problems)

@@ -103,8 +103,13 @@ class SeededDatabases:
 def clerk_app_on(database: str, tmp_path, csrf: bool, seeded, clock=None):
     """A migrated, demo-seeded app on a database of its own: a copy of the session's seeded SQLite
     file, or a new PostgreSQL database made from the session's template (dropped afterwards)."""
-    config = {"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": csrf, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-              "CLUEFLOW_CLOCK": clock}
+    config = {
+        "TESTING": True,
+        "TEMPLATE_BYTECODE_CACHE": TEMPLATES,
+        "WTF_CSRF_ENABLED": csrf,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "CLUEFLOW_CLOCK": clock,
+    }
     cleanup = None
     if database == "sqlite":
         config["SQLALCHEMY_DATABASE_URI"] = seeded.sqlite_at(tmp_path / "clerk.sqlite")

@@ -23,24 +23,53 @@ REGISTERED_ON = "2026-03-02"  # a Monday
 # -- form data a clerk enters -------------------------------------------------------------------
 
 REGISTRATION = dict(
-    registered_on=REGISTERED_ON, received_on=REGISTERED_ON, source_channel="web", request_kind="report",
-    fund_type="basic_medical", anonymous=False, reporter_kind="natural_person",
-    reporter_name="张三", reporter_id_no="110101199001011234", reporter_phone="13800000000",
-    subject_type="designated_pharmacy", reported_unit_name="某某大药房", content="串换药品，将保健品记入医保结算",
-    act_location="本区", agreement_agency="区医保经办机构", has_evidence=True, repeat_of="none",
-    recorder="李四", recorded_on=REGISTERED_ON,
+    registered_on=REGISTERED_ON,
+    received_on=REGISTERED_ON,
+    source_channel="web",
+    request_kind="report",
+    fund_type="basic_medical",
+    anonymous=False,
+    reporter_kind="natural_person",
+    reporter_name="张三",
+    reporter_id_no="110101199001011234",
+    reporter_phone="13800000000",
+    subject_type="designated_pharmacy",
+    reported_unit_name="某某大药房",
+    content="串换药品，将保健品记入医保结算",
+    act_location="本区",
+    agreement_agency="区医保经办机构",
+    has_evidence=True,
+    repeat_of="none",
+    recorder="李四",
+    recorded_on=REGISTERED_ON,
 )
 KEEP = dict(jurisdiction="keep", jurisdiction_reason="行为发生在本区")
 ACCEPTABLE = dict(
-    in_area=True, in_remit=True, has_subject=True, has_facts=True, has_evidence=True, repeat_of="none",
-    new_facts=False, in_proceedings=False, other_authority=False, subject_extinct=False,
-    accepted_on="2026-03-03", acceptance_opinion="符合受理条件",
+    in_area=True,
+    in_remit=True,
+    has_subject=True,
+    has_facts=True,
+    has_evidence=True,
+    repeat_of="none",
+    new_facts=False,
+    in_proceedings=False,
+    other_authority=False,
+    subject_extinct=False,
+    accepted_on="2026-03-03",
+    acceptance_opinion="符合受理条件",
 )
 FILED = dict(filed=True, filing_decided_on="2026-03-04", filing_no="LA-1", filing_opinion="同意立案")
 NOTICE = dict(notice_sent_on="2026-03-05", notice_method="phone", notice_text="已告知")
 INVESTIGATED = dict(investigated_on="2026-03-20", investigation_record="现场检查", extension_requested=False)
-CONCLUDED = dict(concluded_on="2026-04-01", findings="串换属实", verified=True, fund_loss=True, match="full",
-                 verified_loss="12000", handling_result="追回基金并处罚款")
+CONCLUDED = dict(
+    concluded_on="2026-04-01",
+    findings="串换属实",
+    verified=True,
+    fund_loss=True,
+    match="full",
+    verified_loss="12000",
+    handling_result="追回基金并处罚款",
+)
 CLOSED = dict(closed_on="2026-04-10", closure_summary="办结")
 ARCHIVED = dict(archived_on="2026-04-13", archive_no="DA-1", materials_complete=True)
 REDIRECTED = dict(redirect_channel="12345 热线", redirect_notified_on="2026-03-03", notice_method="phone")
@@ -76,8 +105,10 @@ def visible_text(response) -> str:
 
 def flashes(response) -> list[str]:
     """The messages shown at the top of the page (flashes and form-level alerts)."""
-    return [re.sub(r"\s+", " ", p.text_content()).strip()
-            for p in page(response).xpath("//p[contains(@class,'alert')]")]
+    return [
+        re.sub(r"\s+", " ", p.text_content()).strip()
+        for p in page(response).xpath("//p[contains(@class,'alert')]")
+    ]
 
 
 def field_errors(response) -> dict[str, list[str]]:
@@ -196,7 +227,9 @@ class Clerk:
         """The open tasks listed on the case page: {visible name: url}."""
         response = self.case_page(case_id)
         assert response.status_code == 200, response.status_code
-        return {a.text_content().strip(): a.get("href") for a in page(response).xpath("//ul[@class='tasks']/li/a")}
+        return {
+            a.text_content().strip(): a.get("href") for a in page(response).xpath("//ul[@class='tasks']/li/a")
+        }
 
     def task_url(self, case_id: int, name: str) -> str:
         links = self.task_links(case_id)
@@ -211,15 +244,19 @@ class Clerk:
         for tr in page(response).xpath("//table[contains(@class,'inbox')]/tbody/tr"):
             cells = tr.xpath("./td")
             link = cells[2].xpath(".//a")[0]
-            rows.append({
-                "name": link.text_content().strip(), "url": link.get("href"),
-                "case": cells[3].text_content().strip(), "case_url": cells[3].xpath(".//a")[0].get("href"),
-                "left": re.sub(r"\s+", " ", cells[0].text_content()).strip(),
-                "due": cells[1].text_content().strip().split(" ")[0],
-                "basis": re.sub(r"\s+", " ", cells[5].text_content()).strip(),
-                "claim": [f.get("action") for f in cells[6].xpath(".//form")],
-                "button": re.sub(r"\s+", " ", cells[6].text_content()).strip(),
-            })
+            rows.append(
+                {
+                    "name": link.text_content().strip(),
+                    "url": link.get("href"),
+                    "case": cells[3].text_content().strip(),
+                    "case_url": cells[3].xpath(".//a")[0].get("href"),
+                    "left": re.sub(r"\s+", " ", cells[0].text_content()).strip(),
+                    "due": cells[1].text_content().strip().split(" ")[0],
+                    "basis": re.sub(r"\s+", " ", cells[5].text_content()).strip(),
+                    "claim": [f.get("action") for f in cells[6].xpath(".//form")],
+                    "button": re.sub(r"\s+", " ", cells[6].text_content()).strip(),
+                }
+            )
         return rows
 
     def do(self, case_id: int, name: str, data: dict, *, follow=False):

@@ -19,8 +19,14 @@ def _app_over(packs_root: Path | str):
     from webapp.extensions import db
 
     database = Path(tempfile.mkdtemp(prefix="clueflow-packs-")) / "app.sqlite"
-    app = create_app({"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                      "CLUEFLOW_PACKS_ROOT": str(packs_root)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "TEMPLATE_BYTECODE_CACHE": TEMPLATES,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "CLUEFLOW_PACKS_ROOT": str(packs_root),
+        }
+    )
     with app.app_context():
         db.create_all()
     return app
@@ -60,9 +66,14 @@ def fixture_client(fixture_app):
 
 # -- the clerk's application on a real database (SQLite file, and PostgreSQL when TEST_DATABASE_URL is set) --
 
+
 def _clerk_databases():
-    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-        not POSTGRES_URL, reason="TEST_DATABASE_URL not set"))]
+    return [
+        "sqlite",
+        pytest.param(
+            "postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set")
+        ),
+    ]
 
 
 class ClerkClock:
@@ -121,6 +132,12 @@ def clerk_app_csrf(request, tmp_path, clerk_clock, seeded_databases):
 @pytest.fixture
 def intake_app(tmp_path, seeded_databases):
     """A migrated, demo-seeded app on a SQLite file, CSRF off, uploads under tmp_path/"up"."""
-    return create_app({"TESTING": True, "TEMPLATE_BYTECODE_CACHE": TEMPLATES, "WTF_CSRF_ENABLED": False,
-                       "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "t.sqlite"),
-                       "UPLOAD_FOLDER": str(tmp_path / "up")})
+    return create_app(
+        {
+            "TESTING": True,
+            "TEMPLATE_BYTECODE_CACHE": TEMPLATES,
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "t.sqlite"),
+            "UPLOAD_FOLDER": str(tmp_path / "up"),
+        }
+    )

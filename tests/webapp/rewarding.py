@@ -39,16 +39,31 @@ PAYMENT = "发放奖金"
 NO_REWARD = "告知不予奖励"
 FORFEITURE = "登记视为放弃"
 
-DELIBERATED = dict(meeting_date="2026-04-03", participants="局长、副局长、基金监管科科长", minutes_ref="天医保纪〔2026〕5号",
-                   deliberation_conclusion="同意奖励 6000 元")
+DELIBERATED = dict(
+    meeting_date="2026-04-03",
+    participants="局长、副局长、基金监管科科长",
+    minutes_ref="天医保纪〔2026〕5号",
+    deliberation_conclusion="同意奖励 6000 元",
+)
 APPROVED = dict(reward_approved=True, approved_on="2026-04-06", approval_opinion="同意")
-NOTIFIED = dict(claim_notice_issued_on="2026-04-07", delivery_method="post", contact_person="王五",
-                contact_phone="0991-1234567")
+NOTIFIED = dict(
+    claim_notice_issued_on="2026-04-07",
+    delivery_method="post",
+    contact_person="王五",
+    contact_phone="0991-1234567",
+)
 RECEIVED = dict(notice_received_on="2026-04-10", receipt_method="post", receipt_signed=True)
-BY_AGENT = dict(claimant="agent", authorisation_provided=True, both_ids_checked=True, notice_presented=True,
-                agent_name="赵六", agent_id_no="650102199202023456")
-PAID = dict(payee_account="6222 0000 1111 2222", paying_officer="钱七", payment_reviewer="孙八",
-            voucher_signed=True)
+BY_AGENT = dict(
+    claimant="agent",
+    authorisation_provided=True,
+    both_ids_checked=True,
+    notice_presented=True,
+    agent_name="赵六",
+    agent_id_no="650102199202023456",
+)
+PAID = dict(
+    payee_account="6222 0000 1111 2222", paying_officer="钱七", payment_reviewer="孙八", voucher_signed=True
+)
 
 
 def concluded_report(app, clock, *, loss="120000", reporter=None, **registration) -> int:
@@ -58,8 +73,14 @@ def concluded_report(app, clock, *, loss="120000", reporter=None, **registration
     officer = login(app, f"{DISTRICT}-case-officer")
     fields = {"reported_unit_name": "乌鲁木齐某某医院", **(reporter or {}), **registration}
     case_id = registrar.register(**fields)
-    for name, data in [(JURISDICTION, KEEP), (ACCEPTANCE, ACCEPTABLE), (FILING, FILED), (FILING_NOTICE, NOTICE),
-                       (INVESTIGATION, INVESTIGATED), (CONCLUSION, {**CONCLUDED, "verified_loss": loss})]:
+    for name, data in [
+        (JURISDICTION, KEEP),
+        (ACCEPTANCE, ACCEPTABLE),
+        (FILING, FILED),
+        (FILING_NOTICE, NOTICE),
+        (INVESTIGATION, INVESTIGATED),
+        (CONCLUSION, {**CONCLUDED, "verified_loss": loss}),
+    ]:
         officer.done(case_id, name, data)
     clock.set("2026-04-02")
     return case_id

@@ -15,8 +15,13 @@ FLOOR_500 = """<outputEntry id="LiteralExpression_Rule_reward_terms_1_2">
           <text>500</text>"""
 FLOOR_600 = FLOOR_500.replace("500", "600")
 URUMQI_AMOUNT = "dmn/reward_amount.dmn"
-EIGHT_THOUSAND = {"criminal": False, "evidence_tier": "basic", "reporter_category": "ordinary",
-                  "decision_date": "2026-06-01", "base_amount": 8000}
+EIGHT_THOUSAND = {
+    "criminal": False,
+    "evidence_tier": "basic",
+    "reporter_category": "ordinary",
+    "decision_date": "2026-06-01",
+    "base_amount": 8000,
+}
 
 
 def open_draft(person, pack: str) -> int:
@@ -40,8 +45,9 @@ def file_text(app, draft_id: int, path: str) -> str:
 
 def save(person, draft_id: int, path: str, text: str, headers=None):
     """Save a file the way the editors do: JSON {"text": …} to the file's save URL."""
-    response = person.client.post(f"/rules/drafts/{draft_id}/files/{path}", json={"text": text},
-                                  headers=headers or {})
+    response = person.client.post(
+        f"/rules/drafts/{draft_id}/files/{path}", json={"text": text}, headers=headers or {}
+    )
     return response
 
 
@@ -65,8 +71,11 @@ def update_red_examples(app, editor, draft_id: int, decision: str = "reward_amou
     shown = editor.get(url)
     assert shown.status_code == 200
     doc = page(shown)
-    data = {i.get("name"): i.get("value") or "" for i in doc.xpath("//table[contains(@class,'examples-table')]//input")
-            if i.get("type") != "checkbox"}
+    data = {
+        i.get("name"): i.get("value") or ""
+        for i in doc.xpath("//table[contains(@class,'examples-table')]//input")
+        if i.get("type") != "checkbox"
+    }
     data["rows"] = doc.xpath("//input[@name='rows']/@value")[0]
     changed = 0
     for tr in doc.xpath("//tr[contains(@class,'red')]"):
@@ -84,7 +93,9 @@ def publish_with_second_user(app, author, approver, draft_id: int, comment: str 
     assert step(author, draft_id, "submit", comment=comment).status_code == 302
     assert draft_row(app, draft_id).status == "submitted"
     assert step(approver, draft_id, "approve").status_code == 302
-    assert draft_row(app, draft_id).status == "approved", visible_text(approver.get(f"/rules/drafts/{draft_id}"))[:800]
+    assert draft_row(app, draft_id).status == "approved", visible_text(
+        approver.get(f"/rules/drafts/{draft_id}")
+    )[:800]
     assert step(approver, draft_id, "publish").status_code == 302
     assert draft_row(app, draft_id).status == "published"
 

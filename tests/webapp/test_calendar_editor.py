@@ -37,18 +37,25 @@ def register_on(app, clock, day: str) -> int:
 
 def audit_actions(app) -> list[tuple[str, str]]:
     with app.app_context():
-        return [(e.action, e.subject) for e in db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()]
+        return [
+            (e.action, e.subject)
+            for e in db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+        ]
 
 
 # -- seeding ---------------------------------------------------------------------------------------
 
+
 def test_the_seeded_calendars_equal_the_json_files(clerk_app):
     login(clerk_app, EDITOR)  # the first request seeds
-    files = [RegionYear.from_dict(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(SEED.glob("*.json"))]
+    files = [
+        RegionYear.from_dict(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(SEED.glob("*.json"))
+    ]
     with clerk_app.app_context():
         stored = calendaring.region_years()
         assert sorted(ry.to_dict()["region"] + str(ry.year) for ry in stored) == sorted(
-            ry.region + str(ry.year) for ry in files)
+            ry.region + str(ry.year) for ry in files
+        )
         by_key = {(ry.region, ry.year): ry for ry in stored}
         for ry in files:
             assert by_key[(ry.region, ry.year)].to_dict() == ry.to_dict()
@@ -59,17 +66,30 @@ def test_the_seeded_calendars_equal_the_json_files(clerk_app):
 
 # -- the editor's checks ---------------------------------------------------------------------------
 
+
 def test_the_editor_refuses_bad_input_in_chinese_and_saves_nothing(clerk_app):
     editor = login(clerk_app, EDITOR)
     with clerk_app.app_context():
         before = db.session.query(HolidayPeriod).count()
     cases = [
         (dict(form="period-new", name="测试", first_day="2026-02-20", last_day="2026-02-25"), "与「春节」"),
-        (dict(form="period-new", name="测试", first_day="2027-03-01", last_day="2027-03-02"), "日期须在 2026 年内"),
-        (dict(form="period-new", name="测试", first_day="2026-03-05", last_day="2026-03-02"), "结束日期不能早于开始日期"),
+        (
+            dict(form="period-new", name="测试", first_day="2027-03-01", last_day="2027-03-02"),
+            "日期须在 2026 年内",
+        ),
+        (
+            dict(form="period-new", name="测试", first_day="2026-03-05", last_day="2026-03-02"),
+            "结束日期不能早于开始日期",
+        ),
         (dict(form="period-new", name="", first_day="2026-03-02", last_day="2026-03-02"), "请填写节假日名称"),
-        (dict(form="period-new", name="测试", first_day="2026-3-2", last_day="2026-03-02"), "日期格式应为 YYYY-MM-DD"),
-        (dict(form="period-new", name="测试", first_day="2026-02-13", last_day="2026-02-14"), "假期不能包含调休上班日 2026-02-14"),
+        (
+            dict(form="period-new", name="测试", first_day="2026-3-2", last_day="2026-03-02"),
+            "日期格式应为 YYYY-MM-DD",
+        ),
+        (
+            dict(form="period-new", name="测试", first_day="2026-02-13", last_day="2026-02-14"),
+            "假期不能包含调休上班日 2026-02-14",
+        ),
         (dict(form="makeup", day="2026-10-03"), "在假期「国庆节」内"),
         (dict(form="makeup", day="2026-03-04"), "调休上班日应为星期六或星期日"),
         (dict(form="makeup", day="2025-03-01"), "日期须在 2026 年内"),
@@ -107,14 +127,19 @@ def test_only_the_regions_own_policy_staff_may_edit(clerk_app):
     assert edit(officer, "CN", 2026, "period-new", **data).status_code == 403
     chongqing = login(clerk_app, EDITOR)
     assert edit(chongqing, "CN-XJ", 2025, "makeup", day="2025-03-01").status_code == 403
-    assert edit(urumqi, "CN-XJ", 2025, "period-new", name="测试", first_day="2025-04-01",
-                last_day="2025-04-01").status_code == 302  # Urumqi's own region
+    assert (
+        edit(
+            urumqi, "CN-XJ", 2025, "period-new", name="测试", first_day="2025-04-01", last_day="2025-04-01"
+        ).status_code
+        == 302
+    )  # Urumqi's own region
     with clerk_app.app_context():
         assert not db.session.query(HolidayPeriod).filter_by(name="测试", first_day=date(2026, 3, 10)).count()
     assert chongqing.get("/calendars/XX/2026").status_code == 404
 
 
 # -- deadlines and calendar changes ----------------------------------------------------------------
+
 
 def test_a_case_waits_for_the_2027_calendar_and_confirming_it_gives_the_due_date(clerk_app, clerk_clock):
     case_id = register_on(clerk_app, clerk_clock, "2026-12-15")
@@ -135,7 +160,10 @@ def test_a_case_waits_for_the_2027_calendar_and_confirming_it_gives_the_due_date
     editor = login(clerk_app, EDITOR)
     assert editor.post("/calendars/years", data={"region": "CN", "year": "2027"}).status_code == 302
     for name, first, last in TEST_2027_PERIODS:
-        assert edit(editor, "CN", 2027, "period-new", name=name, first_day=first, last_day=last).status_code == 302
+        assert (
+            edit(editor, "CN", 2027, "period-new", name=name, first_day=first, last_day=last).status_code
+            == 302
+        )
     assert edit(editor, "CN", 2027, "makeup", day="2027-02-20").status_code == 302
     # Still unconfirmed: nothing is counted on it yet.
     assert "等待 2027 年全国日历确认" in visible_text(officer.case_page(case_id))
@@ -143,8 +171,10 @@ def test_a_case_waits_for_the_2027_calendar_and_confirming_it_gives_the_due_date
     response = edit(editor, "CN", 2027, "confirm")
     assert response.status_code == 302 and "/calendars/changes/" in response.headers["Location"]
     moved = editor.get(response.headers["Location"])
-    rows = [[c.text_content().strip() for c in tr.xpath("./td")]
-            for tr in page(moved).xpath("//table[contains(@class,'moved')]/tbody/tr")]
+    rows = [
+        [c.text_content().strip() for c in tr.xpath("./td")]
+        for tr in page(moved).xpath("//table[contains(@class,'moved')]/tbody/tr")
+    ]
     # Dec 16–31 are 12 working days; 元旦 1–3 January skipped; 4, 5, 6 January.
     assert [number, "提出是否立案调查的意见", "待定（等待日历确认）", "2027-01-06"] in rows, rows
 
@@ -155,13 +185,20 @@ def test_a_case_waits_for_the_2027_calendar_and_confirming_it_gives_the_due_date
     assert "日历变更（CN 2027）" in case_page
     assert not page(admin.get("/")).xpath("//div[contains(@class,'calendar-alert')]")
     actions = audit_actions(clerk_app)
-    for action in ("calendar.year.add", "calendar.period.add", "calendar.makeup.add", "calendar.source",
-                   "calendar.confirm"):
+    for action in (
+        "calendar.year.add",
+        "calendar.period.add",
+        "calendar.makeup.add",
+        "calendar.source",
+        "calendar.confirm",
+    ):
         assert (action, "CN 2027") in actions, action
     with clerk_app.app_context():
         [moved_row] = db.session.execute(select(MovedDeadline)).scalars().all()
         assert moved_row.case_id == case_id and moved_row.old_due is None
-        assert db.session.execute(select(CaseEvent).filter_by(case_id=case_id, kind="deadline_moved")).scalar_one()
+        assert db.session.execute(
+            select(CaseEvent).filter_by(case_id=case_id, kind="deadline_moved")
+        ).scalar_one()
 
 
 def test_editing_a_2026_holiday_moves_a_running_deadline(clerk_app, clerk_clock):
@@ -171,7 +208,9 @@ def test_editing_a_2026_holiday_moves_a_running_deadline(clerk_app, clerk_clock)
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-03-23"  # 2026-03-02 + 15 working days
     editor = login(clerk_app, EDITOR)
-    response = edit(editor, "CN", 2026, "period-new", name="测试调整", first_day="2026-03-10", last_day="2026-03-10")
+    response = edit(
+        editor, "CN", 2026, "period-new", name="测试调整", first_day="2026-03-10", last_day="2026-03-10"
+    )
     assert response.status_code == 302 and "/calendars/changes/" in response.headers["Location"]
     assert "2026-03-24" in visible_text(editor.get(response.headers["Location"]))
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
@@ -189,7 +228,8 @@ def test_editing_a_2026_holiday_moves_a_running_deadline(clerk_app, clerk_clock)
 def test_a_provisional_deadline_is_marked_on_every_page(clerk_app, clerk_clock):
     clerk_clock.set("2026-04-01")
     case_id = login(clerk_app, "wlmq-tianshan-registrar").register(
-        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01")
+        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01"
+    )
     officer = login(clerk_app, "wlmq-tianshan-case-officer")
     officer.done(case_id, JURISDICTION, KEEP)
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
@@ -208,14 +248,25 @@ def _xinjiang_case_and_an_unconfirmed_rest_day(app, clock):
     day on 04-10, not yet confirmed; returns (case id, case officer, Urumqi policy editor)."""
     clock.set("2026-04-01")
     case_id = login(app, "wlmq-tianshan-registrar").register(
-        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01")
+        registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01"
+    )
     officer = login(app, "wlmq-tianshan-case-officer")
     officer.done(case_id, JURISDICTION, KEEP)
     editor = login(app, "wlmq-policy-editor")
     assert editor.post("/calendars/years", data={"region": "CN-XJ", "year": "2026"}).status_code == 302
     # TEST DATA: a regional rest day, not the region's notice.
-    assert edit(editor, "CN-XJ", 2026, "period-new", name="测试假日", first_day="2026-04-10",
-                last_day="2026-04-10").status_code == 302
+    assert (
+        edit(
+            editor,
+            "CN-XJ",
+            2026,
+            "period-new",
+            name="测试假日",
+            first_day="2026-04-10",
+            last_day="2026-04-10",
+        ).status_code
+        == 302
+    )
     return case_id, officer, editor
 
 
@@ -243,13 +294,18 @@ def test_a_recount_cut_short_is_finished_from_the_change_page(clerk_app, clerk_c
     # The year confirmed and the change recorded, and the server stopped before the recount.
     with clerk_app.app_context():
         row = CalendarYear(region="CN", year=2027, confirmed=True, source=TEST_2027_SOURCE)
-        row.periods = [HolidayPeriod(name=n, first_day=date.fromisoformat(a), last_day=date.fromisoformat(b))
-                       for n, a, b in TEST_2027_PERIODS]
+        row.periods = [
+            HolidayPeriod(name=n, first_day=date.fromisoformat(a), last_day=date.fromisoformat(b))
+            for n, a, b in TEST_2027_PERIODS
+        ]
         change = CalendarChange(region="CN", year=2027, action="confirm", summary="确认 CN 2027 年度日历")
         db.session.add_all([row, change])
         db.session.commit()
         change_id = change.id
-    assert login(clerk_app, "wlmq-policy-editor").post(f"/calendars/changes/{change_id}/recount").status_code == 403
+    assert (
+        login(clerk_app, "wlmq-policy-editor").post(f"/calendars/changes/{change_id}/recount").status_code
+        == 403
+    )
     editor = login(clerk_app, EDITOR)
     assert "尚未全部重新计算" in visible_text(editor.get(f"/calendars/changes/{change_id}"))
     response = editor.post(f"/calendars/changes/{change_id}/recount")
@@ -275,8 +331,9 @@ def test_a_change_affecting_many_cases_is_recounted_by_the_timer_worker(clerk_ap
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-04-23"  # not counted again yet
     # A period added to the confirmed year is left to the worker too, and the editor is told so.
-    response = edit(editor, "CN-XJ", 2026, "period-new", name="测试假日二", first_day="2026-04-13",
-                    last_day="2026-04-13")
+    response = edit(
+        editor, "CN-XJ", 2026, "period-new", name="测试假日二", first_day="2026-04-13", last_day="2026-04-13"
+    )
     assert "由定时任务在后台重新计算" in " ".join(flashes(editor.get(response.headers["Location"])))
 
     with clerk_app.app_context():
@@ -289,7 +346,11 @@ def test_a_change_affecting_many_cases_is_recounted_by_the_timer_worker(clerk_ap
     moved = visible_text(editor.get(change_page))
     assert "2026-04-23" in moved and "定时任务会在后台完成" not in moved
     with clerk_app.app_context():
-        assert db.session.execute(select(CaseEvent).filter_by(case_id=case_id, kind="deadline_moved")).scalars().all()
+        assert (
+            db.session.execute(select(CaseEvent).filter_by(case_id=case_id, kind="deadline_moved"))
+            .scalars()
+            .all()
+        )
         db.session.remove()
 
 
@@ -310,7 +371,9 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
     change_page = edit(editor, "CN-XJ", 2026, "confirm").headers["Location"]
     clerk_clock.set("2026-04-24")  # past the acceptance deadline as first counted (04-23), not as corrected
     with clerk_app.app_context():
-        change = db.session.execute(select(CalendarChange).filter_by(region="CN-XJ", action="confirm")).scalar_one()
+        change = db.session.execute(
+            select(CalendarChange).filter_by(region="CN-XJ", action="confirm")
+        ).scalar_one()
         change_id = change.id
         change.recount_until = clerk_clock.now + recounts.RECOUNT_LEASE  # as a worker that began it
         db.session.commit()
@@ -358,7 +421,9 @@ def test_a_recount_that_fails_gives_its_change_up_at_once(clerk_app, clerk_clock
     monkeypatch.setattr(recounts, "_recompute", refused)
     with clerk_app.app_context():
         assert worker.tick().recounts == 0  # logged; the timers still fired
-        change = db.session.execute(select(CalendarChange).filter_by(region="CN-XJ", action="confirm")).scalar_one()
+        change = db.session.execute(
+            select(CalendarChange).filter_by(region="CN-XJ", action="confirm")
+        ).scalar_one()
         assert change.recomputed_at is None and change.recount_until is None
         db.session.remove()
     monkeypatch.undo()

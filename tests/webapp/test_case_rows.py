@@ -27,8 +27,9 @@ def registered(app) -> tuple[int, str]:
     """A Yuzhong report waiting at 管辖审查: (case id, task id)."""
     with app.test_request_context():
         case = casework.register_report(user("cq-yuzhong-registrar"), dict(REGISTRATION))
-        task_id = db.session.execute(select(TaskEntry.task_id).filter_by(case_id=case.id, element_id=JURISDICTION)
-                                     ).scalar_one()
+        task_id = db.session.execute(
+            select(TaskEntry.task_id).filter_by(case_id=case.id, element_id=JURISDICTION)
+        ).scalar_one()
         case_id = case.id
         db.session.remove()
     return case_id, task_id
@@ -38,14 +39,23 @@ def stored(app, case_id: int) -> tuple:
     """Everything a completion may write for one case."""
     with app.app_context():
         row = db.session.get(Case, case_id)
-        entries = db.session.execute(select(TaskEntry).filter_by(case_id=case_id).order_by(TaskEntry.id)).scalars()
+        entries = db.session.execute(
+            select(TaskEntry).filter_by(case_id=case_id).order_by(TaskEntry.id)
+        ).scalars()
         tasks = tuple((t.task_id, t.element_id, t.roles_text, t.due, t.claimed_by_id) for t in entries)
-        queue = tuple(db.session.execute(
-            select(TaskQueue.bureau_id, TaskQueue.role, TaskQueue.sort_due, TaskEntry.task_id)
-            .join(TaskEntry, TaskEntry.id == TaskQueue.task_entry_id).where(TaskEntry.case_id == case_id)
-            .order_by(TaskEntry.task_id, TaskQueue.role)).all())
-        events = tuple(db.session.execute(select(CaseEvent.kind, CaseEvent.title).filter_by(case_id=case_id)
-                                          .order_by(CaseEvent.id)).all())
+        queue = tuple(
+            db.session.execute(
+                select(TaskQueue.bureau_id, TaskQueue.role, TaskQueue.sort_due, TaskEntry.task_id)
+                .join(TaskEntry, TaskEntry.id == TaskQueue.task_entry_id)
+                .where(TaskEntry.case_id == case_id)
+                .order_by(TaskEntry.task_id, TaskQueue.role)
+            ).all()
+        )
+        events = tuple(
+            db.session.execute(
+                select(CaseEvent.kind, CaseEvent.title).filter_by(case_id=case_id).order_by(CaseEvent.id)
+            ).all()
+        )
         result = (row.lock_version, row.state, row.current_step, row.updated_at, tasks, queue, events)
         db.session.remove()
     return result
@@ -103,7 +113,9 @@ def test_a_case_changed_after_it_was_read_is_refused_and_nothing_is_written(cler
         case = visibility.case_for(officer, case_id)
         with clerk_app.app_context():  # the reporter withdraws meanwhile: the case moves on, the task stays
             registrar = user("cq-yuzhong-registrar")
-            casework.send_event(registrar, visibility.case_for(registrar, case_id), "withdrawal", "举报人撤回")
+            casework.send_event(
+                registrar, visibility.case_for(registrar, case_id), "withdrawal", "举报人撤回"
+            )
             db.session.remove()
         after_withdrawal = stored(clerk_app, case_id)
         assert JURISDICTION in [t[1] for t in after_withdrawal[4]]

@@ -27,15 +27,24 @@ STALE = "此案件已被他人更新，请刷新页面后重新办理"
 def snapshot(app, case_id: int) -> tuple:
     with app.app_context():
         row = db.session.get(Case, case_id)
-        tasks = sorted((t.task_id, t.element_id, t.claimed_by_id)
-                       for t in db.session.query(TaskEntry).filter_by(case_id=case_id))
-        events = [(e.kind, e.title) for e in db.session.query(CaseEvent).filter_by(case_id=case_id).order_by(CaseEvent.id)]
+        tasks = sorted(
+            (t.task_id, t.element_id, t.claimed_by_id)
+            for t in db.session.query(TaskEntry).filter_by(case_id=case_id)
+        )
+        events = [
+            (e.kind, e.title)
+            for e in db.session.query(CaseEvent).filter_by(case_id=case_id).order_by(CaseEvent.id)
+        ]
         return row.lock_version, row.state, row.current_step, tuple(tasks), tuple(events)
 
 
 def worked(app, case_id: int, name: str) -> int:
     with app.app_context():
-        return db.session.query(CaseEvent).filter_by(case_id=case_id, kind="task", title=f"办理「{name}」").count()
+        return (
+            db.session.query(CaseEvent)
+            .filter_by(case_id=case_id, kind="task", title=f"办理「{name}」")
+            .count()
+        )
 
 
 def registered(app) -> tuple[int, object, object, object]:
@@ -71,7 +80,9 @@ def test_a_task_a_colleague_completed_first_gives_a_clear_message(clerk_app):
     assert officer.post(url, data=fill(officer_form, KEEP)).status_code == 302
     after_first = snapshot(clerk_app, case_id)
 
-    late = head.post(url, data=fill(head_form, {**KEEP, "jurisdiction_reason": "我也审查了"}), follow_redirects=True)
+    late = head.post(
+        url, data=fill(head_form, {**KEEP, "jurisdiction_reason": "我也审查了"}), follow_redirects=True
+    )
     assert late.status_code == 200, (late.status_code, visible_text(late)[:600])
     assert any(DONE_BY_OTHERS in m for m in flashes(late)), flashes(late)
     assert snapshot(clerk_app, case_id) == after_first
@@ -108,8 +119,10 @@ def test_a_page_left_open_while_the_case_changed_gets_the_conflict_message(clerk
 def test_two_sessions_completing_the_same_task_at_once_only_one_wins(clerk_app):
     case_id, _, officer, head = registered(clerk_app)
     url = officer.task_url(case_id, JURISDICTION)
-    forms = [(officer, fill(browser_form(officer.get(url))[1], KEEP)),
-             (head, fill(browser_form(head.get(url))[1], {**KEEP, "jurisdiction_reason": "负责人审查"}))]
+    forms = [
+        (officer, fill(browser_form(officer.get(url))[1], KEEP)),
+        (head, fill(browser_form(head.get(url))[1], {**KEEP, "jurisdiction_reason": "负责人审查"})),
+    ]
     barrier = threading.Barrier(2)
     results: dict = {}
 

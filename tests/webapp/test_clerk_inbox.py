@@ -18,12 +18,21 @@ def inbox_cases(clerk_app, clerk_clock):
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     ids = {}
     for received, unit in [("2026-03-09", "乙药房"), ("2026-03-02", "甲药房"), ("2026-03-16", "丙药房")]:
-        case_id = registrar.register(received_on=received, registered_on="2026-03-16", recorded_on="2026-03-16",
-                                     reported_unit_name=unit)
+        case_id = registrar.register(
+            received_on=received,
+            registered_on="2026-03-16",
+            recorded_on="2026-03-16",
+            reported_unit_name=unit,
+        )
         officer.done(case_id, JURISDICTION, KEEP)
         ids[unit] = case_id
-    ids["丁医院"] = registrar.register(reported_unit_name="丁医院", subject_type="designated_medical_institution",
-                                     received_on="2026-03-16", registered_on="2026-03-16", recorded_on="2026-03-16")
+    ids["丁医院"] = registrar.register(
+        reported_unit_name="丁医院",
+        subject_type="designated_medical_institution",
+        received_on="2026-03-16",
+        registered_on="2026-03-16",
+        recorded_on="2026-03-16",
+    )
     return ids
 
 
@@ -34,7 +43,9 @@ def units(rows) -> list[str]:
 def with_units(clerk, query: str = "") -> list[dict]:
     rows = clerk.inbox(query)
     for row in rows:
-        row["unit"] = next(u for u in ("甲药房", "乙药房", "丙药房", "丁医院", "") if u in visible_text_of(clerk, row))
+        row["unit"] = next(
+            u for u in ("甲药房", "乙药房", "丙药房", "丁医院", "") if u in visible_text_of(clerk, row)
+        )
     return rows
 
 
@@ -46,7 +57,12 @@ def visible_text_of(clerk, row) -> str:
 def test_the_inbox_lists_my_tasks_soonest_due_first_with_working_days_left(clerk_app, inbox_cases):
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     rows = with_units(officer)
-    assert units(rows) == [f"{ACCEPTANCE}:甲药房", f"{ACCEPTANCE}:乙药房", f"{ACCEPTANCE}:丙药房", f"{JURISDICTION}:丁医院"]
+    assert units(rows) == [
+        f"{ACCEPTANCE}:甲药房",
+        f"{ACCEPTANCE}:乙药房",
+        f"{ACCEPTANCE}:丙药房",
+        f"{JURISDICTION}:丁医院",
+    ]
     first = rows[0]
     assert first["due"] == "2026-03-23"  # 15 WD from Monday 03-02
     assert "5 个工作日" in first["left"] and "逾期" not in first["left"], first  # 03-17 … 03-23
@@ -66,8 +82,16 @@ def test_the_overdue_filter_shows_only_what_is_past_its_deadline(clerk_app, cler
     assert "逾期" in overdue[0]["left"]
 
 
-@pytest.mark.parametrize("username", ["cq-yuzhong-registrar", "cq-yuzhong-auditor", "cq-yubei-case-officer",
-                                      "wlmq-tianshan-case-officer", "wlmq-case-officer"])
+@pytest.mark.parametrize(
+    "username",
+    [
+        "cq-yuzhong-registrar",
+        "cq-yuzhong-auditor",
+        "cq-yubei-case-officer",
+        "wlmq-tianshan-case-officer",
+        "wlmq-case-officer",
+    ],
+)
 def test_nobody_else_has_these_tasks(clerk_app, inbox_cases, username):
     assert login(clerk_app, username).inbox() == []
 
@@ -75,7 +99,9 @@ def test_nobody_else_has_these_tasks(clerk_app, inbox_cases, username):
 def test_the_division_head_has_only_the_tasks_of_the_heads(clerk_app, inbox_cases):
     head = login(clerk_app, "cq-yuzhong-division-head")
     rows = with_units(head)
-    assert units(rows) == [f"{JURISDICTION}:丁医院"]  # 管辖审查 is the officer's and the head's; 受理审查 the officer's
+    assert units(rows) == [
+        f"{JURISDICTION}:丁医院"
+    ]  # 管辖审查 is the officer's and the head's; 受理审查 the officer's
 
 
 def test_the_city_bureau_has_its_districts_tasks(clerk_app, inbox_cases):

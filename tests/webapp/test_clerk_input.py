@@ -40,13 +40,16 @@ def snapshot(app, case_id: int) -> tuple:
     """What a refused post must leave untouched: the case row, its task index, its timeline."""
     with app.app_context():
         row = db.session.get(Case, case_id)
-        tasks = sorted((t.task_id, t.element_id, t.claimed_by_id)
-                       for t in db.session.query(TaskEntry).filter_by(case_id=case_id))
+        tasks = sorted(
+            (t.task_id, t.element_id, t.claimed_by_id)
+            for t in db.session.query(TaskEntry).filter_by(case_id=case_id)
+        )
         events = db.session.query(CaseEvent).filter_by(case_id=case_id).count()
         return row.lock_version, row.state, row.status, row.current_step, tuple(tasks), events
 
 
 # -- the 登记表 --------------------------------------------------------------------------------------
+
 
 def test_a_registration_with_required_fields_missing_is_shown_again_with_chinese_messages(clerk_app):
     registrar = login(clerk_app, "cq-yuzhong-registrar")
@@ -72,8 +75,20 @@ def test_a_registration_of_nothing_names_every_required_field(clerk_app):
     response = registrar.post("/intake", data=emptied)
     assert response.status_code == 200
     errors = field_errors(response)
-    for key in ("registered_on", "received_on", "source_channel", "request_kind", "fund_type", "reporter_kind",
-                "subject_type", "content", "act_location", "repeat_of", "recorder", "recorded_on"):
+    for key in (
+        "registered_on",
+        "received_on",
+        "source_channel",
+        "request_kind",
+        "fund_type",
+        "reporter_kind",
+        "subject_type",
+        "content",
+        "act_location",
+        "repeat_of",
+        "recorder",
+        "recorded_on",
+    ):
         assert errors.get(key) == [MSG_REQUIRED], (key, errors)
     assert count(clerk_app, Case) == 0
 
@@ -81,7 +96,9 @@ def test_a_registration_of_nothing_names_every_required_field(clerk_app):
 def test_a_registration_naming_neither_a_person_nor_a_unit_is_refused(clerk_app):
     """The 登记表 itself says: 被举报人或被举报单位、举报内容为必填项 (RULES F.1)."""
     registrar = login(clerk_app, "cq-yuzhong-registrar")
-    response = registrar.submit_registration({**REGISTRATION, "reported_unit_name": "", "reported_person_name": ""})
+    response = registrar.submit_registration(
+        {**REGISTRATION, "reported_unit_name": "", "reported_person_name": ""}
+    )
     assert response.status_code == 200, "registered a report against nobody"
     assert count(clerk_app, Case) == 0
     shown = visible_text(response)
@@ -90,8 +107,9 @@ def test_a_registration_naming_neither_a_person_nor_a_unit_is_refused(clerk_app)
 
 def test_a_date_typed_the_wrong_way_gets_the_date_message(clerk_app):
     registrar = login(clerk_app, "cq-yuzhong-registrar")
-    response = registrar.submit_registration({**REGISTRATION, "received_on": "2026/03/02",
-                                              "recorded_on": "3月2日"})
+    response = registrar.submit_registration(
+        {**REGISTRATION, "received_on": "2026/03/02", "recorded_on": "3月2日"}
+    )
     assert response.status_code == 200
     errors = field_errors(response)
     assert errors.get("received_on") == [MSG_DATE], errors
@@ -108,6 +126,7 @@ def test_a_field_the_registration_form_does_not_have_is_refused(clerk_app):
 
 
 # -- task forms --------------------------------------------------------------------------------------
+
 
 def test_a_field_the_task_form_does_not_have_is_refused_and_changes_nothing(clerk_app):
     registrar = login(clerk_app, "cq-yuzhong-registrar")
@@ -130,7 +149,9 @@ def test_a_task_with_a_wrong_date_is_shown_again_with_the_date_message(clerk_app
     case_id = registrar.register()
     officer.done(case_id, JURISDICTION, KEEP)
     before = snapshot(clerk_app, case_id)
-    response = officer.do(case_id, ACCEPTANCE, {**ACCEPTABLE, "accepted_on": "2026-02-30", "acceptance_opinion": ""})
+    response = officer.do(
+        case_id, ACCEPTANCE, {**ACCEPTABLE, "accepted_on": "2026-02-30", "acceptance_opinion": ""}
+    )
     assert response.status_code == 200
     errors = field_errors(response)
     assert errors.get("accepted_on") == [MSG_DATE], errors
@@ -145,16 +166,21 @@ def test_a_deadline_in_a_year_without_a_confirmed_calendar_is_explained_in_chine
     clerk_clock.set("2026-12-21")
     registrar = login(clerk_app, "cq-yuzhong-registrar")
     officer = login(clerk_app, "cq-yuzhong-case-officer")
-    case_id = registrar.register(registered_on="2026-12-21", received_on="2026-12-21", recorded_on="2026-12-21")
+    case_id = registrar.register(
+        registered_on="2026-12-21", received_on="2026-12-21", recorded_on="2026-12-21"
+    )
     response = officer.done(case_id, JURISDICTION, KEEP)
     messages = " ".join(flashes(officer.get(response.headers["Location"])))
-    assert not re.search(r"[A-Za-z]{4,}", messages), f"the clerk is shown an untranslated engine message: {messages}"
+    assert not re.search(r"[A-Za-z]{4,}", messages), (
+        f"the clerk is shown an untranslated engine message: {messages}"
+    )
     case_page = visible_text(officer.case_page(case_id))
     assert "等待 2027 年全国日历确认" in case_page
     assert not re.search(r"2027-\d\d-\d\d", case_page), "no due date in 2027 may be guessed"
 
 
 # -- CSRF ------------------------------------------------------------------------------------------
+
 
 def test_posts_without_the_csrf_token_are_refused(clerk_app_csrf):
     app = clerk_app_csrf
@@ -179,9 +205,16 @@ def test_posts_without_the_csrf_token_are_refused(clerk_app_csrf):
     assert officer.post(url, data=posted).status_code == 400
     posted.add("csrf_token", "forged")
     assert officer.post(url, data=posted).status_code == 400
-    for bare in (f"/cases/{case_id}/events/withdrawal", f"/cases/{case_id}/recusals",
-                 url + "/claim", url + "/release", "/logout"):
-        assert officer.post(bare, data={"username": "cq-yuzhong-registrar", "reason": "x"}).status_code == 400, bare
+    for bare in (
+        f"/cases/{case_id}/events/withdrawal",
+        f"/cases/{case_id}/recusals",
+        url + "/claim",
+        url + "/release",
+        "/logout",
+    ):
+        assert (
+            officer.post(bare, data={"username": "cq-yuzhong-registrar", "reason": "x"}).status_code == 400
+        ), bare
     assert snapshot(app, case_id) == before
     # and with the token the page gave, the same post goes through
     officer.done(case_id, JURISDICTION, KEEP)
@@ -208,8 +241,7 @@ def test_the_engine_s_field_messages_follow_the_page_s_language(clerk_app):
     assert errors.get("recorder") == ["This field is required"], errors
     assert MSG_DATE not in visible_text(response)
     response = registrar.submit_registration({**REGISTRATION, "content": "串" * 10_001})
-    assert field_errors(response).get("content") == ["At most 10000 characters"], \
-        field_errors(response)
+    assert field_errors(response).get("content") == ["At most 10000 characters"], field_errors(response)
     registrar.get("/?lang=zh")
     response = registrar.submit_registration({**REGISTRATION, "received_on": "2026/03/02"})
     assert field_errors(response).get("received_on") == [MSG_DATE]

@@ -47,7 +47,10 @@ def case_row(app, case_id: int) -> Case:
 
 
 def timeline(response) -> list[str]:
-    return [re.sub(r"\s+", " ", li.text_content()).strip() for li in page(response).xpath("//ol[@class='timeline']/li")]
+    return [
+        re.sub(r"\s+", " ", li.text_content()).strip()
+        for li in page(response).xpath("//ol[@class='timeline']/li")
+    ]
 
 
 def deadline_rows(response) -> list[dict]:
@@ -56,8 +59,16 @@ def deadline_rows(response) -> list[dict]:
     if not tables:
         return []
     heads = [th.text_content().strip() for th in tables[0].xpath(".//thead//th")]
-    return [dict(zip(heads, (re.sub(r"\s+", " ", td.text_content()).strip() for td in tr.xpath("./td")), strict=False))
-            for tr in tables[0].xpath(".//tbody/tr")]
+    return [
+        dict(
+            zip(
+                heads,
+                (re.sub(r"\s+", " ", td.text_content()).strip() for td in tr.xpath("./td")),
+                strict=False,
+            )
+        )
+        for tr in tables[0].xpath(".//tbody/tr")
+    ]
 
 
 def assert_deadlines_explained(response) -> list[dict]:
@@ -66,7 +77,9 @@ def assert_deadlines_explained(response) -> list[dict]:
     for row in rows:
         assert row["事项"], row
         assert re.search(r"第.+条", row["依据"]), f"no article in the legal basis: {row}"
-        assert re.match(r"^\d+ ", row["期限"]) and any(u in row["期限"] for u in UNITS), f"no count/unit: {row}"
+        assert re.match(r"^\d+ ", row["期限"]) and any(u in row["期限"] for u in UNITS), (
+            f"no count/unit: {row}"
+        )
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["起算日"]), f"no trigger date: {row}"
         assert re.match(r"\d{4}-\d{2}-\d{2}", row["到期日"]), f"no due date: {row}"
     return rows
@@ -80,9 +93,17 @@ def carry_to_archive(app, prefix: str, *, district: str) -> int:
     row = case_row(app, case_id)
     assert row.number.startswith(prefix + "-") and row.status == "open"
 
-    steps = [(JURISDICTION, KEEP), (ACCEPTANCE, ACCEPTABLE), (FILING, FILED), (FILING_NOTICE, NOTICE),
-             (INVESTIGATION, INVESTIGATED), (CONCLUSION, CONCLUDED), (RESULT_NOTICE, NOTICE), (CLOSURE, CLOSED),
-             (ARCHIVE, ARCHIVED)]
+    steps = [
+        (JURISDICTION, KEEP),
+        (ACCEPTANCE, ACCEPTABLE),
+        (FILING, FILED),
+        (FILING_NOTICE, NOTICE),
+        (INVESTIGATION, INVESTIGATED),
+        (CONCLUSION, CONCLUDED),
+        (RESULT_NOTICE, NOTICE),
+        (CLOSURE, CLOSED),
+        (ARCHIVE, ARCHIVED),
+    ]
     seen_deadlines = set()
     for name, data in steps:
         shown = officer.case_page(case_id)
@@ -100,7 +121,10 @@ def carry_to_archive(app, prefix: str, *, district: str) -> int:
 
     # the timeline: the registration by the registrar, then each step by the case officer, in order
     lines = timeline(shown)
-    registrar_name, officer_name = _display_name(app, f"{district}-registrar"), _display_name(app, f"{district}-case-officer")
+    registrar_name, officer_name = (
+        _display_name(app, f"{district}-registrar"),
+        _display_name(app, f"{district}-case-officer"),
+    )
     assert registrar_name in lines[0] and "登记举报" in lines[0] and row.number in lines[0], lines
     worked = [line for line in lines if "办理「" in line]
     assert [re.search(r"「(.+?)」", line).group(1) for line in worked] == [name for name, _ in steps], lines
@@ -144,7 +168,9 @@ def test_the_deadlines_on_the_case_page_give_rule_article_unit_trigger_and_due_d
     # the task page repeats its own deadline with its basis and trigger
     task_page = officer.get(officer.task_url(case_id, INVESTIGATION))
     lead = visible_text(task_page)
-    assert re.search(r"期限 \d{4}-\d{2}-\d{2}\W*\w* ?第.+条：30 个工作日，自 \d{4}-\d{2}-\d{2} 起算", lead), lead[:800]
+    assert re.search(r"期限 \d{4}-\d{2}-\d{2}\W*\w* ?第.+条：30 个工作日，自 \d{4}-\d{2}-\d{2} 起算", lead), (
+        lead[:800]
+    )
 
 
 def test_a_real_name_report_without_evidence_is_not_accepted_and_the_reporter_is_told(clerk_app):

@@ -35,14 +35,22 @@ from webapp.models import Case
 
 
 def timeline(response) -> list[str]:
-    return [re.sub(r"\s+", " ", li.text_content()).strip() for li in page(response).xpath("//ol[@class='timeline']/li")]
+    return [
+        re.sub(r"\s+", " ", li.text_content()).strip()
+        for li in page(response).xpath("//ol[@class='timeline']/li")
+    ]
 
 
 def test_a_withdrawal_after_filing_suppresses_the_result_notice_but_not_the_investigation(clerk_app):
     registrar = login(clerk_app, "cq-yuzhong-registrar")
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     case_id = registrar.register()
-    for name, data in [(JURISDICTION, KEEP), (ACCEPTANCE, ACCEPTABLE), (FILING, FILED), (FILING_NOTICE, NOTICE)]:
+    for name, data in [
+        (JURISDICTION, KEEP),
+        (ACCEPTANCE, ACCEPTABLE),
+        (FILING, FILED),
+        (FILING_NOTICE, NOTICE),
+    ]:
         officer.done(case_id, name, data)
     assert list(officer.task_links(case_id)) == [INVESTIGATION]
 
@@ -55,7 +63,9 @@ def test_a_withdrawal_after_filing_suppresses_the_result_notice_but_not_the_inve
     assert list(officer.task_links(case_id)) == [INVESTIGATION]
     officer.done(case_id, INVESTIGATION, INVESTIGATED)
     officer.done(case_id, CONCLUSION, CONCLUDED)
-    assert list(officer.task_links(case_id)) == [CLOSURE], "the result notice must not be sent after a withdrawal"
+    assert list(officer.task_links(case_id)) == [CLOSURE], (
+        "the result notice must not be sent after a withdrawal"
+    )
     officer.done(case_id, CLOSURE, CLOSED)
     officer.done(case_id, ARCHIVE, ARCHIVED)
 
@@ -83,7 +93,9 @@ def test_a_withdrawal_of_a_closed_case_is_refused_with_a_message(clerk_app):
     registrar = login(clerk_app, "cq-yuzhong-registrar")
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     case_id = registrar.register(request_kind="consultation")
-    officer.done(case_id, "告知通过其他渠道反映", {"redirect_channel": "12345", "redirect_notified_on": "2026-03-03"})
+    officer.done(
+        case_id, "告知通过其他渠道反映", {"redirect_channel": "12345", "redirect_notified_on": "2026-03-03"}
+    )
     registrar.case_page(case_id)  # reads the registration's flash
     with clerk_app.app_context():
         row = db.session.get(Case, case_id)

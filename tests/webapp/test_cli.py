@@ -26,9 +26,21 @@ def copy_packs(tmp_path: Path) -> Path:
 
 
 def test_decide_prints_one_json_object():
-    result = run("decide", "urumqi", "reward_amount", "--input", json.dumps({
-        "base_amount": 8000, "criminal": False, "evidence_tier": "basic", "reporter_category": "ordinary",
-        "decision_date": "2026-06-01"}))
+    result = run(
+        "decide",
+        "urumqi",
+        "reward_amount",
+        "--input",
+        json.dumps(
+            {
+                "base_amount": 8000,
+                "criminal": False,
+                "evidence_tier": "basic",
+                "reporter_category": "ordinary",
+                "decision_date": "2026-06-01",
+            }
+        ),
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["amount"] == 500 and out["rate"] == 0.05 and out["floor_applied"] is True
@@ -94,9 +106,12 @@ def test_check_packs_names_a_broken_diagram(tmp_path):
 def test_check_packs_names_a_broken_notice_template_a_misspelt_name_and_a_stray_file(tmp_path):
     root = copy_packs(tmp_path)
     notices = root / "notices"
-    (notices / "chongqing" / "filing.txt").write_text("立案告知书\n\n{% if filed %}已立案\n", encoding="utf-8")
-    (notices / "urumqi" / "claim.txt").write_text("领奖通知书\n\n{{ reporter_nmae }}：请于{{ claim_window }}内领取。\n",
-                                                  encoding="utf-8")
+    (notices / "chongqing" / "filing.txt").write_text(
+        "立案告知书\n\n{% if filed %}已立案\n", encoding="utf-8"
+    )
+    (notices / "urumqi" / "claim.txt").write_text(
+        "领奖通知书\n\n{{ reporter_nmae }}：请于{{ claim_window }}内领取。\n", encoding="utf-8"
+    )
     (notices / "urumqi" / "claim_old.txt").write_text("旧模板\n", encoding="utf-8")
     result = run("check-packs", "--packs", str(root))
     assert result.returncode == 1

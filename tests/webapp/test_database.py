@@ -18,10 +18,13 @@ def test_postgres_urls_use_the_installed_driver():
     assert database_uri("postgresql://postgres@127.0.0.1:5432/test", "/x").startswith("postgresql+psycopg://")
 
 
-@pytest.mark.parametrize("url", [
-    "sqlite://",
-    pytest.param(POSTGRES, marks=pytest.mark.skipif(not POSTGRES, reason="TEST_DATABASE_URL not set")),
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        pytest.param(POSTGRES, marks=pytest.mark.skipif(not POSTGRES, reason="TEST_DATABASE_URL not set")),
+    ],
+)
 def test_health_check_reaches_the_database(url):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(url, "/unused")})
     response = app.test_client().get("/healthz")
@@ -30,6 +33,8 @@ def test_health_check_reaches_the_database(url):
 
 
 def test_health_check_reports_an_unreachable_database():
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json["database"] == "unavailable"

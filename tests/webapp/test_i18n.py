@@ -62,5 +62,10 @@ def test_messages_from_the_server_follow_the_language(clerk_app):
 
 def test_every_message_the_python_code_shows_is_in_the_catalogue():
     catalogue = read_po((CATALOGUE / "messages.po").open("rb"))
-    for msgid in ("案件已办结，不能办理此事项", "「%(task)s」已办理", "您已退出登录", "已登记，编号 %(number)s"):
+    for msgid in (
+        "案件已办结，不能办理此事项",
+        "「%(task)s」已办理",
+        "您已退出登录",
+        "已登记，编号 %(number)s",
+    ):
         assert catalogue[msgid] is not None and catalogue[msgid].string, msgid

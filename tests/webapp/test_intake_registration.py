@@ -19,10 +19,22 @@ from webapp.usecases.intake import next_number, walk_in_problems
 TODAY = date.today().isoformat()
 YEAR = date.today().year
 REGISTRATION = dict(
-    registered_on=TODAY, received_on=TODAY, source_channel="web", request_kind="report", fund_type="basic_medical",
-    reporter_kind="natural_person", reporter_name="张三", reporter_phone="13800000000",
-    subject_type="designated_pharmacy", reported_unit_name="某某大药房", content="串换药品，将保健品记入医保结算",
-    act_location="渝中区", has_evidence="true", repeat_of="none", recorder="李四", recorded_on=TODAY,
+    registered_on=TODAY,
+    received_on=TODAY,
+    source_channel="web",
+    request_kind="report",
+    fund_type="basic_medical",
+    reporter_kind="natural_person",
+    reporter_name="张三",
+    reporter_phone="13800000000",
+    subject_type="designated_pharmacy",
+    reported_unit_name="某某大药房",
+    content="串换药品，将保健品记入医保结算",
+    act_location="渝中区",
+    has_evidence="true",
+    repeat_of="none",
+    recorder="李四",
+    recorded_on=TODAY,
 )
 WALK_IN = dict(source_channel="visit", second_staff="", single_staff_reason="")
 
@@ -33,7 +45,9 @@ def app(intake_app):
 
 
 def post(client, **overrides):
-    return client.post("/intake", data={k: v for k, v in {**REGISTRATION, **overrides}.items() if v is not None})
+    return client.post(
+        "/intake", data={k: v for k, v in {**REGISTRATION, **overrides}.items() if v is not None}
+    )
 
 
 def case_id(response) -> int:
@@ -60,6 +74,7 @@ def cases(app) -> list[Case]:
 
 
 # -- CQH 第十一条: walk-in oral reports ------------------------------------------------------------
+
 
 def test_the_walk_in_rule_as_a_function():
     assert walk_in_problems({**REGISTRATION}) == {}
@@ -93,11 +108,14 @@ def test_the_second_staff_member_cannot_be_the_recorder(app):
     assert "记录人以外" in errors["second_staff"]
 
 
-@pytest.mark.parametrize("extra", [
-    {"second_staff": "王五"},
-    {"single_staff_reason": "节假日值班，仅一名工作人员在岗"},
-    {"written_material": "true"},
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"second_staff": "王五"},
+        {"single_staff_reason": "节假日值班，仅一名工作人员在岗"},
+        {"written_material": "true"},
+    ],
+)
 def test_a_walk_in_with_a_second_staff_member_or_a_reason_or_written_material_registers(app, extra):
     client = login(app)
     cid = case_id(post(client, **{**WALK_IN, **extra}))
@@ -123,17 +141,30 @@ def test_a_report_against_nobody_is_shown_again_on_both_reported_party_fields(ap
 
 # -- CQH 第十条: numbering ---------------------------------------------------------------------------
 
+
 def test_case_numbers_are_consecutive_per_pack_and_year_and_distinct_across_packs(app):
     yuzhong, yubei, city = login(app), login(app, "cq-yubei-registrar"), login(app, "cq-registrar")
     tianshan = login(app, "wlmq-tianshan-registrar")
-    order = [(yuzhong, "甲药房"), (yubei, "乙药房"), (tianshan, "丙药房"), (city, "丁药房"), (yuzhong, "戊药房"),
-             (tianshan, "己药房")]
+    order = [
+        (yuzhong, "甲药房"),
+        (yubei, "乙药房"),
+        (tianshan, "丙药房"),
+        (city, "丁药房"),
+        (yuzhong, "戊药房"),
+        (tianshan, "己药房"),
+    ]
     for client, unit in order:
         case_id(post(client, reported_unit_name=unit, act_location="本区"))
     numbers = [c.number for c in cases(app)]
     # One numbering space per pack (CQH 第七条第二款: one city-wide system), whichever bureau registers.
-    assert numbers == [f"CQ-{YEAR}-00001", f"CQ-{YEAR}-00002", f"WLMQ-{YEAR}-00001", f"CQ-{YEAR}-00003",
-                       f"CQ-{YEAR}-00004", f"WLMQ-{YEAR}-00002"]
+    assert numbers == [
+        f"CQ-{YEAR}-00001",
+        f"CQ-{YEAR}-00002",
+        f"WLMQ-{YEAR}-00001",
+        f"CQ-{YEAR}-00003",
+        f"CQ-{YEAR}-00004",
+        f"WLMQ-{YEAR}-00002",
+    ]
     assert len(set(numbers)) == len(numbers)
     with app.app_context():
         assert next_number("chongqing", YEAR + 1) == f"CQ-{YEAR + 1}-00001"  # a new year starts again at 1
@@ -151,6 +182,7 @@ def test_a_refused_registration_uses_no_number(app):
 
 
 # -- CQH 第十三条第一、二项: repeat reports --------------------------------------------------------
+
 
 def test_a_report_naming_the_party_of_an_earlier_case_is_flagged_then_registered_on_resubmission(app):
     client = login(app)
@@ -173,15 +205,26 @@ def test_a_report_naming_the_party_of_an_earlier_case_is_flagged_then_registered
 
 def test_a_closed_case_is_flagged_too_and_a_person_matches_as_well_as_a_unit(app):
     client = login(app)
-    first = case_id(post(client, subject_type="individual", reported_unit_name=None, reported_person_name="赵六"))
+    first = case_id(
+        post(client, subject_type="individual", reported_unit_name=None, reported_person_name="赵六")
+    )
     with app.app_context():
         db.session.get(Case, first).status = "closed"
         db.session.commit()
-    page = post(client, subject_type="individual", reported_unit_name=None, reported_person_name="赵六").get_data(
-        as_text=True)
+    page = post(
+        client, subject_type="individual", reported_unit_name=None, reported_person_name="赵六"
+    ).get_data(as_text=True)
     assert "可能重复" in page and "已办结" in page
-    second = case_id(post(client, subject_type="individual", reported_unit_name=None, reported_person_name="赵六",
-                          duplicates_seen="1", repeat_of="closed"))
+    second = case_id(
+        post(
+            client,
+            subject_type="individual",
+            reported_unit_name=None,
+            reported_person_name="赵六",
+            duplicates_seen="1",
+            repeat_of="closed",
+        )
+    )
     with app.app_context():
         assert load(db.session.get(Case, second)).running.data["repeat_of"] == "closed"
 

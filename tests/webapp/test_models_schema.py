@@ -17,10 +17,15 @@ from webapp.extensions import db
 POSTGRES = os.environ.get("TEST_DATABASE_URL")
 
 
-@pytest.mark.parametrize("database", [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES, reason="TEST_DATABASE_URL not set")),
-])
+@pytest.mark.parametrize(
+    "database",
+    [
+        "sqlite",
+        pytest.param(
+            "postgresql", marks=pytest.mark.skipif(not POSTGRES, reason="TEST_DATABASE_URL not set")
+        ),
+    ],
+)
 def test_migrated_database_matches_the_models(database, tmp_path):
     config = {"TESTING": True}
     admin = schema = None
@@ -39,8 +44,9 @@ def test_migrated_database_matches_the_models(database, tmp_path):
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                                 "compare_server_default": True})
+                context = MigrationContext.configure(
+                    conn, opts={"compare_type": True, "compare_server_default": True}
+                )
                 differences = compare_metadata(context, db.metadata)
             db.engine.dispose()
         assert differences == []

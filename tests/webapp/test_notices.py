@@ -65,8 +65,17 @@ def outbox_rows(clerk, state: str = "pending") -> list[dict]:
     rows = []
     for tr in page(response).xpath("//table[contains(@class,'outbox')]/tbody/tr"):
         cells = [re.sub(r"\s+", " ", td.text_content()).strip() for td in tr.xpath("./td")]
-        rows.append({"left": cells[0], "due": cells[1], "kind": cells[2], "case": cells[3], "basis": cells[4],
-                     "state": cells[5], "url": tr.xpath(".//a[@class='notice-link']/@href")[0]})
+        rows.append(
+            {
+                "left": cells[0],
+                "due": cells[1],
+                "kind": cells[2],
+                "case": cells[3],
+                "basis": cells[4],
+                "state": cells[5],
+                "url": tr.xpath(".//a[@class='notice-link']/@href")[0],
+            }
+        )
     return rows
 
 
@@ -74,8 +83,9 @@ def to_filing_notice(app, channel: str = "letter", **registration) -> tuple[int,
     """A real-name report of 渝中区 registered and carried to its filing notice; returns (case id, officer)."""
     registrar = login(app, "cq-yuzhong-registrar")
     officer = login(app, "cq-yuzhong-case-officer")
-    case_id = registrar.register(notice_channel=channel, reporter_address=ADDRESS, reporter_email=EMAIL,
-                                 **registration)
+    case_id = registrar.register(
+        notice_channel=channel, reporter_address=ADDRESS, reporter_email=EMAIL, **registration
+    )
     for name, data in [(JURISDICTION, KEEP), (ACCEPTANCE, ACCEPTABLE), (FILING, FILED)]:
         officer.done(case_id, name, data)
     return case_id, officer
@@ -182,7 +192,9 @@ def test_the_outbox_does_not_generate_a_result_notice_for_a_withdrawn_report_how
         loaded = casestore.load(row)
         db.session.execute(Notice.__table__.delete().where(Notice.kind == "result"))
         loaded.running.data["withdrawn"] = True
-        assert queue_notices(row, loaded.runner, loaded.running, loaded.runner.ready_tasks(loaded.running)) == []
+        assert (
+            queue_notices(row, loaded.runner, loaded.running, loaded.runner.ready_tasks(loaded.running)) == []
+        )
         db.session.rollback()
 
 
@@ -230,7 +242,9 @@ def test_two_clerks_submitting_at_the_same_moment_send_once(clerk_app):
 
 def test_the_outbox_list_never_shows_contact_details_the_notice_does_for_those_allowed(clerk_app):
     case_id, officer = to_filing_notice(clerk_app, channel="email")
-    listing = visible_text(officer.get("/outbox?state=all")) + officer.get("/outbox?state=all").get_data(as_text=True)
+    listing = visible_text(officer.get("/outbox?state=all")) + officer.get("/outbox?state=all").get_data(
+        as_text=True
+    )
     for secret in SECRETS:
         assert secret not in listing, secret
     [notice] = notices(clerk_app, case_id)
@@ -248,7 +262,9 @@ def test_the_outbox_list_never_shows_contact_details_the_notice_does_for_those_a
     assert notices(clerk_app, case_id)[0].state == "pending"
 
 
-@pytest.mark.parametrize("username", ["cq-yubei-case-officer", "wlmq-case-officer", "wlmq-tianshan-registrar"])
+@pytest.mark.parametrize(
+    "username", ["cq-yubei-case-officer", "wlmq-case-officer", "wlmq-tianshan-registrar"]
+)
 def test_other_bureaus_get_404_on_every_url_of_the_notice(clerk_app, username):
     case_id, _ = to_filing_notice(clerk_app, channel="sms")
     [notice] = notices(clerk_app, case_id)
@@ -290,16 +306,25 @@ def test_a_letter_s_delivery_is_recorded_and_fills_the_task_for_the_clerk_to_sub
     assert "尚未送达" in visible_text(task_page)
     refused = officer.post(f"/outbox/{notice.id}/send", data={"delivered_on": "2026-03-09", "method": "post"})
     assert refused.status_code == 422
-    assert "送达日期不能晚于今天" in visible_text(refused) and "请填写回执编号或挂号信号" in visible_text(refused)
+    assert "送达日期不能晚于今天" in visible_text(refused) and "请填写回执编号或挂号信号" in visible_text(
+        refused
+    )
     assert notices(clerk_app, case_id)[0].state == "pending"
-    response = officer.post(f"/outbox/{notice.id}/send", data={"delivered_on": "2026-03-05", "method": "post",
-                                                               "receipt_ref": "XA123456789CN"}, follow_redirects=True)
+    response = officer.post(
+        f"/outbox/{notice.id}/send",
+        data={"delivered_on": "2026-03-05", "method": "post", "receipt_ref": "XA123456789CN"},
+        follow_redirects=True,
+    )
     assert any("已送达并记录" in m for m in flashes(response))
-    assert "XA123456789CN" in visible_text(response) and sent_messages(clerk_app) == []  # a letter is not a message
+    assert (
+        "XA123456789CN" in visible_text(response) and sent_messages(clerk_app) == []
+    )  # a letter is not a message
     task_page = officer.get(officer.task_url(case_id, FILING_NOTICE))
     _, fields = browser_form(task_page)
     assert fields["notice_sent_on"] == "2026-03-05" and fields["notice_method"] == "letter"
-    assert fields["notice_text"].startswith("立案告知书") and "已于 2026-03-05 送达" in visible_text(task_page)
+    assert fields["notice_text"].startswith("立案告知书") and "已于 2026-03-05 送达" in visible_text(
+        task_page
+    )
     response = officer.post(officer.task_url(case_id, FILING_NOTICE), data=fields)
     assert response.status_code == 302, visible_text(officer.get(response.headers.get("Location", "/")))
     assert list(officer.task_links(case_id)) == [INVESTIGATION]
@@ -313,18 +338,37 @@ def test_every_shipped_notice_template_renders_strictly_and_hostile_ones_fail_sa
     from engine.packs import DEFAULT_ROOT, read_index
     from webapp.store import noticetexts
 
-    facts = dict(reporter_name="张三", received_on=date(2026, 3, 2), bureau="渝中区医疗保障局", reported="某某大药房",
-                 case_number="CQ-2026-0001", filed=True, filing_decided_on="2026-03-04", filing_no="LA-1",
-                 filing_opinion="", reason="不属于医疗保障部门职责范围", ground="CQH-12-2", concluded_on="2026-04-01",
-                 decision_no="", handling_result="追回基金", amount=Decimal("5000"), claim_window="60日")
+    facts = dict(
+        reporter_name="张三",
+        received_on=date(2026, 3, 2),
+        bureau="渝中区医疗保障局",
+        reported="某某大药房",
+        case_number="CQ-2026-0001",
+        filed=True,
+        filing_decided_on="2026-03-04",
+        filing_no="LA-1",
+        filing_opinion="",
+        reason="不属于医疗保障部门职责范围",
+        ground="CQH-12-2",
+        concluded_on="2026-04-01",
+        decision_no="",
+        handling_result="追回基金",
+        amount=Decimal("5000"),
+        claim_window="60日",
+    )
     for pack in read_index(DEFAULT_ROOT):
         for kind in ("filing", "non_acceptance", "result", "claim"):
             rendered = noticetexts.render(DEFAULT_ROOT, pack, kind, facts, strict=True)
             assert rendered.title and "张三" in rendered.body and "{{" not in rendered.body, (pack, kind)
     (tmp_path / "packs.toml").write_text('[packs.evil]\ncalendar = "CN"\n', encoding="utf-8")
     (tmp_path / "notices" / "evil").mkdir(parents=True)
-    for source in ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ reporter_name.__init__.__globals__ }}",
-                   "{% for x in range(10000000) %}{% endfor %}", "{{ 9**9**9 }}", "{{ 'x' * 100000000 }}"):
+    for source in (
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ reporter_name.__init__.__globals__ }}",
+        "{% for x in range(10000000) %}{% endfor %}",
+        "{{ 9**9**9 }}",
+        "{{ 'x' * 100000000 }}",
+    ):
         (tmp_path / "notices" / "evil" / "filing.txt").write_text(source, encoding="utf-8")
         try:
             rendered = noticetexts.render(tmp_path, "evil", "filing", facts)
@@ -347,8 +391,9 @@ def test_the_count_of_sent_messages_is_one_row_per_send(clerk_app):
 # window); printed, the outbox gives that document with its 送达回执; by SMS or e-mail, its text.
 
 
-def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery_fills_both_tasks(clerk_app,
-                                                                                                   clerk_clock):
+def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery_fills_both_tasks(
+    clerk_app, clerk_clock
+):
     from rewarding import (
         APPROVED,
         CLAIM,
@@ -364,8 +409,9 @@ def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery
         start_reward,
     )
 
-    report_id = concluded_report(clerk_app, clerk_clock, loss="100000", notice_channel="letter",
-                                 reporter_address=ADDRESS)  # concluded 2026-04-01
+    report_id = concluded_report(
+        clerk_app, clerk_clock, loss="100000", notice_channel="letter", reporter_address=ADDRESS
+    )  # concluded 2026-04-01
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
     head = login(clerk_app, f"{DISTRICT}-bureau-head")
     reward_id = start_reward(officer, report_id)
@@ -391,12 +437,17 @@ def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery
     assert "打印领奖通知书（A4）" in visible_text(officer.get(f"/outbox/{notice.id}"))
 
     clerk_clock.set("2026-04-09")
-    response = officer.post(f"/outbox/{notice.id}/send", data={"delivered_on": "2026-04-08", "method": "in_person",
-                                                               "receipt_ref": "HZ-0408"})
+    response = officer.post(
+        f"/outbox/{notice.id}/send",
+        data={"delivered_on": "2026-04-08", "method": "in_person", "receipt_ref": "HZ-0408"},
+    )
     assert response.status_code == 302
     _, fields = browser_form(officer.get(officer.task_url(reward_id, CLAIM_NOTICE)))
     assert (fields["claim_notice_no"], fields["claim_notice_issued_on"], fields["delivery_method"]) == (
-        notice.number, "2026-04-08", "in_person")
+        notice.number,
+        "2026-04-08",
+        "in_person",
+    )
     officer.done(reward_id, CLAIM_NOTICE, fields)
     _, fields = browser_form(officer.get(officer.task_url(reward_id, DELIVERY)))
     assert (fields["notice_received_on"], fields["receipt_method"]) == ("2026-04-08", "in_person")
@@ -436,8 +487,9 @@ def test_a_reward_s_claim_notice_follows_the_channel_and_contact_of_the_report(c
     assert message.recipient == PHONE and notices(clerk_app, reward_id)[0].state == "delivered"
 
 
-
-def test_a_joint_report_s_claim_notice_goes_to_the_representative_at_their_own_contact(clerk_app, clerk_clock):
+def test_a_joint_report_s_claim_notice_goes_to_the_representative_at_their_own_contact(
+    clerk_app, clerk_clock
+):
     """URU 第十八条: the reward of a joint report goes to the representative the reporters chose. When
     that is another reporter than the registered one, the claim notice is addressed to them and sent
     to the contact given for them: by text message to their telephone when the report asked for
@@ -445,18 +497,37 @@ def test_a_joint_report_s_claim_notice_goes_to_the_representative_at_their_own_c
     from rewarding import APPROVED, DISTRICT, ELIGIBILITY, FIRST_CHECK, PROPOSAL, SIGN, concluded_report
 
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
-    wang = {"co_name": ["王二"], "co_id_no": ["650102199101011111"], "co_phone": ["13700000001"],
-            "co_address": ["乌鲁木齐市天山区测试路 2 号"]}
-    refused = officer.post(f"/cases/{concluded_report(clerk_app, clerk_clock, loss='100000')}/reward",
-                           data={"joint": "1", "representative": "王二", "co_name": ["王二"],
-                                 "co_id_no": ["650102199101011111"]}, follow_redirects=True)
+    wang = {
+        "co_name": ["王二"],
+        "co_id_no": ["650102199101011111"],
+        "co_phone": ["13700000001"],
+        "co_address": ["乌鲁木齐市天山区测试路 2 号"],
+    }
+    refused = officer.post(
+        f"/cases/{concluded_report(clerk_app, clerk_clock, loss='100000')}/reward",
+        data={
+            "joint": "1",
+            "representative": "王二",
+            "co_name": ["王二"],
+            "co_id_no": ["650102199101011111"],
+        },
+        follow_redirects=True,
+    )
     assert any("请填写代表的联系电话或通讯地址" in f for f in flashes(refused)), flashes(refused)
 
     sent = []
     for channel in ("sms", "email"):
-        report_id = concluded_report(clerk_app, clerk_clock, loss="100000", notice_channel=channel,
-                                     reporter_email=EMAIL, reporter_address=ADDRESS)
-        response = officer.post(f"/cases/{report_id}/reward", data={"joint": "1", "representative": "王二", **wang})
+        report_id = concluded_report(
+            clerk_app,
+            clerk_clock,
+            loss="100000",
+            notice_channel=channel,
+            reporter_email=EMAIL,
+            reporter_address=ADDRESS,
+        )
+        response = officer.post(
+            f"/cases/{report_id}/reward", data={"joint": "1", "representative": "王二", **wang}
+        )
         reward_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
         for name in (ELIGIBILITY, FIRST_CHECK, PROPOSAL):
             officer.done(reward_id, name, {})
@@ -484,8 +555,15 @@ def test_a_reward_case_without_its_reward_record_says_so_instead_of_failing(cler
         version = packversions.current_version(bureau.pack)
         runner = packversions.runner_for(bureau.pack, version.version)
         running = runner.start("reward", {"concluded_on": "2026-04-01", "reporter_name": "张三"})
-        row = Case(number="WLMQ-JL-2026-00001", pack=bureau.pack, pack_version=version.version, process_id="reward",
-                   bureau_id=bureau.id, state="", created_at=runner.clock())
+        row = Case(
+            number="WLMQ-JL-2026-00001",
+            pack=bureau.pack,
+            pack_version=version.version,
+            process_id="reward",
+            bureau_id=bureau.id,
+            state="",
+            created_at=runner.clock(),
+        )
         db.session.add(row)
         db.session.flush()
         casestore.keep(row, runner, running)
@@ -544,7 +622,10 @@ def test_a_configured_sender_is_used_and_a_refusal_records_nothing(clerk_app):
     assert notices(clerk_app, case_id)[0].state == "pending"
     officer.post(f"/outbox/{notice.id}/send")
     [notice] = notices(clerk_app, case_id)
-    assert (notice.state, notice.receipt_ref) == ("delivered", "GW-0001") and RefusingGateway.calls == [PHONE, PHONE]
+    assert (notice.state, notice.receipt_ref) == ("delivered", "GW-0001") and RefusingGateway.calls == [
+        PHONE,
+        PHONE,
+    ]
     assert sent_messages(clerk_app) == []  # the log sender's table is the log sender's
     assert "Notice outbox" in visible_text(officer.get("/outbox?lang=en&state=all"))
 
@@ -568,7 +649,9 @@ def test_policy_staff_reword_a_notice_in_the_rule_book_and_each_case_keeps_its_v
     step(editor, draft_id, "submit", comment="渝医保发〔2026〕9号")
     assert draft_row(clerk_app, draft_id).status == "open"  # an error blocks submission
     misspelt = save(editor, draft_id, "notices/filing.txt", wording + "\n{{ reporter_nmae }}\n")
-    assert any(p["severity"] == "warning" and "reporter_nmae" in p["message"] for p in misspelt.json["problems"])
+    assert any(
+        p["severity"] == "warning" and "reporter_nmae" in p["message"] for p in misspelt.json["problems"]
+    )
 
     reworded = wording.replace("特此告知。", "特此告知（测试措辞）。")
     assert reworded != wording

@@ -178,8 +178,10 @@ def test_the_pages_show_the_published_version_not_the_repositorys_files(app, cli
     shipped = load_all(DEFAULT_ROOT)["chongqing"]
     thanks = "感谢您对医疗保障基金监管工作的支持。"
     page = text(client.get("/packs/"))
-    assert re.search(r'<li class="inherited" data-kind="notices" data-stem="result">',
-                     page.split('data-pack="chongqing"')[1].split('data-pack="urumqi"')[0])
+    assert re.search(
+        r'<li class="inherited" data-kind="notices" data-stem="result">',
+        page.split('data-pack="chongqing"')[1].split('data-pack="urumqi"')[0],
+    )
     with app.app_context():
         files = dict(packindex.published_row("chongqing").files)
         assert thanks in files["notices/result.txt"]

@@ -1,17 +1,28 @@
 """A recusal decided on the process's own task (CQH 第十八条) takes the recused officer off the case."""
 
-
 from webapp import errors
 from webapp.extensions import db
 from webapp.models import Recusal, User
 from webapp.store import visibility
 from webapp.usecases import casework
 
-REGISTRATION = {"registered_on": "2026-03-02", "received_on": "2026-03-02", "source_channel": "phone",
-                "request_kind": "report", "fund_type": "basic_medical", "reporter_kind": "natural_person",
-                "reporter_name": "张三", "subject_type": "designated_pharmacy", "reported_unit_name": "某某大药房",
-                "content": "串换药品", "act_location": "渝中区", "has_evidence": True, "repeat_of": "none",
-                "recorder": "李四", "recorded_on": "2026-03-02"}
+REGISTRATION = {
+    "registered_on": "2026-03-02",
+    "received_on": "2026-03-02",
+    "source_channel": "phone",
+    "request_kind": "report",
+    "fund_type": "basic_medical",
+    "reporter_kind": "natural_person",
+    "reporter_name": "张三",
+    "subject_type": "designated_pharmacy",
+    "reported_unit_name": "某某大药房",
+    "content": "串换药品",
+    "act_location": "渝中区",
+    "has_evidence": True,
+    "repeat_of": "none",
+    "recorder": "李四",
+    "recorded_on": "2026-03-02",
+}
 
 
 def user(name):
@@ -21,15 +32,23 @@ def user(name):
 def test_an_approved_recusal_removes_the_officer_from_the_case(tmp_path, seeded_databases):
     from webapp import create_app
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "r.sqlite")})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": seeded_databases.sqlite_at(tmp_path / "r.sqlite")}
+    )
     with app.test_request_context():
         case = casework.register_report(user("cq-yuzhong-registrar"), REGISTRATION)
         officer, head = user("cq-yuzhong-case-officer"), user("cq-yuzhong-division-head")
         assert casework.inbox(officer)
         casework.send_event(officer, case, "recusal_request", "申请回避")
         [task] = [t for t in casework.inbox(head) if t.form_id == "recusal_decision"]
-        bad = {"recusal_requested_by": "staff", "recusal_staff": "不存在的人", "recusal_ground": "CQH-18-2",
-               "recusal_approved": True, "recusal_decided_on": "2026-03-03", "recusal_opinion": "同意回避"}
+        bad = {
+            "recusal_requested_by": "staff",
+            "recusal_staff": "不存在的人",
+            "recusal_ground": "CQH-18-2",
+            "recusal_approved": True,
+            "recusal_decided_on": "2026-03-03",
+            "recusal_opinion": "同意回避",
+        }
         try:
             casework.complete_task(head, case, task.task_id, bad, None)
         except casework.ValidationError as exc:

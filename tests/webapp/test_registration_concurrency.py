@@ -24,8 +24,12 @@ def test_twenty_simultaneous_registrations_get_twenty_consecutive_numbers(clerk_
         start.wait()  # all at once (the connection pool then queues those beyond its size, as for requests)
         with clerk_app.app_context():
             try:
-                registrar = db.session.execute(sa.select(User).filter_by(username="cq-yuzhong-registrar")).scalar_one()
-                case = casework.register_report(registrar, {**REGISTRATION, "reported_unit_name": f"某某大药房{index}"})
+                registrar = db.session.execute(
+                    sa.select(User).filter_by(username="cq-yuzhong-registrar")
+                ).scalar_one()
+                case = casework.register_report(
+                    registrar, {**REGISTRATION, "reported_unit_name": f"某某大药房{index}"}
+                )
                 numbers.append(case.number)
             except Exception as exc:  # noqa: BLE001 - every failure is reported by the assertion below
                 failures.append(f"{type(exc).__name__}: {exc}")

@@ -38,24 +38,35 @@ from webapp.models import Case, TaskEntry
 from webapp.store import timers as timer_runs
 
 
-def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_day_59(clerk_app, clerk_clock, tmp_path):
+def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_day_59(
+    clerk_app, clerk_clock, tmp_path
+):
     report_id = concluded_report(clerk_app, clerk_clock)
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
     reward_id = start_reward(officer, report_id)
     row = case_row(clerk_app, reward_id)
     report = case_row(clerk_app, report_id)
-    assert (row.process_id, row.bureau_id, row.pack, row.pack_version) == ("reward", report.bureau_id, "urumqi",
-                                                                           report.pack_version)
+    assert (row.process_id, row.bureau_id, row.pack, row.pack_version) == (
+        "reward",
+        report.bureau_id,
+        "urumqi",
+        report.pack_version,
+    )
     to_claim(clerk_app, clerk_clock, reward_id)
     reward = reward_row(clerk_app, reward_id)
     assert reward.amount == Decimal("6000.00")
 
     # day 59 of the window (notice received 2026-04-10; day 60 = 2026-06-09)
     clerk_clock.set("2026-06-08")
-    missing = officer.do(reward_id, CLAIM, {**BY_AGENT, "authorisation_provided": False, "notice_presented": False,
-                                            "claimed_on": "2026-06-08"})
+    missing = officer.do(
+        reward_id,
+        CLAIM,
+        {**BY_AGENT, "authorisation_provided": False, "notice_presented": False, "claimed_on": "2026-06-08"},
+    )
     assert missing.status_code == 200
-    assert field_errors(missing)["claimant"] == ["不能领取，缺少：举报人书面委托书、领奖通知书（URU 第十九条）"]
+    assert field_errors(missing)["claimant"] == [
+        "不能领取，缺少：举报人书面委托书、领奖通知书（URU 第十九条）"
+    ]
     officer.done(reward_id, CLAIM, {**BY_AGENT, "claimed_on": "2026-06-08"})
     officer.done(reward_id, PAYMENT, {**PAID, "paid_on": "2026-06-08"})
     reward = reward_row(clerk_app, reward_id)
@@ -63,7 +74,9 @@ def test_urumqi_120000_verified_is_paid_6000_after_deliberation_to_an_agent_on_d
     page = visible_text(officer.case_page(reward_id))
     assert "已发放" in page and "6,000.00" in page
     docs = officer.get(f"/rewards/{reward_id}/documents/approval_form")
-    assert "人民币陆仟元整" in docs.get_data(as_text=True) and "天医保纪〔2026〕5号" in docs.get_data(as_text=True)
+    assert "人民币陆仟元整" in docs.get_data(as_text=True) and "天医保纪〔2026〕5号" in docs.get_data(
+        as_text=True
+    )
     for kind in ("approval_form", "claim_notice", "voucher"):
         pdf = officer.get(f"/rewards/{reward_id}/documents/{kind}/pdf")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF"), kind
@@ -77,7 +90,9 @@ def test_the_same_case_claimed_on_day_61_is_forfeited(clerk_app, clerk_clock):
     to_claim(clerk_app, clerk_clock, reward_id)
     clerk_clock.set("2026-06-10")  # day 61
     refused = officer.do(reward_id, CLAIM, {**BY_AGENT, "claimed_on": "2026-06-10"})
-    assert field_errors(refused)["claimed_on"] == ["领奖期限已于 2026-06-09 届满，视为放弃奖励（URU 第十八条）"]
+    assert field_errors(refused)["claimed_on"] == [
+        "领奖期限已于 2026-06-09 届满，视为放弃奖励（URU 第十八条）"
+    ]
     with clerk_app.app_context():
         fired = timer_runs.fire_due_timers(db.session.get(Case, reward_id))
         db.session.commit()
@@ -89,15 +104,18 @@ def test_the_same_case_claimed_on_day_61_is_forfeited(clerk_app, clerk_clock):
     assert case_row(clerk_app, reward_id).outcome == "End_Forfeited"
 
 
-
 def _deadlines(officer, case_id) -> dict[str, str]:
     from clerk import page as parsed
 
     rows = parsed(officer.case_page(case_id)).xpath("//table[contains(@class,'table')]/tbody/tr")
-    return {r.xpath("./td")[0].text_content().strip(): r.xpath("./td")[4].text_content().split()[0] for r in rows}
+    return {
+        r.xpath("./td")[0].text_content().strip(): r.xpath("./td")[4].text_content().split()[0] for r in rows
+    }
 
 
-def test_the_claim_notice_is_due_10_working_days_after_conclusion_and_the_window_runs_from_receipt(clerk_app, clerk_clock):
+def test_the_claim_notice_is_due_10_working_days_after_conclusion_and_the_window_runs_from_receipt(
+    clerk_app, clerk_clock
+):
     from rewarding import (
         APPROVED,
         DELIBERATED,
@@ -123,7 +141,9 @@ def test_the_claim_notice_is_due_10_working_days_after_conclusion_and_the_window
     assert "举报人领取奖金" not in _deadlines(officer, reward_id)  # the window waits for the receipt
     clerk_clock.set("2026-04-10")
     officer.done(reward_id, DELIVERY, RECEIVED)
-    assert _deadlines(officer, reward_id)["举报人领取奖金"] == "2026-06-09"  # 60 days from the receipt, URU 18
+    assert (
+        _deadlines(officer, reward_id)["举报人领取奖金"] == "2026-06-09"
+    )  # 60 days from the receipt, URU 18
 
 
 def test_a_claim_whose_window_reaches_an_unconfirmed_year_is_recorded_and_paid(clerk_app, clerk_clock):

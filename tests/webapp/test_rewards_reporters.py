@@ -63,8 +63,15 @@ def test_reports_received_the_same_day_are_a_tie_for_the_head(clerk_app, clerk_c
     officer.done(reward_id, ELIGIBILITY, {})
     officer.done(reward_id, FIRST_CHECK, {})
     assert TIE in head.task_links(reward_id)
-    head.done(reward_id, TIE, {"first_reporter_outcome": "first", "first_reporter_decided_on": "2026-04-02",
-                               "first_reporter_reason": "电话记录显示本举报先到"})
+    head.done(
+        reward_id,
+        TIE,
+        {
+            "first_reporter_outcome": "first",
+            "first_reporter_decided_on": "2026-04-02",
+            "first_reporter_reason": "电话记录显示本举报先到",
+        },
+    )
     assert PROPOSAL in officer.task_links(reward_id)
 
 
@@ -80,9 +87,16 @@ def test_the_same_reporters_repeated_reports_of_one_act_are_rewarded_once(clerk_
 def test_a_joint_report_of_three_is_one_reward_paid_to_their_representative(clerk_app, clerk_clock):
     report = concluded_report(clerk_app, clerk_clock, loss="50000")
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
-    reward_id = start_reward(officer, report, joint="1", co_name=["王二", "赵三"],
-                             co_id_no=["650102199101011111", "650102199202022222"], representative="王二",
-                             co_phone=["13700000001", ""], co_address=["", ""])
+    reward_id = start_reward(
+        officer,
+        report,
+        joint="1",
+        co_name=["王二", "赵三"],
+        co_id_no=["650102199101011111", "650102199202022222"],
+        representative="王二",
+        co_phone=["13700000001", ""],
+        co_address=["", ""],
+    )
     reward = reward_row(clerk_app, reward_id)
     assert (reward.joint, reward.payee_name, reward.payee_id_no) == (True, "王二", "650102199101011111")
     again = officer.post(f"/cases/{report}/reward", data={}, follow_redirects=True)
@@ -93,14 +107,19 @@ def test_a_joint_report_of_three_is_one_reward_paid_to_their_representative(cler
     voucher = officer.get(f"/rewards/{reward_id}/documents/voucher").get_data(as_text=True)
     assert "王二" in voucher and "人民币贰仟伍佰元整" in voucher
     approval = visible_text(officer.get(f"/rewards/{reward_id}/documents/approval_form"))
-    assert "推选代表：王二（身份证号码 650102199101011111；联系电话 13700000001；联系地址 未填写）" in approval
+    assert (
+        "推选代表：王二（身份证号码 650102199101011111；联系电话 13700000001；联系地址 未填写）" in approval
+    )
 
 
 def test_a_joint_report_needs_a_representative_among_the_reporters(clerk_app, clerk_clock):
     report = concluded_report(clerk_app, clerk_clock)
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
-    response = officer.post(f"/cases/{report}/reward", data={"joint": "1", "co_name": ["王二"], "co_id_no": [""],
-                                                             "representative": "别人"}, follow_redirects=True)
+    response = officer.post(
+        f"/cases/{report}/reward",
+        data={"joint": "1", "co_name": ["王二"], "co_id_no": [""], "representative": "别人"},
+        follow_redirects=True,
+    )
     assert any("推选一名代表" in f for f in flashes(response))
 
 
@@ -126,15 +145,24 @@ def test_the_amount_is_on_the_verified_loss_of_the_reported_matter(clerk_app, cl
     criminal = officer.do(reward_id, PROPOSAL, {"criminal": True})
     assert "未记载移送司法机关" in field_errors(criminal)["criminal"][0]
     officer.done(reward_id, PROPOSAL, {})
-    assert reward_row(clerk_app, reward_id).amount == Decimal("500.00")  # 5% of 8,000 = 400, raised to the floor
+    assert reward_row(clerk_app, reward_id).amount == Decimal(
+        "500.00"
+    )  # 5% of 8,000 = 400, raised to the floor
     head = login(clerk_app, f"{DISTRICT}-bureau-head")
     assert "负责人审批" in head.task_links(reward_id)  # 500 yuan: no deliberation
-    city_budget = head.do(reward_id, "负责人审批", {"reward_approved": True, "approval_opinion": "同意",
-                                                "funding_level": "city"})
-    assert "URU 第七条" in field_errors(city_budget)["funding_level"][0]  # a district pays from its own budget
+    city_budget = head.do(
+        reward_id,
+        "负责人审批",
+        {"reward_approved": True, "approval_opinion": "同意", "funding_level": "city"},
+    )
+    assert (
+        "URU 第七条" in field_errors(city_budget)["funding_level"][0]
+    )  # a district pays from its own budget
 
 
-def test_a_claim_by_the_reporter_needs_their_own_id_and_payment_is_non_cash_with_the_voucher_signed(clerk_app, clerk_clock):
+def test_a_claim_by_the_reporter_needs_their_own_id_and_payment_is_non_cash_with_the_voucher_signed(
+    clerk_app, clerk_clock
+):
     report = concluded_report(clerk_app, clerk_clock)
     officer = login(clerk_app, f"{DISTRICT}-case-officer")
     reward_id = start_reward(officer, report)
@@ -143,10 +171,14 @@ def test_a_claim_by_the_reporter_needs_their_own_id_and_payment_is_non_cash_with
     bare = officer.do(reward_id, CLAIM, {"claimant": "self", "claimed_on": "2026-04-20"})
     assert field_errors(bare)["claimant"] == ["不能领取，缺少：举报人本人有效身份证件（URU 第十八条）"]
     agent = officer.do(reward_id, CLAIM, {"claimant": "agent", "claimed_on": "2026-04-20"})
-    assert "书面委托书、委托人和受托人身份证件、领奖通知书、受托人姓名、受托人身份证号码" in field_errors(agent)["claimant"][0]
+    assert (
+        "书面委托书、委托人和受托人身份证件、领奖通知书、受托人姓名、受托人身份证号码"
+        in field_errors(agent)["claimant"][0]
+    )
     officer.done(reward_id, CLAIM, {**BY_AGENT, "claimed_on": "2026-04-20"})
-    unsigned = officer.do(reward_id, PAYMENT, {**PAID, "voucher_signed": False, "paid_amount": "5000",
-                                               "paid_on": "2026-04-20"})
+    unsigned = officer.do(
+        reward_id, PAYMENT, {**PAID, "voucher_signed": False, "paid_amount": "5000", "paid_on": "2026-04-20"}
+    )
     assert set(field_errors(unsigned)) >= {"voucher_signed", "paid_amount"}
 
 
@@ -156,7 +188,9 @@ def test_a_top_up_when_criminal_liability_follows_and_a_clawback_tracked_to_reco
     reward_id = start_reward(officer, report)
     _pay(clerk_app, clerk_clock, reward_id, deliberate=False)  # 2,500 ordinary
     clerk_clock.set("2026-05-06")
-    response = officer.post(f"/rewards/{reward_id}/top-up", data={"criminal_basis": "公安立案 2026-04-28，检察院起诉"})
+    response = officer.post(
+        f"/rewards/{reward_id}/top-up", data={"criminal_basis": "公安立案 2026-04-28，检察院起诉"}
+    )
     top_id = int(response.headers["Location"].rsplit("/", 1)[-1])
     officer.done(top_id, ELIGIBILITY, {})
     officer.done(top_id, FIRST_CHECK, {})
@@ -167,7 +201,10 @@ def test_a_top_up_when_criminal_liability_follows_and_a_clawback_tracked_to_reco
     assert "负责人审批" in login(clerk_app, f"{DISTRICT}-bureau-head").task_links(top_id)
 
     head = login(clerk_app, f"{DISTRICT}-division-head")
-    head.post(f"/rewards/{reward_id}/clawbacks", data={"ground": "URU-22-1", "amount": "2500", "reason": "证据系伪造"})
+    head.post(
+        f"/rewards/{reward_id}/clawbacks",
+        data={"ground": "URU-22-1", "amount": "2500", "reason": "证据系伪造"},
+    )
     with clerk_app.app_context():
         from webapp.extensions import db
         from webapp.models import Clawback
@@ -175,8 +212,9 @@ def test_a_top_up_when_criminal_liability_follows_and_a_clawback_tracked_to_reco
         clawback_id = db.session.query(Clawback).one().id
     url = f"/rewards/{reward_id}/clawbacks/{clawback_id}/recoveries"
     head.post(url, data={"amount": "1000", "recovered_on": "2026-05-06", "reference": "SK-1"})
-    too_much = head.post(url, data={"amount": "2000", "recovered_on": "2026-05-06", "reference": "SK-2"},
-                         follow_redirects=True)
+    too_much = head.post(
+        url, data={"amount": "2000", "recovered_on": "2026-05-06", "reference": "SK-2"}, follow_redirects=True
+    )
     assert any("超过尚未追回的 1,500.00 元" in f for f in flashes(too_much))
     head.post(url, data={"amount": "1500", "recovered_on": "2026-05-06", "reference": "SK-2"})
     page = visible_text(head.case_page(reward_id))
@@ -190,7 +228,13 @@ def test_the_reporter_is_told_only_about_their_own_matter(clerk_app, clerk_clock
     _pay(clerk_app, clerk_clock, reward_id, deliberate=False)
     brief = visible_text(officer.get(f"/rewards/{reward_id}/reporter-brief"))
     assert "乌鲁木齐某某医院" in brief and "2,500.00" in brief and "举报事项属实" in brief
-    for secret in ("串换属实", "追回基金并处罚款", "LA-1", "现场检查", "13800000000"):  # findings, decision, file
+    for secret in (
+        "串换属实",
+        "追回基金并处罚款",
+        "LA-1",
+        "现场检查",
+        "13800000000",
+    ):  # findings, decision, file
         assert secret not in brief
 
 
@@ -203,8 +247,12 @@ def test_other_bureaus_and_other_roles_cannot_reach_a_reward(clerk_app, clerk_cl
     reward_id = start_reward(officer, report)
     to_claim(clerk_app, clerk_clock, reward_id)
     outsider = login(clerk_app, "wlmq-saybagh-case-officer")
-    for url in (f"/cases/{reward_id}", f"/rewards/{reward_id}/documents/approval_form",
-                f"/rewards/{reward_id}/documents/claim_notice/pdf", f"/rewards/{reward_id}/reporter-brief"):
+    for url in (
+        f"/cases/{reward_id}",
+        f"/rewards/{reward_id}/documents/approval_form",
+        f"/rewards/{reward_id}/documents/claim_notice/pdf",
+        f"/rewards/{reward_id}/reporter-brief",
+    ):
         assert outsider.get(url).status_code == 404, url
     assert outsider.post(f"/cases/{report}/reward", data={}).status_code == 404
     auditor = login(clerk_app, f"{DISTRICT}-auditor")
@@ -220,7 +268,9 @@ def test_the_amount_follows_the_rules_in_force_on_the_reward_decision_date(clerk
     reward_id = start_reward(officer, report)
     officer.done(reward_id, ELIGIBILITY, {})
     officer.done(reward_id, FIRST_CHECK, {})
-    before = officer.do(reward_id, PROPOSAL, {"decision_date": "2026-03-24"})  # the Urumqi rules start 2026-03-25
+    before = officer.do(
+        reward_id, PROPOSAL, {"decision_date": "2026-03-24"}
+    )  # the Urumqi rules start 2026-03-25
     assert "不在本规则包奖励规定的有效期内" in field_errors(before)["decision_date"][0]
     officer.done(reward_id, PROPOSAL, {"decision_date": "2026-03-25"})
     assert reward_row(clerk_app, reward_id).amount == Decimal("1500.00")

@@ -28,15 +28,17 @@ from webapp.models import AuditEntry, Case
 
 
 def test_the_urumqi_floor_goes_from_500_to_600_under_four_eyes(clerk_app):
-    editor, head, registrar = (login(clerk_app, u) for u in
-                               ("wlmq-policy-editor", "wlmq-bureau-head", "wlmq-tianshan-registrar"))
+    editor, head, registrar = (
+        login(clerk_app, u) for u in ("wlmq-policy-editor", "wlmq-bureau-head", "wlmq-tianshan-registrar")
+    )
     before = registrar.register()
 
     draft_id = raise_urumqi_floor(clerk_app, editor)
     shown = editor.get(f"/rules/drafts/{draft_id}")
     red = page(shown).xpath("//table[contains(@class,'failed-examples')]/tbody/tr")
-    assert any('"base_amount"' not in r.text_content() and '"amount": 500' in r.text_content() for r in red), \
-        [r.text_content() for r in red]
+    assert any(
+        '"base_amount"' not in r.text_content() and '"amount": 500' in r.text_content() for r in red
+    ), [r.text_content() for r in red]
     # the 8,000-yuan case is red, so the draft cannot be submitted
     response = step(editor, draft_id, "submit", comment="乌医保规〔2026〕1号")
     assert draft_row(clerk_app, draft_id).status == "open"
@@ -58,10 +60,14 @@ def test_the_urumqi_floor_goes_from_500_to_600_under_four_eyes(clerk_app):
     assert draft_row(clerk_app, draft_id).status == "published"
 
     after = registrar.register()
-    assert decide_on_case_version(clerk_app, before, "reward_amount", EIGHT_THOUSAND)["amount"] == Decimal(500)
+    assert decide_on_case_version(clerk_app, before, "reward_amount", EIGHT_THOUSAND)["amount"] == Decimal(
+        500
+    )
     assert decide_on_case_version(clerk_app, after, "reward_amount", EIGHT_THOUSAND)["amount"] == Decimal(600)
     with clerk_app.app_context():
-        actions = [e.action for e in db.session.query(AuditEntry).filter_by(subject="urumqi").order_by(AuditEntry.id)]
+        actions = [
+            e.action for e in db.session.query(AuditEntry).filter_by(subject="urumqi").order_by(AuditEntry.id)
+        ]
         published = db.session.query(AuditEntry).filter_by(action="pack.publish").one()
         assert published.comment == "乌医保规〔2026〕1号"
     assert actions[0] == "draft.open" and "draft.save" in actions
@@ -95,11 +101,15 @@ def test_an_english_editor_gets_the_engine_s_own_words_for_a_problem(clerk_app):
     draft_id = open_draft(editor, "urumqi")
     broken = file_text(clerk_app, draft_id, URUMQI_AMOUNT).replace(FLOOR_500, FLOOR_500.replace("500", "1 +"))
     editor.get("/?lang=en")
-    [problem] = [p for p in save(editor, draft_id, URUMQI_AMOUNT, broken).json["problems"] if p["severity"] == "error"]
+    [problem] = [
+        p for p in save(editor, draft_id, URUMQI_AMOUNT, broken).json["problems"] if p["severity"] == "error"
+    ]
     assert problem["message"].startswith("FEEL syntax error in cell `1 +`"), problem["message"]
     assert problem["rule"] == "1 (Rule_reward_terms_1)"
     editor.get("/?lang=zh")
-    [problem] = [p for p in save(editor, draft_id, URUMQI_AMOUNT, broken).json["problems"] if p["severity"] == "error"]
+    [problem] = [
+        p for p in save(editor, draft_id, URUMQI_AMOUNT, broken).json["problems"] if p["severity"] == "error"
+    ]
     assert problem["message"].startswith("FEEL 语法错误：单元格 `1 +`"), problem["message"]
 
 
@@ -107,8 +117,11 @@ def test_text_that_cannot_be_parsed_is_not_stored_and_the_old_text_stays(clerk_a
     editor = login(clerk_app, "wlmq-policy-editor")
     draft_id = open_draft(editor, "urumqi")
     before = file_text(clerk_app, draft_id, URUMQI_AMOUNT)
-    for path, text in ((URUMQI_AMOUNT, "<definitions><decision"), ("forms/filing.form", "{not json"),
-                       (URUMQI_AMOUNT, '<!DOCTYPE x [<!ENTITY e "boom">]><definitions/>')):
+    for path, text in (
+        (URUMQI_AMOUNT, "<definitions><decision"),
+        ("forms/filing.form", "{not json"),
+        (URUMQI_AMOUNT, '<!DOCTYPE x [<!ENTITY e "boom">]><definitions/>'),
+    ):
         response = save(editor, draft_id, path, text)
         assert response.status_code == 200 and response.json["saved"] is False, response.json
         assert response.json["problems"][0]["message"]
@@ -138,10 +151,16 @@ def test_the_save_contract_answers_json_with_csrf(clerk_app_csrf):
     edit = editor.get(f"/rules/drafts/{draft_id}/files/{URUMQI_AMOUNT}")
     assert edit.status_code == 200
     # an editor that says which version it started from cannot overwrite a later save
-    stale = editor.client.post(f"/rules/drafts/{draft_id}/files/{URUMQI_AMOUNT}",
-                               json={"text": text.replace("0.05", "0.06"), "version": "0000000000000000"},
-                               headers={"X-CSRFToken": token})
-    assert stale.status_code == 200 and stale.json["saved"] is False and "他人修改" in stale.json["problems"][0]["message"]
+    stale = editor.client.post(
+        f"/rules/drafts/{draft_id}/files/{URUMQI_AMOUNT}",
+        json={"text": text.replace("0.05", "0.06"), "version": "0000000000000000"},
+        headers={"X-CSRFToken": token},
+    )
+    assert (
+        stale.status_code == 200
+        and stale.json["saved"] is False
+        and "他人修改" in stale.json["problems"][0]["message"]
+    )
     assert file_text(clerk_app_csrf, draft_id, URUMQI_AMOUNT) == text
 
 
@@ -150,9 +169,14 @@ def test_another_bureau_cannot_see_a_draft_and_districts_do_not_edit_rules(clerk
     draft_id = open_draft(editor, "urumqi")
     for username in ("cq-policy-editor", "cq-bureau-head", "cq-auditor"):
         other = login(clerk_app, username)
-        for url in (f"/rules/drafts/{draft_id}", f"/rules/drafts/{draft_id}/files/{URUMQI_AMOUNT}",
-                    f"/rules/drafts/{draft_id}/examples/reward_amount", "/rules/packs/urumqi",
-                    "/rules/diff?pack=urumqi&to=draft:%d" % draft_id, "/rules/packs/urumqi/migration"):
+        for url in (
+            f"/rules/drafts/{draft_id}",
+            f"/rules/drafts/{draft_id}/files/{URUMQI_AMOUNT}",
+            f"/rules/drafts/{draft_id}/examples/reward_amount",
+            "/rules/packs/urumqi",
+            "/rules/diff?pack=urumqi&to=draft:%d" % draft_id,
+            "/rules/packs/urumqi/migration",
+        ):
             assert other.get(url).status_code == 404, (username, url)
         assert step(other, draft_id, "approve").status_code == 404
     district = login(clerk_app, "wlmq-tianshan-policy-editor")
@@ -165,8 +189,9 @@ def test_another_bureau_cannot_see_a_draft_and_districts_do_not_edit_rules(clerk
 
 
 def test_an_older_version_can_be_published_again(clerk_app):
-    editor, head, registrar = (login(clerk_app, u) for u in
-                               ("wlmq-policy-editor", "wlmq-bureau-head", "wlmq-tianshan-registrar"))
+    editor, head, registrar = (
+        login(clerk_app, u) for u in ("wlmq-policy-editor", "wlmq-bureau-head", "wlmq-tianshan-registrar")
+    )
     with clerk_app.app_context():
         from webapp.store import packindex
 
@@ -177,7 +202,9 @@ def test_an_older_version_can_be_published_again(clerk_app):
     response = head.post("/rules/packs/urumqi/republish", data={"version": shipped, "comment": ""})
     with clerk_app.app_context():
         assert packindex.publication("urumqi").version != shipped  # a comment is required
-    response = head.post("/rules/packs/urumqi/republish", data={"version": shipped, "comment": "乌医保规〔2026〕2号 撤回"})
+    response = head.post(
+        "/rules/packs/urumqi/republish", data={"version": shipped, "comment": "乌医保规〔2026〕2号 撤回"}
+    )
     assert response.status_code == 302
     with clerk_app.app_context():
         assert packindex.publication("urumqi").version == shipped

@@ -21,8 +21,15 @@ def _case(app, case_id) -> Case:
 
 
 def test_a_dry_run_lists_which_cases_can_move_and_applying_moves_the_chosen_ones(clerk_app):
-    registrar, officer, editor, head = (login(clerk_app, u) for u in (
-        "wlmq-tianshan-registrar", "wlmq-tianshan-case-officer", "wlmq-policy-editor", "wlmq-bureau-head"))
+    registrar, officer, editor, head = (
+        login(clerk_app, u)
+        for u in (
+            "wlmq-tianshan-registrar",
+            "wlmq-tianshan-case-officer",
+            "wlmq-policy-editor",
+            "wlmq-bureau-head",
+        )
+    )
     waiting = registrar.register()  # waits at 管辖审查
     further = registrar.register(reported_unit_name="另一家药房")
     officer.done(further, JURISDICTION, KEEP)  # now waits at 受理审查, whose form is about to change
@@ -30,13 +37,19 @@ def test_a_dry_run_lists_which_cases_can_move_and_applying_moves_the_chosen_ones
 
     draft_id = open_draft(editor, "urumqi")
     schema = json.loads(file_text(clerk_app, draft_id, "forms/acceptance_check.form"))
-    schema["components"].append({"type": "textfield", "key": "acceptance_extra", "label": "补充意见",
-                                 "validate": {"required": True}})
-    assert save(editor, draft_id, "forms/acceptance_check.form", json.dumps(schema, ensure_ascii=False)).json["saved"]
+    schema["components"].append(
+        {"type": "textfield", "key": "acceptance_extra", "label": "补充意见", "validate": {"required": True}}
+    )
+    assert save(editor, draft_id, "forms/acceptance_check.form", json.dumps(schema, ensure_ascii=False)).json[
+        "saved"
+    ]
     publish_with_second_user(clerk_app, editor, head, draft_id, comment="乌医保发〔2026〕9号")
 
     shown = editor.get("/rules/packs/urumqi/migration")
-    rows = {tr.get("data-case"): tr for tr in page(shown).xpath("//table[contains(@class,'migration-table')]/tbody/tr")}
+    rows = {
+        tr.get("data-case"): tr
+        for tr in page(shown).xpath("//table[contains(@class,'migration-table')]/tbody/tr")
+    }
     numbers = {_case(clerk_app, c).number: c for c in (waiting, further)}
     assert set(rows) == set(numbers)
     by_id = {c: rows[_case(clerk_app, c).number] for c in (waiting, further)}
@@ -57,19 +70,39 @@ def test_a_dry_run_lists_which_cases_can_move_and_applying_moves_the_chosen_ones
     # the moved case goes on, on the new version: its next step has the new form's field
     officer.done(waiting, JURISDICTION, KEEP)
     task = officer.get(officer.task_url(waiting, "受理审查"))
-    assert page(task).xpath("//*[@name='acceptance_extra']") or "acceptance_extra" in task.get_data(as_text=True)
+    assert page(task).xpath("//*[@name='acceptance_extra']") or "acceptance_extra" in task.get_data(
+        as_text=True
+    )
 
 
 def test_a_new_city_is_copied_published_and_runs_a_case(clerk_app):
-    editor, head, admin, registrar = (login(clerk_app, u) for u in (
-        "sc-policy-editor", "sc-bureau-head", "sc-administrator", "sc-jinjiang-registrar"))
-    bad = editor.post("/rules/copy", data={"parent": "sichuan", "name": "Mian Yang", "display_name": "",
-                                           "calendar": "XX", "case_prefix": "SC"})
+    editor, head, admin, registrar = (
+        login(clerk_app, u)
+        for u in ("sc-policy-editor", "sc-bureau-head", "sc-administrator", "sc-jinjiang-registrar")
+    )
+    bad = editor.post(
+        "/rules/copy",
+        data={
+            "parent": "sichuan",
+            "name": "Mian Yang",
+            "display_name": "",
+            "calendar": "XX",
+            "case_prefix": "SC",
+        },
+    )
     assert bad.status_code == 422
     reasons = [li.text_content() for li in page(bad).xpath("//ul[@class='problems']/li")]
     assert len(reasons) == 4, reasons
-    response = editor.post("/rules/copy", data={"parent": "sichuan", "name": "mianyang", "display_name": "绵阳市",
-                                                "calendar": "CN", "case_prefix": "MY"})
+    response = editor.post(
+        "/rules/copy",
+        data={
+            "parent": "sichuan",
+            "name": "mianyang",
+            "display_name": "绵阳市",
+            "calendar": "CN",
+            "case_prefix": "MY",
+        },
+    )
     assert response.status_code == 302, visible_text(response)[:500]
     draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert draft_row(clerk_app, draft_id).errors == 0 and draft_row(clerk_app, draft_id).failed_examples == 0
@@ -101,7 +134,9 @@ def _zip(entries: dict[str, str | bytes]) -> bytes:
 
 
 def _import(person, data: bytes):
-    return person.post("/rules/import", data={"file": (io.BytesIO(data), "pack.zip")}, content_type="multipart/form-data")
+    return person.post(
+        "/rules/import", data={"file": (io.BytesIO(data), "pack.zip")}, content_type="multipart/form-data"
+    )
 
 
 def test_a_pack_exported_as_a_zip_imports_again_and_broken_zips_are_refused(clerk_app):
@@ -114,7 +149,7 @@ def test_a_pack_exported_as_a_zip_imports_again_and_broken_zips_are_refused(cler
     assert "examples/urumqi/reward_amount.json" in names
     assert not any(n.startswith("bpmn/") for n in names)  # inherited unchanged from national
     toml = archive.read("packs.toml").decode()
-    assert '[packs.urumqi]' in toml and 'parent = "national"' in toml and 'calendar = "CN-XJ"' in toml
+    assert "[packs.urumqi]" in toml and 'parent = "national"' in toml and 'calendar = "CN-XJ"' in toml
 
     renamed = {"packs.toml": toml.replace("[packs.urumqi]", "[packs.urumqi_two]").replace('"WLMQ"', '"WQT"')}
     for name in names - {"packs.toml"}:
@@ -131,15 +166,25 @@ def test_a_pack_exported_as_a_zip_imports_again_and_broken_zips_are_refused(cler
 
     with clerk_app.app_context():
         packs_before = db.session.query(RulePack).count()
-    dmn = archive.read("dmn/urumqi/reward_amount.dmn").decode().replace("<text>0.05</text>", "<text>1 +</text>", 1)
+    dmn = (
+        archive.read("dmn/urumqi/reward_amount.dmn")
+        .decode()
+        .replace("<text>0.05</text>", "<text>1 +</text>", 1)
+    )
     broken = {
         "not a zip": b"hello",
         "traversal": _zip({"packs.toml": toml.replace("urumqi", "evil"), "../evil.dmn": "x"}),
         "no index": _zip({"dmn/urumqi/x.dmn": "x"}),
-        "feel error": _zip({"packs.toml": toml.replace("[packs.urumqi]", "[packs.urumqi_bad]").replace('"WLMQ"', '"WQB"'),
-                            "dmn/urumqi_bad/reward_amount.dmn": dmn}),
+        "feel error": _zip(
+            {
+                "packs.toml": toml.replace("[packs.urumqi]", "[packs.urumqi_bad]").replace('"WLMQ"', '"WQB"'),
+                "dmn/urumqi_bad/reward_amount.dmn": dmn,
+            }
+        ),
         "two packs": _zip({"packs.toml": toml + toml.replace("urumqi", "other")}),
-        "outside layout": _zip({"packs.toml": toml.replace("[packs.urumqi]", "[packs.x1]"), "scripts/run.py": "x"}),
+        "outside layout": _zip(
+            {"packs.toml": toml.replace("[packs.urumqi]", "[packs.x1]"), "scripts/run.py": "x"}
+        ),
     }
     for what, data in broken.items():
         response = _import(editor, data)
@@ -163,8 +208,11 @@ def test_the_auditor_reads_and_filters_the_log_of_their_bureau(clerk_app):
     def actions(query=""):
         response = auditor.get("/rules/audit" + query)
         assert response.status_code == 200
-        return [tr.get("data-action") for tr in page(response).xpath("//table[contains(@class,'audit-table')]/tbody/tr")
-                if tr.get("data-action")]
+        return [
+            tr.get("data-action")
+            for tr in page(response).xpath("//table[contains(@class,'audit-table')]/tbody/tr")
+            if tr.get("data-action")
+        ]
 
     everything = actions()
     assert everything[:2] == ["draft.save", "draft.open"]

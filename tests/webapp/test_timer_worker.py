@@ -48,7 +48,10 @@ def _notifications(app, username, kind=None):
         query = select(Notification).where(Notification.user_id == user.id)
         if kind:
             query = query.where(Notification.kind == kind)
-        rows = [(n.kind, n.title, n.body, n.read_at) for n in db.session.execute(query.order_by(Notification.id)).scalars()]
+        rows = [
+            (n.kind, n.title, n.body, n.read_at)
+            for n in db.session.execute(query.order_by(Notification.id)).scalars()
+        ]
         db.session.remove()
         return rows
 
@@ -70,8 +73,14 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
         stored = entry.deadline
         db.session.remove()
     assert {k: stored[k] for k in ("rule", "basis", "count", "unit", "trigger", "due", "provisional")} == {
-        "rule": "acceptance_opinion", "basis": "URU 第十四条第一款", "count": 15, "unit": "working_days",
-        "trigger": "2026-03-02", "due": "2026-03-23", "provisional": False}
+        "rule": "acceptance_opinion",
+        "basis": "URU 第十四条第一款",
+        "count": 15,
+        "unit": "working_days",
+        "trigger": "2026-03-02",
+        "due": "2026-03-23",
+        "provisional": False,
+    }
     assert stored["calendar"].startswith("CN 2026@")  # the calendar year and its version
 
     clerk_clock.set("2026-03-17")  # 4 WD before: nothing yet
@@ -106,9 +115,15 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
     text = visible_text(board)
     assert "受理审查" in text and "逾期 1 个工作日" in text and "URU 第十四条第一款：15 个工作日" in text
     with clerk_app.app_context():
-        [entry] = db.session.execute(select(TaskEntry).filter_by(case_id=case_id, form_id="acceptance_check")).scalars()
+        [entry] = db.session.execute(
+            select(TaskEntry).filter_by(case_id=case_id, form_id="acceptance_check")
+        ).scalars()
         assert entry.deadline["rule"] == "acceptance_opinion"  # a passed deadline is still explained
-        events = db.session.execute(select(CaseEvent.title).filter_by(case_id=case_id, kind="timer")).scalars().all()
+        events = (
+            db.session.execute(select(CaseEvent.title).filter_by(case_id=case_id, kind="timer"))
+            .scalars()
+            .all()
+        )
         assert events == ["期限届满：Event_AcceptanceDue"]
         db.session.remove()
 
@@ -116,9 +131,12 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
     city = login(clerk_app, "cq-division-head")
     text = visible_text(city.get("/overdue"))
     assert "逾期 3 个工作日" in text
-    counts = {tr.get("data-bureau"): [td.text_content() for td in tr.xpath("./td")]
-              for tr in __import__("lxml.html").html.fromstring(city.get("/overdue").get_data(as_text=True))
-              .xpath("//table[contains(@class,'overdue-counts')]/tbody/tr")}
+    counts = {
+        tr.get("data-bureau"): [td.text_content() for td in tr.xpath("./td")]
+        for tr in __import__("lxml.html")
+        .html.fromstring(city.get("/overdue").get_data(as_text=True))
+        .xpath("//table[contains(@class,'overdue-counts')]/tbody/tr")
+    }
     assert counts["cq-yuzhong"][1:] == ["1", "1", "1"] and counts["cq-yubei"][1:] == ["0", "0", "0"]
     # another city's head and a case officer do not see it
     assert "受理审查" not in visible_text(login(clerk_app, "wlmq-division-head").get("/overdue"))
@@ -179,14 +197,18 @@ def test_a_failing_timer_is_retried_with_back_off_and_shown_to_administrators(cl
     assert "所有定时任务均已按时触发" in visible_text(admin.get("/overdue"))
 
 
-def test_district_reports_open_once_per_district_and_quarter_with_the_rest_day_warning(clerk_app, clerk_clock):
+def test_district_reports_open_once_per_district_and_quarter_with_the_rest_day_warning(
+    clerk_app, clerk_clock
+):
     clerk_clock.set("2026-06-30")
     assert _tick(clerk_app).reports == 0  # not a reporting month
     clerk_clock.set("2026-07-01")
     assert _tick(clerk_app).reports == 2  # Chongqing's two districts; other packs have no CQH 31
     assert _tick(clerk_app).reports == 0
     with clerk_app.app_context():
-        rows = db.session.execute(select(DistrictReport.period, func.count()).group_by(DistrictReport.period)).all()
+        rows = db.session.execute(
+            select(DistrictReport.period, func.count()).group_by(DistrictReport.period)
+        ).all()
         assert rows == [("2026-Q2", 2)]
         case = db.session.execute(select(Case).filter_by(number="CQ-BS-2026-Q2-cq-yuzhong")).scalar_one()
         assert "2026-07-05" in case.summary and "2026-07-03" in case.summary  # the 5th is a Sunday
@@ -197,17 +219,34 @@ def test_district_reports_open_once_per_district_and_quarter_with_the_rest_day_w
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     [row] = officer.inbox()
     assert row["name"] == "报送举报处理情况" and row["due"] == "2026-07-05"
-    assert any(k == "district_report" and "2026-07-03" in b for k, _, b, _ in
-               _notifications(clerk_app, "cq-yuzhong-case-officer"))
+    assert any(
+        k == "district_report" and "2026-07-03" in b
+        for k, _, b, _ in _notifications(clerk_app, "cq-yuzhong-case-officer")
+    )
     clerk_clock.set("2026-07-06")  # late: still opened only once, and the head is asked to follow it up
     result = _tick(clerk_app)
     assert (result.reports, result.escalations) == (0, 2)
-    assert [r["name"] for r in login(clerk_app, "cq-yuzhong-division-head").inbox()] == ["报送举报处理情况", "报送超期督办"]
-    officer.done(case_id, "报送举报处理情况", dict(report_period_label="2026年第二季度", reported_on="2026-07-03",
-                                             reports_received="12", cases_filed="5", cases_closed="4",
-                                             report_summary="按期报送", reported_by="渝中区承办人"))
+    assert [r["name"] for r in login(clerk_app, "cq-yuzhong-division-head").inbox()] == [
+        "报送举报处理情况",
+        "报送超期督办",
+    ]
+    officer.done(
+        case_id,
+        "报送举报处理情况",
+        dict(
+            report_period_label="2026年第二季度",
+            reported_on="2026-07-03",
+            reports_received="12",
+            cases_filed="5",
+            cases_closed="4",
+            report_summary="按期报送",
+            reported_by="渝中区承办人",
+        ),
+    )
     assert officer.case_page(case_id).status_code == 200
-    assert login(clerk_app, "cq-yubei-case-officer").case_page(case_id).status_code == 404  # another district's
+    assert (
+        login(clerk_app, "cq-yubei-case-officer").case_page(case_id).status_code == 404
+    )  # another district's
     clerk_clock.set("2026-10-01")
     assert _tick(clerk_app).reports == 2
     clerk_clock.set("2026-12-01")
@@ -234,7 +273,9 @@ def test_a_stale_next_timer_instant_is_corrected_not_fired(clerk_app, clerk_cloc
         db.session.remove()
 
 
-def test_a_case_fired_ahead_is_fired_again_when_it_changed_before_its_claim(clerk_app, clerk_clock, processes):
+def test_a_case_fired_ahead_is_fired_again_when_it_changed_before_its_claim(
+    clerk_app, clerk_clock, processes
+):
     """The engine fires the next batch ahead from rows read without a lock; a case whose state changed
     in between (its lock_version moved on) is fired again from the state claimed, never from the old."""
     from types import SimpleNamespace
@@ -247,9 +288,16 @@ def test_a_case_fired_ahead_is_fired_again_when_it_changed_before_its_claim(cler
     with clerk_app.app_context():
         case = db.session.get(Case, case_id)
         packs = {(case.pack, case.pack_version): compiled_version(case.pack, case.pack_version)}
-        claimed = SimpleNamespace(id=case.id, lock_version=case.lock_version, pack=case.pack,
-                                  pack_version=case.pack_version, state=case.state)
-        read_ahead = SimpleNamespace(**{**vars(claimed), "lock_version": case.lock_version - 1, "state": "{}"})
+        claimed = SimpleNamespace(
+            id=case.id,
+            lock_version=case.lock_version,
+            pack=case.pack,
+            pack_version=case.pack_version,
+            state=case.state,
+        )
+        read_ahead = SimpleNamespace(
+            **{**vars(claimed), "lock_version": case.lock_version - 1, "state": "{}"}
+        )
         db.session.remove()
     with firing.engine_pool(packs, clerk_clock.now, processes) as engine:
         engine.submit([read_ahead], ahead=True)  # an older state: its engine work fails

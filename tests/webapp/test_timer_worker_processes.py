@@ -58,39 +58,62 @@ def _database_url(app) -> str:
 
 
 def _worker(app, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(app), "SECRET_KEY": "worker-test",
-           "CLUEFLOW_PACKS_ROOT": app.config["CLUEFLOW_PACKS_ROOT"]}
-    return subprocess.Popen([CLUEFLOW, "worker", "--now", NOW, *args], env=env, cwd=str(ROOT),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(app),
+        "SECRET_KEY": "worker-test",
+        "CLUEFLOW_PACKS_ROOT": app.config["CLUEFLOW_PACKS_ROOT"],
+    }
+    return subprocess.Popen(
+        [CLUEFLOW, "worker", "--now", NOW, *args],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _fired_per_case(app) -> dict[int, int]:
     with app.app_context():
-        rows = dict(db.session.execute(select(CaseEvent.case_id, func.count()).where(CaseEvent.kind == "timer")
-                                       .group_by(CaseEvent.case_id)).all())
+        rows = dict(
+            db.session.execute(
+                select(CaseEvent.case_id, func.count())
+                .where(CaseEvent.kind == "timer")
+                .group_by(CaseEvent.case_id)
+            ).all()
+        )
         db.session.remove()
     return rows
 
 
 def _fired_total(app) -> int:
     with app.app_context():
-        total = db.session.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "timer")).scalar()
+        total = db.session.execute(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "timer")
+        ).scalar()
         db.session.remove()
     return total
 
 
 def _still_due(app) -> set[int]:
     with app.app_context():
-        rows = set(db.session.execute(select(Case.id).where(Case.next_timer_at.is_not(None),
-                                                            Case.next_timer_at <= FIRE_AT)).scalars())
+        rows = set(
+            db.session.execute(
+                select(Case.id).where(Case.next_timer_at.is_not(None), Case.next_timer_at <= FIRE_AT)
+            ).scalars()
+        )
         db.session.remove()
     return rows
 
 
 def _overdue_tasks(app) -> int:
     with app.app_context():
-        count = db.session.execute(select(func.count()).select_from(TaskEntry)
-                                   .where(TaskEntry.element_id == "Task_AcceptanceOverdue")).scalar()
+        count = db.session.execute(
+            select(func.count())
+            .select_from(TaskEntry)
+            .where(TaskEntry.element_id == "Task_AcceptanceOverdue")
+        ).scalar()
         db.session.remove()
     return count
 

@@ -29,16 +29,23 @@ def registered(app) -> int:
 
 
 def jurisdiction_task(case: Case) -> TaskEntry:
-    return db.session.execute(sa.select(TaskEntry).filter_by(case_id=case.id, form_id="jurisdiction")).scalar_one()
+    return db.session.execute(
+        sa.select(TaskEntry).filter_by(case_id=case.id, form_id="jurisdiction")
+    ).scalar_one()
 
 
 def trail(case_id: int) -> tuple:
     """What a step would change: the case's lock version and state, its tasks and its timeline."""
     db.session.expire_all()
     row = db.session.get(Case, case_id)
-    tasks = sorted(db.session.execute(sa.select(TaskEntry.task_id, TaskEntry.claimed_by_id)
-                                      .filter_by(case_id=case_id)).all())
-    events = db.session.execute(sa.select(sa.func.count()).select_from(CaseEvent).filter_by(case_id=case_id)).scalar()
+    tasks = sorted(
+        db.session.execute(
+            sa.select(TaskEntry.task_id, TaskEntry.claimed_by_id).filter_by(case_id=case_id)
+        ).all()
+    )
+    events = db.session.execute(
+        sa.select(sa.func.count()).select_from(CaseEvent).filter_by(case_id=case_id)
+    ).scalar()
     return row.lock_version, row.state, tuple(tasks), events
 
 
@@ -60,7 +67,9 @@ def test_only_a_registrar_registers_and_a_refusal_writes_no_case(clerk_app):
 def test_an_invalid_registration_is_refused_field_by_field_and_writes_no_case(clerk_app):
     with clerk_app.app_context():
         with pytest.raises(ValidationError) as refused:
-            casework.register_report(user("cq-yuzhong-registrar"), {**REGISTRATION, "received_on": "2026-02-30"})
+            casework.register_report(
+                user("cq-yuzhong-registrar"), {**REGISTRATION, "received_on": "2026-02-30"}
+            )
         assert "received_on" in refused.value.messages
         assert db.session.execute(sa.select(sa.func.count()).select_from(Case)).scalar() == 0
 
@@ -73,8 +82,9 @@ def test_a_task_completed_moves_the_case_on_and_is_written_in_its_timeline(clerk
         casework.complete_task(officer, case, jurisdiction_task(case).task_id, KEEP, case.lock_version)
         after = trail(case_id)
         assert after[0] == before[0] + 1 and after[3] == before[3] + 1
-        assert {t.form_id for t in db.session.execute(sa.select(TaskEntry).filter_by(case_id=case_id)).scalars()} \
-            == {"acceptance_check"}
+        assert {
+            t.form_id for t in db.session.execute(sa.select(TaskEntry).filter_by(case_id=case_id)).scalars()
+        } == {"acceptance_check"}
 
 
 def test_invalid_task_data_is_refused_and_nothing_of_the_step_is_kept(clerk_app):
@@ -83,8 +93,9 @@ def test_invalid_task_data_is_refused_and_nothing_of_the_step_is_kept(clerk_app)
         officer, case = user("cq-yuzhong-case-officer"), db.session.get(Case, case_id)
         before = trail(case_id)
         with pytest.raises(ValidationError):
-            casework.complete_task(officer, case, jurisdiction_task(case).task_id, {"jurisdiction": "nowhere"},
-                                   case.lock_version)
+            casework.complete_task(
+                officer, case, jurisdiction_task(case).task_id, {"jurisdiction": "nowhere"}, case.lock_version
+            )
         assert trail(case_id) == before
 
 
@@ -94,7 +105,9 @@ def test_a_page_shown_before_a_colleagues_change_is_refused_as_a_conflict(clerk_
         officer, case = user("cq-yuzhong-case-officer"), db.session.get(Case, case_id)
         before = trail(case_id)
         with pytest.raises(Conflict):
-            casework.complete_task(officer, case, jurisdiction_task(case).task_id, KEEP, case.lock_version - 1)
+            casework.complete_task(
+                officer, case, jurisdiction_task(case).task_id, KEEP, case.lock_version - 1
+            )
         assert trail(case_id) == before
 
 
@@ -105,13 +118,19 @@ def test_a_case_changed_underneath_the_step_is_a_conflict_and_the_step_is_rolled
         officer, case = user("cq-yuzhong-case-officer"), db.session.get(Case, case_id)
         task_id = jurisdiction_task(case).task_id
         with db.engine.connect() as other:  # another request, on its own connection
-            other.execute(sa.update(Case).where(Case.id == case_id).values(lock_version=Case.lock_version + 1))
+            other.execute(
+                sa.update(Case).where(Case.id == case_id).values(lock_version=Case.lock_version + 1)
+            )
             other.commit()
         with pytest.raises(Conflict):
             casework.complete_task(officer, case, task_id, KEEP, None)
         db.session.expire_all()
-        assert db.session.execute(sa.select(sa.func.count()).select_from(CaseEvent)
-                                  .filter_by(case_id=case_id, kind="task")).scalar() == 0
+        assert (
+            db.session.execute(
+                sa.select(sa.func.count()).select_from(CaseEvent).filter_by(case_id=case_id, kind="task")
+            ).scalar()
+            == 0
+        )
         assert jurisdiction_task(db.session.get(Case, case_id)).task_id == task_id  # still waiting
 
 
@@ -119,8 +138,12 @@ def test_a_claimed_task_is_the_claimants_until_released(clerk_app):
     case_id = registered(clerk_app)
     with clerk_app.app_context():
         officer, head = user("cq-yuzhong-case-officer"), user("cq-yuzhong-division-head")
-        colleague = User(username="cq-yuzhong-case-officer-2", display_name="渝中区承办人二", bureau=officer.bureau,
-                         password_hash="-")
+        colleague = User(
+            username="cq-yuzhong-case-officer-2",
+            display_name="渝中区承办人二",
+            bureau=officer.bureau,
+            password_hash="-",
+        )
         colleague.roles = ["case_officer"]
         db.session.add(colleague)
         db.session.commit()
@@ -158,8 +181,11 @@ def test_a_transaction_commits_its_block_or_nothing(clerk_app):
             db.session.add(User(username="dropped", display_name="丢弃", bureau=bureau, password_hash="-"))
             db.session.flush()
             raise RuntimeError("the step failed half-way")
-        names = set(db.session.execute(sa.select(User.username).where(User.username.in_(["kept", "dropped"])))
-                    .scalars())
+        names = set(
+            db.session.execute(
+                sa.select(User.username).where(User.username.in_(["kept", "dropped"]))
+            ).scalars()
+        )
         assert names == {"kept"}
 
 
@@ -188,4 +214,6 @@ def test_the_reporter_is_masked_for_those_who_do_not_handle_cases():
     assert access.masked(Person("case_officer"), data) == data
     for role in ("auditor", "policy_editor", "administrator"):
         shown = access.masked(Person(role), data)
-        assert shown["reporter_name"] == shown["reporter_phone"] == "（保密）" and shown["content"] == "串换药品"
+        assert (
+            shown["reporter_name"] == shown["reporter_phone"] == "（保密）" and shown["content"] == "串换药品"
+        )

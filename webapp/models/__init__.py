@@ -140,7 +140,9 @@ class TaskEntry(db.Model):
     __tablename__ = "task_index"
     __table_args__ = (Index("ix_task_index_bureau_due", "bureau_id", "due"),)
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     task_id: Mapped[str] = mapped_column(db.String(36), unique=True)
     element_id: Mapped[str] = mapped_column(db.String(80))
     name: Mapped[str] = mapped_column(db.String(120))
@@ -175,8 +177,13 @@ class TaskQueue(db.Model):
     bureau_id: Mapped[int] = mapped_column(db.Integer, primary_key=True, autoincrement=False)
     role: Mapped[str] = mapped_column(db.String(20), primary_key=True)
     sort_due: Mapped[date] = mapped_column(db.Date, primary_key=True)
-    task_entry_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("task_index.id", ondelete="CASCADE"),
-                                               primary_key=True, autoincrement=False, index=True)
+    task_entry_id: Mapped[int] = mapped_column(
+        db.Integer,
+        db.ForeignKey("task_index.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+        index=True,
+    )
 
     entry: Mapped[TaskEntry] = db.relationship("TaskEntry")
 
@@ -189,7 +196,9 @@ class CaseEvent(db.Model):
 
     __tablename__ = "case_events"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     user_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(db.String(40))
@@ -203,9 +212,14 @@ class Recusal(db.Model):
     """A staff member recused from a case (CQH 第十八条): they lose all access to it."""
 
     __tablename__ = "recusals"
-    __table_args__ = (UniqueConstraint("case_id", "user_id"), Index("ix_recusals_user_case", "user_id", "case_id"))
+    __table_args__ = (
+        UniqueConstraint("case_id", "user_id"),
+        Index("ix_recusals_user_case", "user_id", "case_id"),
+    )
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("users.id"))
     decided_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
     reason: Mapped[Optional[str]] = mapped_column(db.String(400))
@@ -217,7 +231,9 @@ class Attachment(db.Model):
 
     __tablename__ = "attachments"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(db.String(200))
     content_type: Mapped[str] = mapped_column(db.String(100))
     size: Mapped[int] = mapped_column(db.Integer)
@@ -253,11 +269,40 @@ from .rewards import Clawback, Recovery, Reward, RewardDocument, SameAct  # noqa
 from .rulebook import PackDraft, PackPublication, RulePack  # noqa: E402
 from .timers import DeadlineReminder, DistrictReport, Notification, TimerFailure  # noqa: E402
 
-__all__ = ["Bureau", "User", "PackVersion", "CaseCounter", "Case", "TaskEntry", "TaskQueue", "NO_DUE", "CaseEvent",
-           "Recusal", "Attachment", "EvidenceUpload", "ROLES", "utcnow",
-           "AuditEntry",
-           "CalendarChange", "CalendarYear", "CaseDeadline", "HolidayPeriod", "MakeupWorkday", "MovedDeadline",
-           "Notice", "SentMessage",
-           "PackDraft", "PackPublication", "RulePack",
-           "Clawback", "Recovery", "Reward", "RewardDocument", "SameAct",
-           "DeadlineReminder", "DistrictReport", "Notification", "TimerFailure"]
+__all__ = [
+    "Bureau",
+    "User",
+    "PackVersion",
+    "CaseCounter",
+    "Case",
+    "TaskEntry",
+    "TaskQueue",
+    "NO_DUE",
+    "CaseEvent",
+    "Recusal",
+    "Attachment",
+    "EvidenceUpload",
+    "ROLES",
+    "utcnow",
+    "AuditEntry",
+    "CalendarChange",
+    "CalendarYear",
+    "CaseDeadline",
+    "HolidayPeriod",
+    "MakeupWorkday",
+    "MovedDeadline",
+    "Notice",
+    "SentMessage",
+    "PackDraft",
+    "PackPublication",
+    "RulePack",
+    "Clawback",
+    "Recovery",
+    "Reward",
+    "RewardDocument",
+    "SameAct",
+    "DeadlineReminder",
+    "DistrictReport",
+    "Notification",
+    "TimerFailure",
+]

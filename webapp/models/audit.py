@@ -23,7 +23,9 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, index=True)
     user_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(db.String(40), index=True)  # e.g. draft.save, pack.publish, calendar.confirm
+    action: Mapped[str] = mapped_column(
+        db.String(40), index=True
+    )  # e.g. draft.save, pack.publish, calendar.confirm
     subject: Mapped[str] = mapped_column(db.String(200))  # e.g. "urumqi", "urumqi draft 3", "CN 2027"
     comment: Mapped[Optional[str]] = mapped_column(db.String(400))
     detail: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)

@@ -38,9 +38,14 @@ class CalendarYear(db.Model):
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(db.DateTime(timezone=True))
 
     periods: Mapped[list[HolidayPeriod]] = db.relationship(
-        "HolidayPeriod", cascade="all, delete-orphan", order_by="HolidayPeriod.first_day", back_populates="calendar")
+        "HolidayPeriod",
+        cascade="all, delete-orphan",
+        order_by="HolidayPeriod.first_day",
+        back_populates="calendar",
+    )
     makeups: Mapped[list[MakeupWorkday]] = db.relationship(
-        "MakeupWorkday", cascade="all, delete-orphan", order_by="MakeupWorkday.day", back_populates="calendar")
+        "MakeupWorkday", cascade="all, delete-orphan", order_by="MakeupWorkday.day", back_populates="calendar"
+    )
     updated_by: Mapped[Optional[User]] = db.relationship("User", foreign_keys=[updated_by_id])
     confirmed_by: Mapped[Optional[User]] = db.relationship("User", foreign_keys=[confirmed_by_id])
 
@@ -54,8 +59,9 @@ class HolidayPeriod(db.Model):
 
     __tablename__ = "holiday_periods"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    calendar_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("calendar_years.id", ondelete="CASCADE"),
-                                             index=True)
+    calendar_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("calendar_years.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(db.String(40))
     first_day: Mapped[date] = mapped_column(db.Date)
     last_day: Mapped[date] = mapped_column(db.Date)
@@ -69,8 +75,9 @@ class MakeupWorkday(db.Model):
     __tablename__ = "makeup_workdays"
     __table_args__ = (UniqueConstraint("calendar_id", "day"),)
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    calendar_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("calendar_years.id", ondelete="CASCADE"),
-                                             index=True)
+    calendar_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("calendar_years.id", ondelete="CASCADE"), index=True
+    )
     day: Mapped[date] = mapped_column(db.Date)
 
     calendar: Mapped[CalendarYear] = db.relationship("CalendarYear", back_populates="makeups")
@@ -102,9 +109,12 @@ class MovedDeadline(db.Model):
 
     __tablename__ = "moved_deadlines"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    change_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("calendar_changes.id", ondelete="CASCADE"),
-                                           index=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    change_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("calendar_changes.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     element_id: Mapped[str] = mapped_column(db.String(80))
     task_name: Mapped[str] = mapped_column(db.String(120))
     rule: Mapped[Optional[str]] = mapped_column(db.String(60))
@@ -120,10 +130,14 @@ class CaseDeadline(db.Model):
     """One running deadline of an open case, kept in step with the case state on every change."""
 
     __tablename__ = "case_deadlines"
-    __table_args__ = (Index("ix_case_deadlines_waiting", "waiting_year", "region"),
-                      Index("ix_case_deadlines_region_due", "region", "due"))
+    __table_args__ = (
+        Index("ix_case_deadlines_waiting", "waiting_year", "region"),
+        Index("ix_case_deadlines_region_due", "region", "due"),
+    )
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     element_id: Mapped[str] = mapped_column(db.String(80))
     name: Mapped[str] = mapped_column(db.String(120))
     rule: Mapped[Optional[str]] = mapped_column(db.String(60))

@@ -27,9 +27,14 @@ STATES = ("pending", "sending", "delivered", "done_in_case")
 
 class Notice(db.Model):
     __tablename__ = "notices"
-    __table_args__ = (UniqueConstraint("case_id", "task_id"), Index("ix_notices_bureau_state_due", "bureau_id", "state", "due"))
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_id"),
+        Index("ix_notices_bureau_state_due", "bureau_id", "state", "due"),
+    )
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     bureau_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"))
     pack: Mapped[str] = mapped_column(db.String(40))
     kind: Mapped[str] = mapped_column(db.String(20))  # one of KINDS
@@ -61,7 +66,9 @@ class SentMessage(db.Model):
 
     __tablename__ = "sent_messages"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    notice_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    notice_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("notices.id", ondelete="CASCADE"), index=True
+    )
     sender: Mapped[str] = mapped_column(db.String(40))
     channel: Mapped[str] = mapped_column(db.String(10))
     recipient: Mapped[str] = mapped_column(db.String(200))

@@ -24,7 +24,9 @@ class Reward(db.Model):
 
     __tablename__ = "rewards"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), unique=True
+    )
     report_case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id"), index=True)
     bureau_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"), index=True)
     kind: Mapped[str] = mapped_column(db.String(20), default="ordinary")  # ordinary / top_up
@@ -38,8 +40,12 @@ class Reward(db.Model):
     co_reporters: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON)
     # what established criminal liability (top-up)
     criminal_basis: Mapped[Optional[str]] = mapped_column(db.String(400))
-    previously_paid: Mapped[Optional[Decimal]] = mapped_column(MONEY)  # a top-up: what the ordinary reward paid
-    amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)  # payable by this reward (for a top-up, the difference)
+    previously_paid: Mapped[Optional[Decimal]] = mapped_column(
+        MONEY
+    )  # a top-up: what the ordinary reward paid
+    amount: Mapped[Optional[Decimal]] = mapped_column(
+        MONEY
+    )  # payable by this reward (for a top-up, the difference)
     paid_amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)
     paid_on: Mapped[Optional[date]] = mapped_column(db.Date)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
@@ -56,8 +62,9 @@ class SameAct(db.Model):
     """Report cases found to concern the same act (URU 第十三条): one row per case, grouped by act_id."""
 
     __tablename__ = "same_acts"
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
-                                         autoincrement=False)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     act_id: Mapped[int] = mapped_column(db.Integer, index=True)
     linked_by_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
@@ -69,7 +76,9 @@ class RewardDocument(db.Model):
     __tablename__ = "reward_documents"
     __table_args__ = (UniqueConstraint("reward_id", "kind"),)
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    reward_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), index=True)
+    reward_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(db.String(20))  # approval_form / claim_notice / voucher
     number: Mapped[str] = mapped_column(db.String(60), unique=True)
     html: Mapped[Optional[str]] = mapped_column(db.Text)  # the document as last issued
@@ -84,7 +93,9 @@ class Clawback(db.Model):
 
     __tablename__ = "reward_clawbacks"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    reward_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), index=True)
+    reward_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("rewards.id", ondelete="CASCADE"), index=True
+    )
     ground: Mapped[str] = mapped_column(db.String(20))  # URU-22-1 / URU-22-2 / URU-22-3
     amount: Mapped[Decimal] = mapped_column(MONEY)
     reason: Mapped[str] = mapped_column(db.String(400))
@@ -93,8 +104,9 @@ class Clawback(db.Model):
     status: Mapped[str] = mapped_column(db.String(20), default="open")  # open / recovered
 
     reward: Mapped[Reward] = db.relationship("Reward", backref="clawbacks")
-    recoveries: Mapped[list[Recovery]] = db.relationship("Recovery", order_by="Recovery.id",
-                                                         cascade="all, delete-orphan")
+    recoveries: Mapped[list[Recovery]] = db.relationship(
+        "Recovery", order_by="Recovery.id", cascade="all, delete-orphan"
+    )
 
 
 class Recovery(db.Model):
@@ -102,8 +114,9 @@ class Recovery(db.Model):
 
     __tablename__ = "reward_recoveries"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
-    clawback_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("reward_clawbacks.id", ondelete="CASCADE"),
-                                             index=True)
+    clawback_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("reward_clawbacks.id", ondelete="CASCADE"), index=True
+    )
     amount: Mapped[Decimal] = mapped_column(MONEY)
     recovered_on: Mapped[date] = mapped_column(db.Date)
     reference: Mapped[str] = mapped_column(db.String(120))

@@ -46,7 +46,9 @@ class PackDraft(db.Model):
     __table_args__ = (Index("ix_pack_drafts_pack_status", "pack", "status"),)
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
     pack: Mapped[str] = mapped_column(db.String(40), db.ForeignKey("rule_packs.name"))
-    base_version: Mapped[Optional[str]] = mapped_column(db.String(32))  # the published version it was copied from
+    base_version: Mapped[Optional[str]] = mapped_column(
+        db.String(32)
+    )  # the published version it was copied from
     files: Mapped[dict[str, str]] = mapped_column(JSON)  # {"dmn/reward_amount.dmn": "<xml…>", …}
     version: Mapped[str] = mapped_column(db.String(32))  # content hash of files
     status: Mapped[str] = mapped_column(db.String(12), default="open")

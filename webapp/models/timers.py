@@ -25,8 +25,9 @@ class TimerFailure(db.Model):
     """A case whose due timer failed to fire: the error, the attempts so far, when to try again."""
 
     __tablename__ = "timer_failures"
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
-                                         autoincrement=False)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     attempts: Mapped[int] = mapped_column(db.Integer, default=0)
     error: Mapped[str] = mapped_column(db.Text)
     first_failed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
@@ -43,7 +44,9 @@ class DeadlineReminder(db.Model):
     __table_args__ = (UniqueConstraint("task_id", "due"),)
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
     task_id: Mapped[str] = mapped_column(db.String(36))
-    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     due: Mapped[date] = mapped_column(db.Date)
     sent_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
@@ -55,8 +58,9 @@ class Notification(db.Model):
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("users.id"))
-    case_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"),
-                                                   index=True)
+    case_id: Mapped[Optional[int]] = mapped_column(
+        db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     task_id: Mapped[Optional[str]] = mapped_column(db.String(36))
     kind: Mapped[str] = mapped_column(db.String(20))  # reminder / escalation / district_report
     title: Mapped[str] = mapped_column(db.String(200))

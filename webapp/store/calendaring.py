@@ -36,7 +36,9 @@ def seed_files() -> tuple[RegionYear, ...]:
 def stamp() -> tuple[int, int]:
     """The calendars' version stamp: the newest change's id and the number of changes ((0, 0) before
     seeding). The count catches a change committed after a newer one (ids are handed out before commit)."""
-    newest, count = db.session.execute(select(func.max(CalendarChange.id), func.count(CalendarChange.id))).one()
+    newest, count = db.session.execute(
+        select(func.max(CalendarChange.id), func.count(CalendarChange.id))
+    ).one()
     return newest or 0, count
 
 
@@ -71,9 +73,15 @@ def region_years() -> list[RegionYear]:
 def as_region_year(row: CalendarYear, **changes: Any) -> RegionYear:
     """One row as the engine's RegionYear (raises ClueflowError when the engine finds it inconsistent)."""
     holidays = tuple(Holiday(p.name, p.first_day, p.last_day) for p in row.periods)
-    data = dict(region=row.region, year=row.year, parent=row.parent, confirmed=bool(row.confirmed),
-                source=row.source or "", holidays=holidays,
-                makeup_workdays=frozenset(m.day for m in row.makeups))
+    data = dict(
+        region=row.region,
+        year=row.year,
+        parent=row.parent,
+        confirmed=bool(row.confirmed),
+        source=row.source or "",
+        holidays=holidays,
+        makeup_workdays=frozenset(m.day for m in row.makeups),
+    )
     data.update(changes)
     return RegionYear(**data)
 
@@ -93,7 +101,9 @@ def years_by_region() -> dict[str, list[CalendarYear]]:
 
 def parents() -> dict[str, str]:
     """Each region's parent layer (CN-XJ → CN)."""
-    rows = db.session.execute(select(CalendarYear.region, CalendarYear.parent).where(CalendarYear.parent.is_not(None)))
+    rows = db.session.execute(
+        select(CalendarYear.region, CalendarYear.parent).where(CalendarYear.parent.is_not(None))
+    )
     return {region: parent for region, parent in rows}
 
 
@@ -121,16 +131,36 @@ def seed() -> list[str]:
             if year_row(ry.region, ry.year) is not None:
                 continue
             now = clock()()
-            row = CalendarYear(region=ry.region, year=ry.year, parent=ry.parent, confirmed=ry.confirmed,
-                               source=ry.source, updated_at=now, confirmed_at=now if ry.confirmed else None)
+            row = CalendarYear(
+                region=ry.region,
+                year=ry.year,
+                parent=ry.parent,
+                confirmed=ry.confirmed,
+                source=ry.source,
+                updated_at=now,
+                confirmed_at=now if ry.confirmed else None,
+            )
             row.periods = [HolidayPeriod(name=h.name, first_day=h.start, last_day=h.end) for h in ry.holidays]
             row.makeups = [MakeupWorkday(day=d) for d in sorted(ry.makeup_workdays)]
             db.session.add(row)
             label = f"{ry.region} {ry.year}"
-            db.session.add(CalendarChange(region=ry.region, year=ry.year, action="seed", at=now, recomputed_at=now,
-                                          summary=f"由日历文件 {ry.region.lower()}-{ry.year}.json 导入"))
-            audit.record(None, "calendar.seed", label, ry.source, {"file": f"{ry.region.lower()}-{ry.year}.json",
-                                                                   "version": ry.version})
+            db.session.add(
+                CalendarChange(
+                    region=ry.region,
+                    year=ry.year,
+                    action="seed",
+                    at=now,
+                    recomputed_at=now,
+                    summary=f"由日历文件 {ry.region.lower()}-{ry.year}.json 导入",
+                )
+            )
+            audit.record(
+                None,
+                "calendar.seed",
+                label,
+                ry.source,
+                {"file": f"{ry.region.lower()}-{ry.year}.json", "version": ry.version},
+            )
             added.append(label)
     return added
 

@@ -29,13 +29,24 @@ EVENTS = CaseEvent.__table__
 
 # What the task index rows of a case are read as: enough to check who may do a task (the names
 # match TaskEntry's attributes) and to bring the index in step.
-TASK_COLUMNS = (TASKS.c.id, TASKS.c.task_id, TASKS.c.element_id, TASKS.c.name, TASKS.c.form_id,
-                TASKS.c.roles.label("roles_text"), TASKS.c.claimed_by_id, TASKS.c.deadline, TASKS.c.due)
+TASK_COLUMNS = (
+    TASKS.c.id,
+    TASKS.c.task_id,
+    TASKS.c.element_id,
+    TASKS.c.name,
+    TASKS.c.form_id,
+    TASKS.c.roles.label("roles_text"),
+    TASKS.c.claimed_by_id,
+    TASKS.c.deadline,
+    TASKS.c.due,
+)
 
 # The statements, built once (building and cache-keying a statement costs more than running it
 # on SQLite); the values come as parameters named after the columns.
 _SELECT_TASKS = select(*TASK_COLUMNS).where(TASKS.c.case_id == bindparam("b_case_id"))
-_UPDATE_CASE = update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.lock_version == bindparam("b_version"))
+_UPDATE_CASE = update(CASES).where(
+    CASES.c.id == bindparam("b_id"), CASES.c.lock_version == bindparam("b_version")
+)
 _UPDATE_DEADLINE = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
 # Deleting task-index rows deletes their inbox-queue rows: task_queue.task_entry_id is ON DELETE
 # CASCADE (and the app turns SQLite's foreign keys on for every connection).
@@ -46,8 +57,13 @@ _INSERT_TASKS = insert(TASKS)
 # cases go as one plain executemany: no RETURNING, whose multi-row form costs more than the rows.
 _INSERT_QUEUE = insert(QUEUE).from_select(
     ["bureau_id", "role", "sort_due", "task_entry_id"],
-    select(bindparam("bureau_id", type_=Integer), bindparam("role", type_=String), bindparam("sort_due", type_=Date),
-           TASKS.c.id).where(TASKS.c.task_id == bindparam("b_task_id")))
+    select(
+        bindparam("bureau_id", type_=Integer),
+        bindparam("role", type_=String),
+        bindparam("sort_due", type_=Date),
+        TASKS.c.id,
+    ).where(TASKS.c.task_id == bindparam("b_task_id")),
+)
 _INSERT_EVENT = insert(EVENTS)
 
 
@@ -78,7 +94,9 @@ def task_rows_many(case_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 def changed_since_read(row: Case) -> bool:
     """Whether the stored case has moved on from the row the session holds (its lock_version)."""
-    stored = db.session.connection().execute(select(CASES.c.lock_version).where(CASES.c.id == row.id)).scalar()
+    stored = (
+        db.session.connection().execute(select(CASES.c.lock_version).where(CASES.c.id == row.id)).scalar()
+    )
     return stored != row.lock_version
 
 
@@ -88,9 +106,19 @@ def write_cases(items: Iterable[tuple[Case, Mapping[str, Any]]]) -> None:
     Several rows go as one executemany (the drivers report the rows matched in all)."""
     items = list(items)
     now = utcnow()
-    params = [{"b_id": row.id, "b_version": row.lock_version, **values, "lock_version": row.lock_version + 1,
-               "updated_at": now} for row, values in items]
-    groups: dict[tuple[str, ...], list[dict]] = {}  # one statement per set of columns (a closing case sets more)
+    params = [
+        {
+            "b_id": row.id,
+            "b_version": row.lock_version,
+            **values,
+            "lock_version": row.lock_version + 1,
+            "updated_at": now,
+        }
+        for row, values in items
+    ]
+    groups: dict[
+        tuple[str, ...], list[dict]
+    ] = {}  # one statement per set of columns (a closing case sets more)
     for p in params:
         groups.setdefault(tuple(sorted(p)), []).append(p)
     for group in groups.values():
@@ -153,13 +181,32 @@ def sync_tasks_many(items: Iterable[tuple[Case, Iterable, Mapping[str, Any] | No
 def _insert_tasks(conn, new_by_case: list[tuple[Case, list]]) -> None:
     now = utcnow()
     dues = {t.id: _due(t) for _row, tasks in new_by_case for t in tasks}
-    params = [dict(case_id=row.id, task_id=t.id, element_id=t.element_id, name=t.name, form_id=t.form_id,
-                   roles=",".join(t.roles), bureau_id=row.bureau_id, pack=row.pack, process_id=row.process_id,
-                   due=dues[t.id], deadline=t.deadline, claimed_by_id=None, created_at=now)
-              for row, tasks in new_by_case for t in tasks]
+    params = [
+        dict(
+            case_id=row.id,
+            task_id=t.id,
+            element_id=t.element_id,
+            name=t.name,
+            form_id=t.form_id,
+            roles=",".join(t.roles),
+            bureau_id=row.bureau_id,
+            pack=row.pack,
+            process_id=row.process_id,
+            due=dues[t.id],
+            deadline=t.deadline,
+            claimed_by_id=None,
+            created_at=now,
+        )
+        for row, tasks in new_by_case
+        for t in tasks
+    ]
     conn.execute(_INSERT_TASKS, _one_or_many(params))
-    queue = [dict(bureau_id=row.bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, b_task_id=t.id)
-             for row, tasks in new_by_case for t in tasks for role in t.roles]
+    queue = [
+        dict(bureau_id=row.bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, b_task_id=t.id)
+        for row, tasks in new_by_case
+        for t in tasks
+        for role in t.roles
+    ]
     if queue:
         conn.execute(_INSERT_QUEUE, _one_or_many(queue))
 
@@ -177,15 +224,20 @@ def _forget(entry_ids: list[int]) -> None:
     """Task-index (and queue) objects the session holds for deleted rows leave it unexpired, as the
     ORM's own delete would leave them: a view may still read the completed task's name."""
     gone = set(entry_ids)
-    doomed = [obj for key, obj in list(db.session.identity_map.items())  # by identity: no attribute loads
-              if (key[0] is TaskEntry and key[1][0] in gone) or (key[0] is TaskQueue and key[1][3] in gone)]
+    doomed = [
+        obj
+        for key, obj in list(db.session.identity_map.items())  # by identity: no attribute loads
+        if (key[0] is TaskEntry and key[1][0] in gone) or (key[0] is TaskQueue and key[1][3] in gone)
+    ]
     for obj in doomed:
         db.session.expunge(obj)
 
 
 def add_event(case_id: int, user_id: int | None, kind: str, title: str, detail, at) -> None:
     """Append one timeline entry of a case."""
-    add_events([{"case_id": case_id, "user_id": user_id, "kind": kind, "title": title, "detail": detail, "at": at}])
+    add_events(
+        [{"case_id": case_id, "user_id": user_id, "kind": kind, "title": title, "detail": detail, "at": at}]
+    )
 
 
 def add_events(events: list[dict[str, Any]]) -> None:
@@ -194,5 +246,15 @@ def add_events(events: list[dict[str, Any]]) -> None:
         db.session.connection().execute(_INSERT_EVENT, _one_or_many(events))
 
 
-__all__ = ["TASK_COLUMNS", "Synced", "visible_bureau_ids", "task_rows", "task_rows_many", "changed_since_read",
-           "write_cases", "sync_tasks_many", "add_event", "add_events"]
+__all__ = [
+    "TASK_COLUMNS",
+    "Synced",
+    "visible_bureau_ids",
+    "task_rows",
+    "task_rows_many",
+    "changed_since_read",
+    "write_cases",
+    "sync_tasks_many",
+    "add_event",
+    "add_events",
+]

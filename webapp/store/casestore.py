@@ -30,6 +30,7 @@ TRANSFER_FORM = "transfer"
 
 # -- a case read and kept --------------------------------------------------------------------------
 
+
 @dataclass
 class Loaded:
     row: Case
@@ -57,12 +58,17 @@ def keep(row: Case, runner: Runner, running: RunningCase, tasks=None):
     return synced, snapshot
 
 
-def store_snapshots(items: list[tuple[Case, Snapshot, Mapping[str, Any] | None]], now) -> dict[int, caserows.Synced]:
+def store_snapshots(
+    items: list[tuple[Case, Snapshot, Mapping[str, Any] | None]], now
+) -> dict[int, caserows.Synced]:
     """Write snapshots to their case rows, running-deadline index and task index."""
     rows = []
     for row, snapshot, _tasks in items:
-        values = dict(state=snapshot.state, next_timer_at=snapshot.next_timer,
-                      current_step="、".join(t.name for t in snapshot.ready)[:120] or None)
+        values = dict(
+            state=snapshot.state,
+            next_timer_at=snapshot.next_timer,
+            current_step="、".join(t.name for t in snapshot.ready)[:120] or None,
+        )
         if snapshot.completed:
             values.update(status="closed", closed_at=now, outcome=snapshot.outcome)
         rows.append((row, values))
@@ -82,8 +88,8 @@ def copy_summary(row: Case, clean: Mapping[str, Any]) -> None:
     row.channel = clean.get("source_channel")
     row.anonymous = bool(clean.get("anonymous"))
     row.subject_type = clean.get("subject_type")
-    row.reported_person = (clean.get("reported_person_name") or None)
-    row.reported_unit = (clean.get("reported_unit_name") or None)
+    row.reported_person = clean.get("reported_person_name") or None
+    row.reported_unit = clean.get("reported_unit_name") or None
     row.summary = (clean.get("content") or "")[:200]
 
 

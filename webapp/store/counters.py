@@ -20,8 +20,12 @@ COUNTERS = CaseCounter.__table__
 def next_value(key: str, year: int) -> int:
     """The next number of this key in this year (1 for the first)."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(COUNTERS).values(pack=key, year=year, last=1)
-                 .on_conflict_do_update(index_elements=[COUNTERS.c.pack, COUNTERS.c.year],
-                                        set_={"last": COUNTERS.c.last + 1})
-                 .returning(COUNTERS.c.last))
+    statement = (
+        dialect.insert(COUNTERS)
+        .values(pack=key, year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=[COUNTERS.c.pack, COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
+        )
+        .returning(COUNTERS.c.last)
+    )
     return db.session.execute(statement).scalar_one()

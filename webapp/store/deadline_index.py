@@ -37,19 +37,30 @@ def sync_many(items: Iterable[tuple[Case, Iterable[dict[str, Any]]]]) -> None:
     table = CaseDeadline.__table__
     conn = db.session.connection()
     ids = [row.id for row, _ in items]
-    conn.execute(delete(table).where(table.c.case_id == ids[0] if len(ids) == 1 else table.c.case_id.in_(ids)))
+    conn.execute(
+        delete(table).where(table.c.case_id == ids[0] if len(ids) == 1 else table.c.case_id.in_(ids))
+    )
     rows = []
     for row, deadlines in items:
         if row.status == "closed":
             continue
         for d in deadlines:
             waiting = d.get("waiting_for") or {}
-            rows.append(dict(
-                case_id=row.id, element_id=d["element_id"],
-                name=DEADLINE_LABELS.get(d.get("rule") or "", d.get("name") or "")[:120], rule=d.get("rule"),
-                basis=(d.get("basis") or "")[:120] or None, region=d.get("region"), trigger=as_date(d.get("trigger")),
-                due=as_date(d.get("due")), waiting_region=waiting.get("region"), waiting_year=waiting.get("year"),
-                provisional=bool(d.get("provisional"))))
+            rows.append(
+                dict(
+                    case_id=row.id,
+                    element_id=d["element_id"],
+                    name=DEADLINE_LABELS.get(d.get("rule") or "", d.get("name") or "")[:120],
+                    rule=d.get("rule"),
+                    basis=(d.get("basis") or "")[:120] or None,
+                    region=d.get("region"),
+                    trigger=as_date(d.get("trigger")),
+                    due=as_date(d.get("due")),
+                    waiting_region=waiting.get("region"),
+                    waiting_year=waiting.get("year"),
+                    provisional=bool(d.get("provisional")),
+                )
+            )
     if rows:
         conn.execute(table.insert(), rows)
 
@@ -63,8 +74,13 @@ def _visible(query, user: User):
 
 def waiting(user: User, limit: int = 200) -> list[CaseDeadline]:
     """The deadlines of this user's bureaus that wait for a calendar year, oldest trigger first."""
-    query = (select(CaseDeadline).join(Case).where(Case.status == "open", CaseDeadline.waiting_year.is_not(None))
-             .order_by(CaseDeadline.trigger, CaseDeadline.id).limit(limit))
+    query = (
+        select(CaseDeadline)
+        .join(Case)
+        .where(Case.status == "open", CaseDeadline.waiting_year.is_not(None))
+        .order_by(CaseDeadline.trigger, CaseDeadline.id)
+        .limit(limit)
+    )
     return list(db.session.execute(_visible(query, user)).scalars())
 
 
@@ -81,11 +97,18 @@ def affected_cases(change: CalendarChange) -> list[int]:
     low = date(year, 1, 1) - timedelta(days=NEIGHBOUR_DAYS)
     high = date(year, 12, 31) + timedelta(days=NEIGHBOUR_DAYS)
     regions = calendaring.dependent_regions(change.region)
-    query = (select(CaseDeadline.case_id).join(Case)
-             .where(Case.status == "open", CaseDeadline.region.in_(regions),
-                    or_(CaseDeadline.waiting_year == year,
-                        and_(CaseDeadline.due.is_not(None), CaseDeadline.trigger <= high, CaseDeadline.due >= low)))
-             .group_by(CaseDeadline.case_id).order_by(CaseDeadline.case_id))
+    query = (
+        select(CaseDeadline.case_id)
+        .join(Case)
+        .where(
+            Case.status == "open",
+            CaseDeadline.region.in_(regions),
+            or_(
+                CaseDeadline.waiting_year == year,
+                and_(CaseDeadline.due.is_not(None), CaseDeadline.trigger <= high, CaseDeadline.due >= low),
+            ),
+        )
+        .group_by(CaseDeadline.case_id)
+        .order_by(CaseDeadline.case_id)
+    )
     return [case_id for (case_id,) in db.session.execute(query)]
-
-

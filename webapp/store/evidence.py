@@ -98,6 +98,7 @@ class Stored:
 
 # -- what may be uploaded (pure) -------------------------------------------------------------------
 
+
 def display_name(raw: str | None) -> str:
     """The name to show: the last path component, control characters removed, at most 200 chars.
     Chinese is kept (werkzeug's secure_filename would drop it); the disk never sees this name."""
@@ -169,7 +170,9 @@ def check(name: str, data: bytes, max_size: int = MAX_FILE_SIZE) -> str:
     if not data:
         raise Refused(f"「{name}」未保存：文件是空的")
     if len(data) > max_size:
-        raise Refused(f"「{name}」未保存：文件 {_megabytes(len(data))}，超过单个文件 {_megabytes(max_size)} 的上限")
+        raise Refused(
+            f"「{name}」未保存：文件 {_megabytes(len(data))}，超过单个文件 {_megabytes(max_size)} 的上限"
+        )
     if not sniff(ext, data):
         raise Refused(f"「{name}」未保存：文件内容不是 .{ext} 文件（内容与扩展名不符）")
     return CONTENT_TYPES[ext]
@@ -180,6 +183,7 @@ def _megabytes(size: int) -> str:
 
 
 # -- the store on disk ----------------------------------------------------------------------------
+
 
 def path_for(folder: str | os.PathLike, sha256: str) -> Path:
     return Path(folder, sha256[:2], sha256[2:4], sha256)
@@ -221,19 +225,24 @@ def read_verified(folder: str | os.PathLike, attachment: Attachment) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise Tampered(f"证据材料「{attachment.filename}」的文件已不存在，此事已记录，请联系系统管理员",
-                       f"evidence missing: {path}: {exc}") from exc
+        raise Tampered(
+            f"证据材料「{attachment.filename}」的文件已不存在，此事已记录，请联系系统管理员",
+            f"evidence missing: {path}: {exc}",
+        ) from exc
     actual = hashlib.sha256(data).hexdigest()
     if actual != attachment.sha256 or len(data) != attachment.size:
-        raise Tampered(f"证据材料「{attachment.filename}」校验失败：文件与登记时的校验值不符，可能已被改动。"
-                       "此事已记录，请联系系统管理员",
-                       f"evidence checksum mismatch: {path}: recorded {attachment.sha256} ({attachment.size} bytes), "
-                       f"found {actual} ({len(data)} bytes)")
+        raise Tampered(
+            f"证据材料「{attachment.filename}」校验失败：文件与登记时的校验值不符，可能已被改动。"
+            "此事已记录，请联系系统管理员",
+            f"evidence checksum mismatch: {path}: recorded {attachment.sha256} ({attachment.size} bytes), "
+            f"found {actual} ({len(data)} bytes)",
+        )
     return data
 
 
-def receive(files: Iterable, folder: str | os.PathLike, max_size: int = MAX_FILE_SIZE
-            ) -> tuple[list[Stored], list[str]]:
+def receive(
+    files: Iterable, folder: str | os.PathLike, max_size: int = MAX_FILE_SIZE
+) -> tuple[list[Stored], list[str]]:
     """Check and store the uploaded files (werkzeug FileStorage); returns (stored, refusal messages).
     The empty part a browser sends when no file was chosen is ignored."""
     stored, refused = [], []
@@ -265,7 +274,9 @@ def _record(stored: list[Stored]) -> None:
                 with db.session.begin_nested():
                     row = db.session.get(EvidenceUpload, item.sha256)
                     if row is None:
-                        db.session.add(EvidenceUpload(sha256=item.sha256, stored_as=item.stored_as, stored_at=now))
+                        db.session.add(
+                            EvidenceUpload(sha256=item.sha256, stored_as=item.stored_as, stored_at=now)
+                        )
                     else:
                         row.stored_at = now
             except IntegrityError:  # recorded by another request at the same moment
@@ -273,6 +284,7 @@ def _record(stored: list[Stored]) -> None:
 
 
 # -- files carried over a re-shown form ------------------------------------------------------------
+
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="clueflow-evidence-pending")
@@ -305,28 +317,38 @@ def sweep_orphans(folder: str | os.PathLike, older_than: timedelta = ORPHAN_AGE)
     """Delete the recorded files chosen last longer ago than `older_than` that no attachment refers
     to; forget the record of those a case took up. Returns how many files were deleted."""
     cutoff = utcnow() - older_than
-    rows = db.session.execute(select(EvidenceUpload.sha256, EvidenceUpload.stored_as)
-                              .where(EvidenceUpload.stored_at < cutoff).order_by(EvidenceUpload.stored_at)
-                              .limit(5000)).all()
+    rows = db.session.execute(
+        select(EvidenceUpload.sha256, EvidenceUpload.stored_as)
+        .where(EvidenceUpload.stored_at < cutoff)
+        .order_by(EvidenceUpload.stored_at)
+        .limit(5000)
+    ).all()
     if not rows:
         discard()
         return 0
     shas = [r.sha256 for r in rows]
     unsynced = {"synchronize_session": False}
     with transaction():  # the records of files a case took up are forgotten
-        taken = set(db.session.execute(select(Attachment.sha256).where(Attachment.sha256.in_(shas))).scalars())
+        taken = set(
+            db.session.execute(select(Attachment.sha256).where(Attachment.sha256.in_(shas))).scalars()
+        )
         if taken:
-            db.session.execute(delete(EvidenceUpload).where(EvidenceUpload.sha256.in_(sorted(taken))),
-                               execution_options=unsynced)
+            db.session.execute(
+                delete(EvidenceUpload).where(EvidenceUpload.sha256.in_(sorted(taken))),
+                execution_options=unsynced,
+            )
     deleted = 0
     for row in rows:
         if row.sha256 in taken:
             continue
         # the record goes first, and only if nobody chose the file again since it was read
         with transaction():
-            gone = db.session.execute(delete(EvidenceUpload).where(EvidenceUpload.sha256 == row.sha256,
-                                                                   EvidenceUpload.stored_at < cutoff),
-                                      execution_options=unsynced).rowcount
+            gone = db.session.execute(
+                delete(EvidenceUpload).where(
+                    EvidenceUpload.sha256 == row.sha256, EvidenceUpload.stored_at < cutoff
+                ),
+                execution_options=unsynced,
+            ).rowcount
         if gone:
             path_for(folder, row.sha256).unlink(missing_ok=True)
             deleted += 1
@@ -336,16 +358,34 @@ def sweep_orphans(folder: str | os.PathLike, older_than: timedelta = ORPHAN_AGE)
 
 # -- tying files to a case ---------------------------------------------------------------------------
 
+
 def add_to_case(case: Case, user: User, items: Iterable[Stored]) -> list[Attachment]:
     """Attachment rows and a timeline entry for stored files (the caller commits)."""
-    rows = [Attachment(case_id=case.id, filename=i.filename, content_type=i.content_type, size=i.size,
-                       sha256=i.sha256, stored_as=i.stored_as, uploaded_by_id=user.id) for i in items]
+    rows = [
+        Attachment(
+            case_id=case.id,
+            filename=i.filename,
+            content_type=i.content_type,
+            size=i.size,
+            sha256=i.sha256,
+            stored_as=i.stored_as,
+            uploaded_by_id=user.id,
+        )
+        for i in items
+    ]
     if rows:
         db.session.add_all(rows)
-        db.session.add(CaseEvent(case_id=case.id, user_id=user.id, kind="evidence",
-                                 title="添加证据材料 " + "、".join(r.filename for r in rows)[:180],
-                                 detail={"files": [{"filename": r.filename, "sha256": r.sha256, "size": r.size}
-                                                   for r in rows]}))
+        db.session.add(
+            CaseEvent(
+                case_id=case.id,
+                user_id=user.id,
+                kind="evidence",
+                title="添加证据材料 " + "、".join(r.filename for r in rows)[:180],
+                detail={
+                    "files": [{"filename": r.filename, "sha256": r.sha256, "size": r.size} for r in rows]
+                },
+            )
+        )
     return rows
 
 
@@ -365,7 +405,12 @@ def record_failure(user: User, attachment: Attachment, error: Tampered) -> None:
     """Put a failed checksum on the case timeline, so the people on the case see it and the record
     does not depend on how logging is configured."""
     with transaction():
-        db.session.add(CaseEvent(case_id=attachment.case_id, user_id=user.id, kind="evidence_integrity",
-                                 title=f"证据材料「{attachment.filename}」校验失败，未提供下载"[:200],
-                                 detail={"attachment": attachment.id, "sha256": attachment.sha256,
-                                         "found": error.detail}))
+        db.session.add(
+            CaseEvent(
+                case_id=attachment.case_id,
+                user_id=user.id,
+                kind="evidence_integrity",
+                title=f"证据材料「{attachment.filename}」校验失败，未提供下载"[:200],
+                detail={"attachment": attachment.id, "sha256": attachment.sha256, "found": error.detail},
+            )
+        )

@@ -74,8 +74,11 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context, operator, left, right):
         if operator == "**":
             raise SecurityError("'**' is not allowed in notice templates")
-        if operator == "*" and any(isinstance(v, (str, list, tuple)) for v in (left, right)) \
-                and any(isinstance(v, int) and v > self.MAX_REPEAT for v in (left, right)):
+        if (
+            operator == "*"
+            and any(isinstance(v, (str, list, tuple)) for v in (left, right))
+            and any(isinstance(v, int) and v > self.MAX_REPEAT for v in (left, right))
+        ):
             raise SecurityError(f"repetition above {self.MAX_REPEAT} is not allowed in notice templates")
         return super().call_binop(context, operator, left, right)
 
@@ -115,8 +118,14 @@ def find(root: Path | str, pack: str, kind: str) -> Path:
     raise TemplateMissing(f"no notice template {FOLDER}/<pack>/{kind}{SUFFIX} for pack '{pack}'")
 
 
-def render(root: Path | str, pack: str, kind: str, context: Mapping[str, Any], strict: bool = False,
-           version: tuple[str, Mapping[str, Any]] | None = None) -> Rendered:
+def render(
+    root: Path | str,
+    pack: str,
+    kind: str,
+    context: Mapping[str, Any],
+    strict: bool = False,
+    version: tuple[str, Mapping[str, Any]] | None = None,
+) -> Rendered:
     """Render the template of a notice kind with the case's facts (strict: unknown names fail).
     `version`: (version id, files) of the case's pack version, whose `notices/<kind>.txt` is used
     when it has one; else the repository's, along the pack's chain."""
@@ -128,7 +137,9 @@ def render(root: Path | str, pack: str, kind: str, context: Mapping[str, Any], s
     lines = text.strip().splitlines()
     title = lines[0].strip() if lines else ""
     body = "\n".join(lines[1:]).strip()
-    return Rendered(title=title, body=body, template=where, sha256=hashlib.sha256(source.encode("utf-8")).hexdigest())
+    return Rendered(
+        title=title, body=body, template=where, sha256=hashlib.sha256(source.encode("utf-8")).hexdigest()
+    )
 
 
 def path_for(kind: str) -> str:
@@ -136,7 +147,9 @@ def path_for(kind: str) -> str:
     return f"{FOLDER}/{kind}{SUFFIX}"
 
 
-def _source(root: Path, pack: str, kind: str, version: tuple[str, Mapping[str, Any]] | None) -> tuple[str, str]:
+def _source(
+    root: Path, pack: str, kind: str, version: tuple[str, Mapping[str, Any]] | None
+) -> tuple[str, str]:
     if version is not None:
         number, files = version
         data = files.get(path_for(kind))
@@ -149,12 +162,30 @@ def _source(root: Path, pack: str, kind: str, version: tuple[str, Mapping[str, A
 
 # What every notice's context holds beside the case's data (outbox.notice_context; the claim notice's
 # facts from the 领奖通知书 are among them), and Jinja's own globals.
-CONTEXT_NAMES = frozenset({"case_number", "bureau", "notice_no", "issued_on", "reporter_name", "reported",
-                           "claim_window", "number", "amount", "range", "dict", "lipsum", "cycler", "joiner",
-                           "namespace"})
+CONTEXT_NAMES = frozenset(
+    {
+        "case_number",
+        "bureau",
+        "notice_no",
+        "issued_on",
+        "reporter_name",
+        "reported",
+        "claim_window",
+        "number",
+        "amount",
+        "range",
+        "dict",
+        "lipsum",
+        "cycler",
+        "joiner",
+        "namespace",
+    }
+)
 
 
-def check(root: Path | str, kinds: Iterable[str], names_of: Callable[[str], set[str] | None]) -> dict[str, list[Problem]]:
+def check(
+    root: Path | str, kinds: Iterable[str], names_of: Callable[[str], set[str] | None]
+) -> dict[str, list[Problem]]:
     """The problems of every pack's own notice templates in the repository (`clueflow check-packs`;
     see check_template). `names_of(pack)`: the names its cases hold, None when it does not compile."""
     root = Path(root)
@@ -174,8 +205,9 @@ def check(root: Path | str, kinds: Iterable[str], names_of: Callable[[str], set[
     return results
 
 
-def check_template(file: str, source: str, kinds: Iterable[str], known: set[str] | None,
-                   pack: str = "") -> list[Problem]:
+def check_template(
+    file: str, source: str, kinds: Iterable[str], known: set[str] | None, pack: str = ""
+) -> list[Problem]:
     """One notice template's problems: a file that is no notice kind (warning: never used), a template
     Jinja cannot parse (error, with its line), and names that are neither the case's data (`known`,
     None to skip) nor the facts every notice gets (warnings: they would print as nothing)."""
@@ -183,15 +215,23 @@ def check_template(file: str, source: str, kinds: Iterable[str], known: set[str]
     kinds = set(kinds)
     stem = Path(file).stem
     if stem not in kinds:
-        return [Problem(f"不是告知书种类（{'、'.join(sorted(kinds))}）之一，不会被使用", severity="warning", **where)]
+        return [
+            Problem(
+                f"不是告知书种类（{'、'.join(sorted(kinds))}）之一，不会被使用", severity="warning", **where
+            )
+        ]
     try:
         tree = _STRICT.parse(source)
     except TemplateSyntaxError as exc:
         return [Problem(f"第 {exc.lineno} 行：{exc.message}", element=f"line {exc.lineno}", **where)]
     if known is None:
         return []
-    return [Problem(f"模板中的“{name}”不是本规则包案件的数据项，将显示为空", element=name, severity="warning", **where)
-            for name in sorted(meta.find_undeclared_variables(tree) - known - CONTEXT_NAMES)]
+    return [
+        Problem(
+            f"模板中的“{name}”不是本规则包案件的数据项，将显示为空", element=name, severity="warning", **where
+        )
+        for name in sorted(meta.find_undeclared_variables(tree) - known - CONTEXT_NAMES)
+    ]
 
 
 def paragraphs(body: str) -> list[str]:

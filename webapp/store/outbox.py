@@ -19,25 +19,41 @@ from webapp.store import noticetexts, taskrules
 from webapp.store.packversions import packs_root
 from webapp.translation import N_
 
-KIND_BY_FORM = {"filing_notice": "filing", "non_acceptance_notice": "non_acceptance",
-                "result_notice": "result", "claim_notice": "claim"}
-KIND_NAMES = {"filing": N_("是否立案告知"), "non_acceptance": N_("不予受理告知"),
-              "result": N_("处理结果告知"), "claim": N_("领奖通知")}
-KIND_BASIS = {"filing": "CQH 第十五条", "non_acceptance": "URU 第十四条第二款",
-              "result": "CQH 第二十二条", "claim": "URU 第十六条"}
+KIND_BY_FORM = {
+    "filing_notice": "filing",
+    "non_acceptance_notice": "non_acceptance",
+    "result_notice": "result",
+    "claim_notice": "claim",
+}
+KIND_NAMES = {
+    "filing": N_("是否立案告知"),
+    "non_acceptance": N_("不予受理告知"),
+    "result": N_("处理结果告知"),
+    "claim": N_("领奖通知"),
+}
+KIND_BASIS = {
+    "filing": "CQH 第十五条",
+    "non_acceptance": "URU 第十四条第二款",
+    "result": "CQH 第二十二条",
+    "claim": "URU 第十六条",
+}
 KIND_CODES = {"filing": "LA", "non_acceptance": "BSL", "result": "JG", "claim": "LJ"}
 CHANNEL_NAMES = {"letter": N_("书面（信件）"), "sms": N_("短信"), "email": N_("电子邮件")}
 CONTACT_FIELD = {"letter": "reporter_address", "sms": "reporter_phone", "email": "reporter_email"}
 LETTER_METHODS = {"post": N_("邮寄（挂号信）"), "in_person": N_("当面送达")}
-STATE_NAMES = {"pending": N_("待发送"), "sending": N_("发送中"), "delivered": N_("已送达"),
-               "done_in_case": N_("已在案件中办理")}
+STATE_NAMES = {
+    "pending": N_("待发送"),
+    "sending": N_("发送中"),
+    "delivered": N_("已送达"),
+    "done_in_case": N_("已在案件中办理"),
+}
 # Task forms that record the delivery of a claim notice (filled from the notice once delivered).
 DELIVERY_FORMS = {"notice_delivery": "claim"}
 NOTICE_FORMS = frozenset(KIND_BY_FORM)  # the forms of the tasks a notice belongs to
 
 
-
 # -- generation (called by store.cases.keep whenever a case's ready tasks are rebuilt) ------------
+
 
 def queue_notices(row: Case, runner, running, ready) -> list[Notice]:
     """Put a notice in the outbox for every newly ready notice task of a real-name reporter's case;
@@ -72,22 +88,53 @@ def _generate(row: Case, runner, data: Mapping[str, Any], task, kind: str, exist
         number = f"{number}-{same_kind + 1}"
     channel = reporter_channel(data, contact_of(facts) or None)
     try:
-        text = noticetexts.render(packs_root(), row.pack, kind, notice_context(row, runner, data, number, facts),
-                                  version=(row.pack_version, runner.pack.pack.files))
+        text = noticetexts.render(
+            packs_root(),
+            row.pack,
+            kind,
+            notice_context(row, runner, data, number, facts),
+            version=(row.pack_version, runner.pack.pack.files),
+        )
     except (noticetexts.TemplateMissing, noticetexts.TemplateBroken) as exc:
         # The case goes on; the clerk notifies by hand and the rule administrators fix the template.
         current_app.logger.error("notice %s of case %s not generated: %s", kind, row.number, exc)
-        db.session.add(CaseEvent(case_id=row.id, kind="notice", title=f"告知书未能生成（模板问题：{exc}）"[:200],
-                                 at=runner.clock()))
+        db.session.add(
+            CaseEvent(
+                case_id=row.id,
+                kind="notice",
+                title=f"告知书未能生成（模板问题：{exc}）"[:200],
+                at=runner.clock(),
+            )
+        )
         return None
-    notice = Notice(case_id=row.id, bureau_id=row.bureau_id, pack=row.pack, kind=kind, number=number,
-                    task_id=task.id, element_id=task.element_id, channel=channel, title=text.title,
-                    body=text.body, template=text.template, template_sha256=text.sha256,
-                    due=date.fromisoformat(task.deadline["due"]) if task.deadline else None,
-                    deadline=task.deadline, state="pending", created_at=runner.clock())
+    notice = Notice(
+        case_id=row.id,
+        bureau_id=row.bureau_id,
+        pack=row.pack,
+        kind=kind,
+        number=number,
+        task_id=task.id,
+        element_id=task.element_id,
+        channel=channel,
+        title=text.title,
+        body=text.body,
+        template=text.template,
+        template_sha256=text.sha256,
+        due=date.fromisoformat(task.deadline["due"]) if task.deadline else None,
+        deadline=task.deadline,
+        state="pending",
+        created_at=runner.clock(),
+    )
     db.session.add(notice)
-    db.session.add(CaseEvent(case_id=row.id, kind="notice", at=runner.clock(), detail={"number": number},
-                             title=f"{KIND_NAMES[kind]}已生成，待发送（{number}）"))
+    db.session.add(
+        CaseEvent(
+            case_id=row.id,
+            kind="notice",
+            at=runner.clock(),
+            detail={"number": number},
+            title=f"{KIND_NAMES[kind]}已生成，待发送（{number}）",
+        )
+    )
     return notice
 
 
@@ -109,7 +156,9 @@ def process_facts(row: Case, kind: str, data: Mapping[str, Any]) -> dict[str, An
     if hook is None:
         return {}
     # an empty contact is kept: the addressee is not reachable that way (not the reporter's instead)
-    return {k: v for k, v in hook(row, kind, data).items() if v not in (None, "") or k in CONTACT_FIELD.values()}
+    return {
+        k: v for k, v in hook(row, kind, data).items() if v not in (None, "") or k in CONTACT_FIELD.values()
+    }
 
 
 def contact_of(facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -117,15 +166,22 @@ def contact_of(facts: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in facts.items() if k in CONTACT_FIELD.values()}
 
 
-def notice_context(row: Case, runner, data: Mapping[str, Any], number: str,
-             facts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def notice_context(
+    row: Case, runner, data: Mapping[str, Any], number: str, facts: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """What a notice template may use: the case's data and the facts every notice needs."""
     context = {k: v for k, v in data.items() if isinstance(k, str) and k.isidentifier()}
     context.update(
-        case_number=data.get("registration_no") or row.number, bureau=row.bureau.name, notice_no=number,
-        issued_on=local_today(), reporter_name=data.get("reporter_name") or "举报人",
-        reported=row.reported_unit or row.reported_person or data.get("reported_unit_name")
-        or data.get("reported_person_name") or "被举报对象",
+        case_number=data.get("registration_no") or row.number,
+        bureau=row.bureau.name,
+        notice_no=number,
+        issued_on=local_today(),
+        reporter_name=data.get("reporter_name") or "举报人",
+        reported=row.reported_unit
+        or row.reported_person
+        or data.get("reported_unit_name")
+        or data.get("reported_person_name")
+        or "被举报对象",
         claim_window=claim_window(runner),
     )
     context.update(facts or {})

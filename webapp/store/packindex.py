@@ -46,9 +46,17 @@ def ensure_seeded() -> None:
         with db.session.begin_nested():
             for name in missing:
                 info = shipped[name]
-                db.session.add(RulePack(name=name, display_name=info.display_name, parent=info.parent,
-                                        calendar=info.calendar, case_prefix=info.case_prefix,
-                                        valid_from=info.valid_from, valid_to=info.valid_to))
+                db.session.add(
+                    RulePack(
+                        name=name,
+                        display_name=info.display_name,
+                        parent=info.parent,
+                        calendar=info.calendar,
+                        case_prefix=info.case_prefix,
+                        valid_from=info.valid_from,
+                        valid_to=info.valid_to,
+                    )
+                )
             db.session.flush()
             for name in missing:
                 pack = load_pack(name, packs_root())
@@ -77,9 +85,15 @@ def entry(name: str) -> RulePack | None:
 
 
 def info_of(row: RulePack) -> PackInfo:
-    return PackInfo(name=row.name, display_name=row.display_name, calendar=row.calendar,
-                    case_prefix=row.case_prefix, parent=row.parent, valid_from=row.valid_from,
-                    valid_to=row.valid_to)
+    return PackInfo(
+        name=row.name,
+        display_name=row.display_name,
+        calendar=row.calendar,
+        case_prefix=row.case_prefix,
+        parent=row.parent,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
 
 
 def infos() -> dict[str, PackInfo]:
@@ -113,13 +127,17 @@ def version_of(files: dict[str, str]) -> str:
 def publication(pack: str) -> PackPublication | None:
     """The newest publication of a pack: the version new cases start on."""
     ensure_seeded()
-    return db.session.execute(select(PackPublication).filter_by(pack=pack)
-                              .order_by(PackPublication.id.desc()).limit(1)).scalar_one_or_none()
+    return db.session.execute(
+        select(PackPublication).filter_by(pack=pack).order_by(PackPublication.id.desc()).limit(1)
+    ).scalar_one_or_none()
 
 
 def publications(pack: str) -> list[PackPublication]:
-    return list(db.session.execute(select(PackPublication).filter_by(pack=pack)
-                                   .order_by(PackPublication.id.desc())).scalars())
+    return list(
+        db.session.execute(
+            select(PackPublication).filter_by(pack=pack).order_by(PackPublication.id.desc())
+        ).scalars()
+    )
 
 
 def published_row(pack: str) -> PackVersion | None:
@@ -137,6 +155,12 @@ def as_pack(name: str, files: dict[str, str], info: PackInfo | None = None) -> P
     """An engine Pack from stored files (merged already) and the index entry."""
     if info is None:
         row = entry(name)
-        info = info_of(row) if row else PackInfo(name=name, display_name=name, calendar="CN", case_prefix=name)
-    return Pack(info=info, chain=(name,), files={p: t.encode("utf-8") for p, t in files.items()},
-                origins={p: name for p in files})
+        info = (
+            info_of(row) if row else PackInfo(name=name, display_name=name, calendar="CN", case_prefix=name)
+        )
+    return Pack(
+        info=info,
+        chain=(name,),
+        files={p: t.encode("utf-8") for p, t in files.items()},
+        origins={p: name for p in files},
+    )

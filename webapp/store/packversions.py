@@ -35,7 +35,6 @@ DEADLINE_LABELS = {
 }
 
 
-
 def packs_root() -> str:
     from flask import current_app
 
@@ -62,7 +61,6 @@ def compiled_version(pack_name: str, version: str) -> CompiledPack:
 
 def runner_for(pack_name: str, version: str, now=None) -> Runner:
     return Runner(compiled_version(pack_name, version), clock=now or clock())
-
 
 
 def working_days_left(tasks, today: date) -> dict[int, int | None]:

@@ -52,8 +52,21 @@ def store_timer_runs(runs: list[tuple[Case, TimerRun, Mapping[str, Any]]], now) 
     """Write several cases whose due timers fired in one go (each a TimerRun with a snapshot, with the
     case's task_rows; none of them `stores_alone`): the timeline entries, the case rows, deadline
     index, task index and queue — a statement or two for all of them. The caller commits."""
-    caserows.add_events([{"case_id": case.id, "user_id": None, "kind": "timer",
-                          "title": "期限届满：" + "、".join(run.fired), "detail": {"timers": list(run.fired)}, "at": now}
-                         for case, run, _tasks in runs])
+    caserows.add_events(
+        [
+            {
+                "case_id": case.id,
+                "user_id": None,
+                "kind": "timer",
+                "title": "期限届满：" + "、".join(run.fired),
+                "detail": {"timers": list(run.fired)},
+                "at": now,
+            }
+            for case, run, _tasks in runs
+        ]
+    )
     synced = casestore.store_snapshots([(case, run.snapshot, tasks) for case, run, tasks in runs], now)
-    return {case.id: TimersFired(list(run.fired), synced[case.id].new, run.snapshot.ready) for case, run, _ in runs}
+    return {
+        case.id: TimersFired(list(run.fired), synced[case.id].new, run.snapshot.ready)
+        for case, run, _ in runs
+    }

@@ -25,7 +25,8 @@ def visible_cases(user: User):
 _CASE_FOR = select(Case).where(
     Case.id == bindparam("case_id"),
     Case.bureau_id.in_(caserows.visible_bureau_ids(bindparam("bureau_id"))),
-    Case.id.not_in(select(Recusal.case_id).where(Recusal.user_id == bindparam("user_id"))))
+    Case.id.not_in(select(Recusal.case_id).where(Recusal.user_id == bindparam("user_id"))),
+)
 
 
 def case_for(user: User, case_id: int) -> Case:
@@ -37,7 +38,9 @@ def case_for(user: User, case_id: int) -> Case:
     return case
 
 
-_TASK_FOR = select(TaskEntry).where(TaskEntry.case_id == bindparam("case_id"), TaskEntry.task_id == bindparam("task_id"))
+_TASK_FOR = select(TaskEntry).where(
+    TaskEntry.case_id == bindparam("case_id"), TaskEntry.task_id == bindparam("task_id")
+)
 
 
 def task_for(user: User, case: Case, task_id: str) -> TaskEntry:
@@ -54,7 +57,9 @@ def may_do(user: User, entry) -> None:
     if not holds_task_role(user, entry.roles_text):
         raise Forbidden(_("您的角色不能办理此任务"))
     if entry.claimed_by_id not in (None, user.id):
-        raise Forbidden(_("此任务已由 %(name)s 认领", name=db.session.get(User, entry.claimed_by_id).display_name))
+        raise Forbidden(
+            _("此任务已由 %(name)s 认领", name=db.session.get(User, entry.claimed_by_id).display_name)
+        )
 
 
 def bureau_by_code(code: str) -> Bureau | None:

@@ -46,7 +46,12 @@ def can_edit(user: User, region: str) -> bool:
 
 def _check(user: User, region: str) -> None:
     if not can_edit(user, region):
-        raise NotAllowed(_("只有本地区（%(region)s）的规则管理员或系统管理员可以修改此日历", region=own_region(user) or "—"))
+        raise NotAllowed(
+            _(
+                "只有本地区（%(region)s）的规则管理员或系统管理员可以修改此日历",
+                region=own_region(user) or "—",
+            )
+        )
 
 
 def parse_day(value: str | None, key: str, errors: dict[str, list[str]]) -> date | None:
@@ -70,7 +75,12 @@ def _said(problem: CalendarProblem) -> str:
         case "period_outside_year":
             return _("日期须在 %(year)s 年内（跨年的元旦假期除外）", year=v["year"])
         case "period_overlap":
-            return _("与「%(name)s」（%(first)s 至 %(last)s）重叠", name=v["name"], first=v["first"], last=v["last"])
+            return _(
+                "与「%(name)s」（%(first)s 至 %(last)s）重叠",
+                name=v["name"],
+                first=v["first"],
+                last=v["last"],
+            )
         case "period_contains_makeup":
             return _("假期不能包含调休上班日 %(day)s", day=v["day"])
         case "makeup_outside_year":
@@ -86,6 +96,7 @@ def _said(problem: CalendarProblem) -> str:
 
 # -- use cases -------------------------------------------------------------------------------------
 
+
 def add_year(user: User, region: str, year_text: str) -> CalendarYear:
     """A new, unconfirmed year of a region already kept (its parent layer as in the other years)."""
     _check(user, region)
@@ -100,16 +111,24 @@ def add_year(user: User, region: str, year_text: str) -> CalendarYear:
         raise ValidationError({"year": [_("年度应为 2000 至 2100 之间的整数")]})
     if calendaring.year_row(region, year) is not None:
         raise ValidationError({"year": [_("%(region)s %(year)s 年的日历已存在", region=region, year=year)]})
-    row = CalendarYear(region=region, year=year, parent=known[region][0].parent, confirmed=False, source="",
-                       updated_by_id=user.id, updated_at=clock()())
+    row = CalendarYear(
+        region=region,
+        year=year,
+        parent=known[region][0].parent,
+        confirmed=False,
+        source="",
+        updated_by_id=user.id,
+        updated_at=clock()(),
+    )
     db.session.add(row)
     db.session.flush()
     _changed(user, row, "year.add", f"新增 {row.label} 年度日历（未确认）", {})
     return row
 
 
-def save_period(user: User, row: CalendarYear, period_id: int | None, name: str, first_text: str,
-                last_text: str) -> CalendarChange:
+def save_period(
+    user: User, row: CalendarYear, period_id: int | None, name: str, first_text: str, last_text: str
+) -> CalendarChange:
     """Add a holiday period, or change one (period_id)."""
     _check(user, row.region)
     errors: dict[str, list[str]] = {}
@@ -134,12 +153,19 @@ def save_period(user: User, row: CalendarYear, period_id: int | None, name: str,
     span = f"{first.isoformat()} 至 {last.isoformat()}"
     if period is None:
         row.periods.append(HolidayPeriod(name=name, first_day=first, last_day=last))
-        return _changed(user, row, "period.add", f"{row.label} 新增假期 {name} {span}", {"name": name, "span": span})
+        return _changed(
+            user, row, "period.add", f"{row.label} 新增假期 {name} {span}", {"name": name, "span": span}
+        )
     else:
         before = f"{period.name} {period.first_day.isoformat()} 至 {period.last_day.isoformat()}"
         period.name, period.first_day, period.last_day = name, first, last
-        return _changed(user, row, "period.edit", f"{row.label} 修改假期 {before} → {name} {span}",
-                 {"before": before, "after": f"{name} {span}"})
+        return _changed(
+            user,
+            row,
+            "period.edit",
+            f"{row.label} 修改假期 {before} → {name} {span}",
+            {"before": before, "after": f"{name} {span}"},
+        )
 
 
 def delete_period(user: User, row: CalendarYear, period_id: int) -> CalendarChange:
@@ -165,7 +191,9 @@ def add_makeup(user: User, row: CalendarYear, day_text: str) -> CalendarChange:
     if errors:
         raise ValidationError(errors)
     row.makeups.append(MakeupWorkday(day=day))
-    return _changed(user, row, "makeup.add", f"{row.label} 新增调休上班日 {day.isoformat()}", {"day": day.isoformat()})
+    return _changed(
+        user, row, "makeup.add", f"{row.label} 新增调休上班日 {day.isoformat()}", {"day": day.isoformat()}
+    )
 
 
 def delete_makeup(user: User, row: CalendarYear, makeup_id: int) -> CalendarChange:
@@ -174,8 +202,13 @@ def delete_makeup(user: User, row: CalendarYear, makeup_id: int) -> CalendarChan
     if makeup is None:
         raise ValidationError({"day": [_("该调休上班日已被删除，请刷新页面")]})
     row.makeups.remove(makeup)
-    return _changed(user, row, "makeup.delete", f"{row.label} 删除调休上班日 {makeup.day.isoformat()}",
-             {"day": makeup.day.isoformat()})
+    return _changed(
+        user,
+        row,
+        "makeup.delete",
+        f"{row.label} 删除调休上班日 {makeup.day.isoformat()}",
+        {"day": makeup.day.isoformat()},
+    )
 
 
 def set_source(user: User, row: CalendarYear, source: str) -> CalendarChange:
@@ -187,7 +220,13 @@ def set_source(user: User, row: CalendarYear, source: str) -> CalendarChange:
         raise ValidationError({"source": [_("已确认的日历必须注明依据文件")]})
     before = row.source
     row.source = source
-    return _changed(user, row, "source", f"{row.label} 依据文件：{source or '（空）'}", {"before": before, "after": source})
+    return _changed(
+        user,
+        row,
+        "source",
+        f"{row.label} 依据文件：{source or '（空）'}",
+        {"before": before, "after": source},
+    )
 
 
 def confirm(user: User, row: CalendarYear, comment: str = "") -> CalendarChange:
@@ -198,8 +237,13 @@ def confirm(user: User, row: CalendarYear, comment: str = "") -> CalendarChange:
     if not (row.source or "").strip():
         raise ValidationError({"source": [_("确认前请填写依据文件（如 国办发明电〔2026〕xx号）")]})
     row.confirmed, row.confirmed_by_id, row.confirmed_at = True, user.id, clock()()
-    return _changed(user, row, "confirm", f"确认 {row.label} 年度日历（{row.source}）",
-                    {"source": row.source, "comment": comment or None})
+    return _changed(
+        user,
+        row,
+        "confirm",
+        f"确认 {row.label} 年度日历（{row.source}）",
+        {"source": row.source, "comment": comment or None},
+    )
 
 
 def recount(user: User, change: CalendarChange) -> int:
@@ -207,7 +251,9 @@ def recount(user: User, change: CalendarChange) -> int:
     Raises recounts.RecountBusy while the timer worker (or another request) is counting it."""
     _check(user, change.region)
     with transaction():
-        audit.record(user, "calendar.recount", f"{change.region} {change.year}", change.summary, {"change": change.id})
+        audit.record(
+            user, "calendar.recount", f"{change.region} {change.year}", change.summary, {"change": change.id}
+        )
     return recounts.recompute_after(change)
 
 
@@ -220,11 +266,17 @@ def _changed(user: User, row: CalendarYear, action: str, summary: str, detail: d
             raise ValidationError({"name": [_("日历数据不一致：%(error)s", error=str(exc))]}) from exc
         now = clock()()
         row.updated_by_id, row.updated_at = user.id, now
-        change = CalendarChange(region=row.region, year=row.year, action=action, summary=summary[:200],
-                                user_id=user.id, at=now)
+        change = CalendarChange(
+            region=row.region, year=row.year, action=action, summary=summary[:200], user_id=user.id, at=now
+        )
         db.session.add(change)
-        audit.record(user, f"calendar.{action}", row.label, summary,
-                     {**detail, "version": engine_year.version, "confirmed": row.confirmed})
+        audit.record(
+            user,
+            f"calendar.{action}",
+            row.label,
+            summary,
+            {**detail, "version": engine_year.version, "confirmed": row.confirmed},
+        )
     # Deadlines count on a confirmed year only (an unconfirmed one waits, or falls back to the parent).
     # A few affected cases are counted before the page returns; many are left to the timer worker.
     if row.confirmed:

@@ -30,8 +30,15 @@ from webapp.transaction import transaction
 from webapp.usecases.intake import next_number, reported_party_problems, walk_in_problems
 
 
-def inbox(user: User, *, process: str | None = None, pack: str | None = None, overdue: bool = False,
-          today: date | None = None, limit: int = 200) -> list[TaskEntry]:
+def inbox(
+    user: User,
+    *,
+    process: str | None = None,
+    pack: str | None = None,
+    overdue: bool = False,
+    today: date | None = None,
+    limit: int = 200,
+) -> list[TaskEntry]:
     """The ready tasks for this user's roles and bureaus, soonest deadline first.
 
     Read from the task queue one (bureau, role) range at a time, each already in due order, so the
@@ -46,9 +53,12 @@ def inbox(user: User, *, process: str | None = None, pack: str | None = None, ov
         exhausted = True
         for bureau_id in bureaus:
             for role in roles:
-                query = (select(TaskQueue.task_entry_id, TaskQueue.sort_due)
-                         .where(TaskQueue.bureau_id == bureau_id, TaskQueue.role == role)
-                         .order_by(TaskQueue.sort_due, TaskQueue.task_entry_id).limit(fetch))
+                query = (
+                    select(TaskQueue.task_entry_id, TaskQueue.sort_due)
+                    .where(TaskQueue.bureau_id == bureau_id, TaskQueue.role == role)
+                    .order_by(TaskQueue.sort_due, TaskQueue.task_entry_id)
+                    .limit(fetch)
+                )
                 if overdue:
                     query = query.where(TaskQueue.sort_due < today)
                 rows = db.session.execute(query).all()
@@ -57,13 +67,20 @@ def inbox(user: User, *, process: str | None = None, pack: str | None = None, ov
         ordered = sorted(keys, key=lambda i: (keys[i], i))
         tasks: list[TaskEntry] = []
         for start in range(0, len(ordered), fetch):  # load rows only as far as the page needs
-            chunk = ordered[start:start + fetch]
-            entries = {e.id: e for e in db.session.execute(select(TaskEntry).where(TaskEntry.id.in_(chunk))).scalars()}
-            tasks += [entries[i] for i in chunk if i in entries
-                      and entries[i].case_id not in recused
-                      and entries[i].claimed_by_id in (None, user.id)
-                      and (process is None or entries[i].process_id == process)
-                      and (pack is None or entries[i].pack == pack)]
+            chunk = ordered[start : start + fetch]
+            entries = {
+                e.id: e
+                for e in db.session.execute(select(TaskEntry).where(TaskEntry.id.in_(chunk))).scalars()
+            }
+            tasks += [
+                entries[i]
+                for i in chunk
+                if i in entries
+                and entries[i].case_id not in recused
+                and entries[i].claimed_by_id in (None, user.id)
+                and (process is None or entries[i].process_id == process)
+                and (pack is None or entries[i].pack == pack)
+            ]
             if len(tasks) >= limit:
                 return tasks[:limit]
         if exhausted:
@@ -72,6 +89,7 @@ def inbox(user: User, *, process: str | None = None, pack: str | None = None, ov
 
 
 # -- use cases -------------------------------------------------------------------------------------
+
 
 def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) -> Case:
     """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done,
@@ -85,8 +103,9 @@ def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) 
     return row
 
 
-def _open_case(bureau: Bureau, user: User, data: Mapping[str, Any], now, problems=None,
-               title: str = "登记举报") -> Case:
+def _open_case(
+    bureau: Bureau, user: User, data: Mapping[str, Any], now, problems=None, title: str = "登记举报"
+) -> Case:
     """A new numbered case of a bureau with its registration task completed (the caller's transaction
     commits it)."""
     version = current_version(bureau.pack)
@@ -104,8 +123,15 @@ def _open_case(bureau: Bureau, user: User, data: Mapping[str, Any], now, problem
         raise CaseworkError(_("登记未能完成：%(reason)s", reason=explain(exc))) from exc
     if problems:
         raise ValidationError(problems)
-    row = Case(number=number, pack=bureau.pack, pack_version=version.version, process_id=INTAKE_PROCESS,
-               bureau_id=bureau.id, state="", created_at=now())
+    row = Case(
+        number=number,
+        pack=bureau.pack,
+        pack_version=version.version,
+        process_id=INTAKE_PROCESS,
+        bureau_id=bureau.id,
+        state="",
+        created_at=now(),
+    )
     db.session.add(row)
     casestore.copy_summary(row, clean)
     db.session.flush()
@@ -114,7 +140,9 @@ def _open_case(bureau: Bureau, user: User, data: Mapping[str, Any], now, problem
     return row
 
 
-def _transfer_to_district(case: Case, user: User, loaded: casestore.Loaded, clean: Mapping[str, Any]) -> Case | None:
+def _transfer_to_district(
+    case: Case, user: User, loaded: casestore.Loaded, clean: Mapping[str, Any]
+) -> Case | None:
     """A report the city hands to a district it oversees (CQH 第二十条, URU 第十五条) becomes a case of
     that district, registered with the same 登记表; a transfer to another authority creates nothing."""
     name = (clean.get("competent_bureau") or "").strip()
@@ -123,13 +151,18 @@ def _transfer_to_district(case: Case, user: User, loaded: casestore.Loaded, clea
         return None
     registration = loaded.runner.pack.forms[REGISTRATION_FORM].fields
     data = {k: v for k, v in loaded.running.data.items() if k in registration and k != "registration_no"}
-    new = _open_case(district, user, data, loaded.runner.clock, title=f"由{case.bureau.name}移交（原编号 {case.number}）")
-    casestore.add_event(case, user, "transferred", f"已移交{district.name}，新编号 {new.number}", {"case": new.id})
+    new = _open_case(
+        district, user, data, loaded.runner.clock, title=f"由{case.bureau.name}移交（原编号 {case.number}）"
+    )
+    casestore.add_event(
+        case, user, "transferred", f"已移交{district.name}，新编号 {new.number}", {"case": new.id}
+    )
     return new
 
 
-def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any], lock_version: int | None,
-                  now=None) -> None:
+def complete_task(
+    user: User, case: Case, task_id: str, data: Mapping[str, Any], lock_version: int | None, now=None
+) -> None:
     """Complete a task with form data; refuses stale pages, wrong roles and invalid data."""
     tasks = caserows.task_rows(case.id)  # task_for's row and the index keep brings in step, read once
     entry = tasks.get(task_id)
@@ -152,12 +185,19 @@ def complete_task(user: User, case: Case, task_id: str, data: Mapping[str, Any],
         except (RunError, ClueflowError) as exc:
             raise CaseworkError(_("办理未能完成，案件未作任何改动：%(reason)s", reason=explain(exc))) from exc
         target = _recusal_target(user, entry, clean)
-        casestore.add_event(case, user, "task", f"办理「{entry.name}」",
-                        {"element": entry.element_id, "data": casestore.jsonable(clean)})
+        casestore.add_event(
+            case,
+            user,
+            "task",
+            f"办理「{entry.name}」",
+            {"element": entry.element_id, "data": casestore.jsonable(clean)},
+        )
         if entry.form_id == TRANSFER_FORM:
             _transfer_to_district(case, user, loaded, clean)
         if target is not None:
-            _record_recusal(case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or "")
+            _record_recusal(
+                case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or ""
+            )
         if rules is not None:
             rules.record(user, case, entry, loaded, clean)
         casestore.keep(case, loaded.runner, loaded.running, tasks)
@@ -169,7 +209,9 @@ def _recusal_target(user: User, entry, clean: Mapping[str, Any]) -> User | None:
         return None
     target = _staff_member(user, clean.get("recusal_staff") or "")
     if target is None:
-        raise ValidationError({"recusal_staff": [_("没有这名工作人员：请填写本局（或下级局）工作人员的用户名或姓名")]})
+        raise ValidationError(
+            {"recusal_staff": [_("没有这名工作人员：请填写本局（或下级局）工作人员的用户名或姓名")]}
+        )
     return target
 
 
@@ -225,17 +267,21 @@ def _staff_member(head: User, name: str) -> User | None:
     name = name.strip()
     if not name:
         return None
-    query = select(User).where(User.bureau_id.in_(head.bureau.visible_bureau_ids()),
-                               or_(User.username == name, User.display_name == name))
+    query = select(User).where(
+        User.bureau_id.in_(head.bureau.visible_bureau_ids()),
+        or_(User.username == name, User.display_name == name),
+    )
     return db.session.execute(query).scalars().first()
 
 
 def _record_recusal(case: Case, decided_by: User, target: User, reason: str) -> None:
     """The recused user loses the case: a Recusal row, and their claims on its tasks released."""
     db.session.add(Recusal(case_id=case.id, user_id=target.id, decided_by_id=decided_by.id, reason=reason))
-    db.session.execute(TaskEntry.__table__.update().where(TaskEntry.case_id == case.id,
-                                                          TaskEntry.claimed_by_id == target.id)
-                       .values(claimed_by_id=None))
-    casestore.add_event(case, decided_by, "recusal", f"决定 {target.display_name} 回避（CQH 第十八条）", {"reason": reason})
-
-
+    db.session.execute(
+        TaskEntry.__table__.update()
+        .where(TaskEntry.case_id == case.id, TaskEntry.claimed_by_id == target.id)
+        .values(claimed_by_id=None)
+    )
+    casestore.add_event(
+        case, decided_by, "recusal", f"决定 {target.display_name} 回避（CQH 第十八条）", {"reason": reason}
+    )

@@ -36,9 +36,14 @@ def open_due(now_fn) -> int:
     if not periods:
         return 0
     keys = [p.key for p in periods]
-    have = set(db.session.execute(select(DistrictReport.bureau_id, DistrictReport.period)
-                                  .where(DistrictReport.period.in_(keys))).all())
-    districts = list(db.session.execute(select(Bureau).where(Bureau.level == "district").order_by(Bureau.id)).scalars())
+    have = set(
+        db.session.execute(
+            select(DistrictReport.bureau_id, DistrictReport.period).where(DistrictReport.period.in_(keys))
+        ).all()
+    )
+    districts = list(
+        db.session.execute(select(Bureau).where(Bureau.level == "district").order_by(Bureau.id)).scalars()
+    )
     opened = 0
     for bureau in districts:
         for period in periods:
@@ -51,7 +56,9 @@ def open_due(now_fn) -> int:
                 continue
             except ClueflowError as exc:
                 db.session.expire_all()
-                current_app.logger.warning("district report %s of %s not opened: %s", period.key, bureau.code, exc)
+                current_app.logger.warning(
+                    "district report %s of %s not opened: %s", period.key, bureau.code, exc
+                )
                 continue
             if case is None:
                 break  # the bureau's pack has no district reports (nothing was written)
@@ -64,23 +71,45 @@ def _open(bureau: Bureau, period: ReportPeriod, now_fn) -> Case | None:
     runner = runner_for(bureau.pack, version.version, now_fn)
     if PROCESS not in runner.pack.processes:
         return None
-    running = runner.start(PROCESS, {"report_kind": period.kind, "report_trigger": period.trigger,
-                                     "report_period": period.key, "report_period_label": period.label})
+    running = runner.start(
+        PROCESS,
+        {
+            "report_kind": period.kind,
+            "report_trigger": period.trigger,
+            "report_period": period.key,
+            "report_period_label": period.label,
+        },
+    )
     due = runner.pack.deadline(period.rule, period.trigger)
     warning = rest_day_warning(runner.pack.calendars, runner.pack.region, due.due)
     prefix = packindex.entry(bureau.pack).case_prefix
     now = now_fn()
     title = f"{period.label}举报处理情况报送"
-    row = Case(number=f"{prefix}-BS-{period.key}-{bureau.code}", pack=bureau.pack, pack_version=version.version,
-               process_id=PROCESS, bureau_id=bureau.id, state="", created_at=now, received_on=period.trigger,
-               summary=(f"{title}，{due.due.isoformat()} 前报送" + (f"（{warning}）" if warning else ""))[:200])
+    row = Case(
+        number=f"{prefix}-BS-{period.key}-{bureau.code}",
+        pack=bureau.pack,
+        pack_version=version.version,
+        process_id=PROCESS,
+        bureau_id=bureau.id,
+        state="",
+        created_at=now,
+        received_on=period.trigger,
+        summary=(f"{title}，{due.due.isoformat()} 前报送" + (f"（{warning}）" if warning else ""))[:200],
+    )
     db.session.add(row)
     db.session.flush()
     db.session.add(DistrictReport(bureau_id=bureau.id, period=period.key, case_id=row.id, created_at=now))
     db.session.flush()  # the (bureau, period) key is checked before anything else is written
-    casestore.add_event(row, None, "district_report", f"开启{title}（CQH 第三十一条）",
-                    {"period": period.key, "due": due.due.isoformat(), "warning": warning})
+    casestore.add_event(
+        row,
+        None,
+        "district_report",
+        f"开启{title}（CQH 第三十一条）",
+        {"period": period.key, "due": due.due.isoformat(), "warning": warning},
+    )
     casestore.keep(row, runner, running)
     body = f"截止 {due.due.isoformat()}（{due.summary()}）" + (f"；{warning}" if warning else "")
-    notify_users(recipients(bureau.id, REPORT_ROLES, None), "district_report", f"待报送：{title}", body, row.id, now)
+    notify_users(
+        recipients(bureau.id, REPORT_ROLES, None), "district_report", f"待报送：{title}", body, row.id, now
+    )
     return row

@@ -25,15 +25,20 @@ def walk_in_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
     if second or reason:
         return {}
     return {
-        "second_staff": ["来访口头举报且未提供书面材料的，原则上应有两名以上工作人员在场（CQH 第十一条）："
-                         "请填写在场第二名工作人员，或写明仅一名工作人员在场的原因"],
+        "second_staff": [
+            "来访口头举报且未提供书面材料的，原则上应有两名以上工作人员在场（CQH 第十一条）："
+            "请填写在场第二名工作人员，或写明仅一名工作人员在场的原因"
+        ],
         "single_staff_reason": ["仅一名工作人员在场时，须写明原因（CQH 第十一条）"],
     }
 
 
 def reported_party_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
     """The 登记表's own note: the reported person or the reported unit must be given (RULES F.1)."""
-    if str(data.get("reported_person_name") or "").strip() or str(data.get("reported_unit_name") or "").strip():
+    if (
+        str(data.get("reported_person_name") or "").strip()
+        or str(data.get("reported_unit_name") or "").strip()
+    ):
         return {}
     message = "被举报人或被举报单位至少填写一项（登记表：被举报人或被举报单位、举报内容为必填项）"
     return {"reported_person_name": [message], "reported_unit_name": [message]}

@@ -42,6 +42,7 @@ from webapp.usecases import senders
 
 SENDER_ROLES = NOTICE_SENDER_ROLES  # the pages ask whether the user may send
 
+
 class AlreadySent(CaseworkError):
     """The notice was sent before (a second click, or a colleague): nothing was sent again."""
 
@@ -52,7 +53,6 @@ class InvalidDelivery(CaseworkError):
     def __init__(self, messages: dict[str, str]):
         super().__init__("；".join(messages.values()))
         self.messages = messages
-
 
 
 def printed_document(user: User, notice: Notice) -> str | None:
@@ -66,6 +66,7 @@ def printed_document(user: User, notice: Notice) -> str | None:
 
 # -- what a user may see ---------------------------------------------------------------------------
 
+
 def _require_outbox(user: User) -> None:
     if not OUTBOX_ROLES & user.roles:
         raise Forbidden(_("您的角色不能查看告知书"))
@@ -73,7 +74,9 @@ def _require_outbox(user: User) -> None:
 
 def _visible(user: User):
     cases = visible_cases(user).with_only_columns(Case.id)
-    return select(Notice).where(Notice.bureau_id.in_(user.bureau.visible_bureau_ids()), Notice.case_id.in_(cases))
+    return select(Notice).where(
+        Notice.bureau_id.in_(user.bureau.visible_bureau_ids()), Notice.case_id.in_(cases)
+    )
 
 
 def outbox(user: User, state: str = "pending", limit: int = 200) -> list[Notice]:
@@ -123,19 +126,31 @@ def shown(user: User, notice: Notice) -> dict[str, Any]:
         for secret in {name, data.get("reporter_name") or ""} - {""}:
             title, body = title.replace(secret, "（保密）"), body.replace(secret, "（保密）")
     if allowed:
-        current_app.logger.info("reporter contact of case %s shown to %s on notice %s", notice.case.number,
-                                user.username, notice.number)
-    return {"title": title, "paragraphs": noticetexts.paragraphs(body), "allowed": allowed,
-            "reporter_name": name if allowed else "（保密）",
-            "recipient": (data.get(CONTACT_FIELD[notice.channel]) or "") if allowed else "（保密）",
-            "address": (data.get("reporter_address") or "") if allowed else "（保密）"}
+        current_app.logger.info(
+            "reporter contact of case %s shown to %s on notice %s",
+            notice.case.number,
+            user.username,
+            notice.number,
+        )
+    return {
+        "title": title,
+        "paragraphs": noticetexts.paragraphs(body),
+        "allowed": allowed,
+        "reporter_name": name if allowed else "（保密）",
+        "recipient": (data.get(CONTACT_FIELD[notice.channel]) or "") if allowed else "（保密）",
+        "address": (data.get("reporter_address") or "") if allowed else "（保密）",
+    }
 
 
 def notice_for_task(case: Case, form_id: str, task_id: str) -> Notice | None:
     """The notice a task of the case is about: its own, or the claim notice whose delivery it records."""
     if form_id in DELIVERY_FORMS:
-        query = (select(Notice).filter_by(case_id=case.id, kind=DELIVERY_FORMS[form_id])
-                 .order_by(Notice.id.desc()).limit(1))
+        query = (
+            select(Notice)
+            .filter_by(case_id=case.id, kind=DELIVERY_FORMS[form_id])
+            .order_by(Notice.id.desc())
+            .limit(1)
+        )
     elif form_id in KIND_BY_FORM:
         query = select(Notice).filter_by(case_id=case.id, task_id=task_id)
     else:
@@ -149,8 +164,14 @@ def notices_of_case(case: Case) -> list[Notice]:
 
 # -- sending ---------------------------------------------------------------------------------------
 
-def deliver(user: User, notice_id: int, delivered_on: str | None = None, method: str | None = None,
-            receipt_ref: str | None = None) -> Notice:
+
+def deliver(
+    user: User,
+    notice_id: int,
+    delivered_on: str | None = None,
+    method: str | None = None,
+    receipt_ref: str | None = None,
+) -> Notice:
     """Send a notice and record its delivery, once: SMS and e-mail through the configured sender (its
     reference is the receipt), a letter by recording when and how it was delivered and its receipt."""
     notice = notice_for(user, notice_id)
@@ -164,32 +185,54 @@ def deliver(user: User, notice_id: int, delivered_on: str | None = None, method:
     with transaction():
         # Claim the row: of two submissions only one finds it pending (the other waits for the row lock on
         # PostgreSQL, the write lock on SQLite, and then finds it taken).
-        claimed = db.session.execute(update(Notice).where(Notice.id == notice.id, Notice.state == "pending")
-                                     .values(state="sending").execution_options(synchronize_session=False))
+        claimed = db.session.execute(
+            update(Notice)
+            .where(Notice.id == notice.id, Notice.state == "pending")
+            .values(state="sending")
+            .execution_options(synchronize_session=False)
+        )
         if claimed.rowcount != 1:
             raise AlreadySent(_("告知书 %(number)s 已发送，未重复发送", number=notice.number))
         now = clock()()
         if electronic:
             recipient = (addressee(notice)[0].get(CONTACT_FIELD[notice.channel]) or "").strip()
             if not recipient:
-                raise CaseworkError(_("登记表中没有举报人的%(what)s，无法按其选择的方式发送；请补充后再发送或改为书面告知",
-                                      what=_("手机号码") if notice.channel == "sms" else _("电子邮箱")))
+                raise CaseworkError(
+                    _(
+                        "登记表中没有举报人的%(what)s，无法按其选择的方式发送；请补充后再发送或改为书面告知",
+                        what=_("手机号码") if notice.channel == "sms" else _("电子邮箱"),
+                    )
+                )
             try:
-                reference = senders.configured().send(senders.Message(notice.id, notice.channel, recipient,
-                                                                      notice.title, notice.body))
+                reference = senders.configured().send(
+                    senders.Message(notice.id, notice.channel, recipient, notice.title, notice.body)
+                )
             except senders.SendFailed as exc:
                 raise CaseworkError(_("发送失败，未作记录：%(reason)s", reason=str(exc))) from exc
             on, method, receipt_ref = local_today(), notice.channel, reference
         db.session.refresh(notice)
         notice.state, notice.delivered_on, notice.delivery_method = "delivered", on, method
-        notice.receipt_ref, notice.sent_at, notice.sent_by_id = (receipt_ref or "").strip()[:120], now, user.id
-        db.session.add(CaseEvent(case_id=notice.case_id, user_id=user.id, kind="notice", at=now,
-                                 detail={"number": notice.number, "method": method, "receipt": notice.receipt_ref},
-                                 title=f"{KIND_NAMES[notice.kind]}已送达（{notice.number}，{on.isoformat()}）"))
+        notice.receipt_ref, notice.sent_at, notice.sent_by_id = (
+            (receipt_ref or "").strip()[:120],
+            now,
+            user.id,
+        )
+        db.session.add(
+            CaseEvent(
+                case_id=notice.case_id,
+                user_id=user.id,
+                kind="notice",
+                at=now,
+                detail={"number": notice.number, "method": method, "receipt": notice.receipt_ref},
+                title=f"{KIND_NAMES[notice.kind]}已送达（{notice.number}，{on.isoformat()}）",
+            )
+        )
     return notice
 
 
-def _letter_delivery(notice: Notice, delivered_on: str | None, method: str | None, receipt_ref: str | None) -> date:
+def _letter_delivery(
+    notice: Notice, delivered_on: str | None, method: str | None, receipt_ref: str | None
+) -> date:
     problems: dict[str, str] = {}
     on = None
     try:
@@ -225,11 +268,19 @@ def task_prefill(case: Case, form_id: str, task_id: str) -> dict[str, Any]:
     if form_id in DELIVERY_FORMS:
         return {"notice_received_on": on, "receipt_method": _claim_method(notice)}
     if notice.kind == "claim":
-        return {"claim_notice_no": notice.number, "claim_notice_issued_on": on, "delivery_method": _claim_method(notice)}
+        return {
+            "claim_notice_no": notice.number,
+            "claim_notice_issued_on": on,
+            "delivery_method": _claim_method(notice),
+        }
     method = {"sms": "sms", "email": "online"}.get(notice.channel) or (
-        "in_person" if notice.delivery_method == "in_person" else "letter")
-    return {"notice_sent_on": on, "notice_method": method,
-            "notice_text": f"{notice.title}（{notice.number}）\n{notice.body}"}
+        "in_person" if notice.delivery_method == "in_person" else "letter"
+    )
+    return {
+        "notice_sent_on": on,
+        "notice_method": method,
+        "notice_text": f"{notice.title}（{notice.number}）\n{notice.body}",
+    }
 
 
 def _claim_method(notice: Notice) -> str:

@@ -32,8 +32,14 @@ def reminder_days() -> int:
     return int(current_app.config.get("CLUEFLOW_REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
 
 
-def recipients(bureau_id: int, roles, case_id: int | None, claimed_by_id: int | None = None,
-               staff: dict | None = None, recused: set[int] | None = None) -> list[int]:
+def recipients(
+    bureau_id: int,
+    roles,
+    case_id: int | None,
+    claimed_by_id: int | None = None,
+    staff: dict | None = None,
+    recused: set[int] | None = None,
+) -> list[int]:
     """Who is told about a task: its claimant, else the active users of its roles in its bureau
     who are not recused from the case. `staff` caches the bureaus' users within one tick;
     `recused`, when given, is the case's recused users (read for a whole batch at once)."""
@@ -41,13 +47,16 @@ def recipients(bureau_id: int, roles, case_id: int | None, claimed_by_id: int | 
         return [claimed_by_id]
     staff = {} if staff is None else staff
     if bureau_id not in staff:
-        staff[bureau_id] = db.session.execute(select(User.id, User.roles_text).where(
-            User.bureau_id == bureau_id, User.active.is_(True))).all()
+        staff[bureau_id] = db.session.execute(
+            select(User.id, User.roles_text).where(User.bureau_id == bureau_id, User.active.is_(True))
+        ).all()
     wanted = set(roles)
     ids = [uid for uid, text in staff[bureau_id] if wanted & set(text.split(","))]
     if case_id is not None and ids:
         if recused is None:
-            recused = set(db.session.execute(select(Recusal.user_id).where(Recusal.case_id == case_id)).scalars())
+            recused = set(
+                db.session.execute(select(Recusal.user_id).where(Recusal.case_id == case_id)).scalars()
+            )
         ids = [i for i in ids if i not in recused]
     return ids
 
@@ -77,10 +86,16 @@ def send_reminders(now: datetime) -> int:
         except ClueflowError as exc:  # an unconfirmed national year: no guess, no reminder
             current_app.logger.warning("reminders for %s skipped: %s", region, exc)
             continue
-        reminded = exists().where(DeadlineReminder.task_id == TaskEntry.task_id, DeadlineReminder.due == TaskEntry.due)
-        entries = list(db.session.execute(
-            select(TaskEntry).where(TaskEntry.pack.in_(packs), TaskEntry.due >= today, TaskEntry.due <= horizon,
-                                    ~reminded).order_by(TaskEntry.due, TaskEntry.id)).scalars())
+        reminded = exists().where(
+            DeadlineReminder.task_id == TaskEntry.task_id, DeadlineReminder.due == TaskEntry.due
+        )
+        entries = list(
+            db.session.execute(
+                select(TaskEntry)
+                .where(TaskEntry.pack.in_(packs), TaskEntry.due >= today, TaskEntry.due <= horizon, ~reminded)
+                .order_by(TaskEntry.due, TaskEntry.id)
+            ).scalars()
+        )
         if not entries:
             continue
         left = working_days_left(entries, today)
@@ -111,24 +126,49 @@ def _remind(entry: TaskEntry, days_left: int | None, now: datetime) -> None:
     title = f"期限提醒：{entry.case.number}「{entry.name}」{entry.due.isoformat()} 到期"
     body = "；".join(p for p in (left, basis_text(entry.deadline)) if p)
     for user_id in recipients(entry.bureau_id, entry.roles, entry.case_id, entry.claimed_by_id):
-        db.session.add(Notification(user_id=user_id, case_id=entry.case_id, task_id=entry.task_id,
-                                    kind="reminder", title=title[:200], body=body[:400], created_at=now))
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                case_id=entry.case_id,
+                task_id=entry.task_id,
+                kind="reminder",
+                title=title[:200],
+                body=body[:400],
+                created_at=now,
+            )
+        )
 
 
-def escalations(case: Case, opened, ready, now: datetime, staff: dict | None = None,
-                recused: set[int] | None = None) -> list[dict]:
+def escalations(
+    case: Case, opened, ready, now: datetime, staff: dict | None = None, recused: set[int] | None = None
+) -> list[dict]:
     """The notifications telling the users of each task a fired timer opened (the head's 督办, as
     TaskInfo) which deadlines passed among the case's ready tasks; rows for `add_notifications`."""
     today = now.astimezone(LOCAL_ZONE).date()
-    dated = sorted(((t, date.fromisoformat(t.deadline["due"])) for t in ready if t.deadline and t.deadline.get("due")),
-                   key=lambda pair: pair[1])
-    passed = "；".join(f"「{t.name}」{due.isoformat()} 到期（{basis_text(t.deadline)}）" for t, due in dated if due < today)
+    dated = sorted(
+        ((t, date.fromisoformat(t.deadline["due"])) for t in ready if t.deadline and t.deadline.get("due")),
+        key=lambda pair: pair[1],
+    )
+    passed = "；".join(
+        f"「{t.name}」{due.isoformat()} 到期（{basis_text(t.deadline)}）" for t, due in dated if due < today
+    )
     rows = []
     for task in opened:
-        title = f"{'超期督办' if task.form_id == 'overdue_review' else '期限届满'}：{case.number}「{task.name}」"
-        rows += [dict(user_id=user_id, case_id=case.id, task_id=task.id, kind="escalation", title=title[:200],
-                      body=passed[:400] or None, created_at=now)
-                 for user_id in recipients(case.bureau_id, task.roles, case.id, staff=staff, recused=recused)]
+        title = (
+            f"{'超期督办' if task.form_id == 'overdue_review' else '期限届满'}：{case.number}「{task.name}」"
+        )
+        rows += [
+            dict(
+                user_id=user_id,
+                case_id=case.id,
+                task_id=task.id,
+                kind="escalation",
+                title=title[:200],
+                body=passed[:400] or None,
+                created_at=now,
+            )
+            for user_id in recipients(case.bureau_id, task.roles, case.id, staff=staff, recused=recused)
+        ]
     return rows
 
 
@@ -138,18 +178,32 @@ def add_notifications(rows: list[dict]) -> None:
         db.session.connection().execute(Notification.__table__.insert(), rows)
 
 
-def notify_users(user_ids, kind: str, title: str, body: str | None, case_id: int | None, at: datetime) -> None:
+def notify_users(
+    user_ids, kind: str, title: str, body: str | None, case_id: int | None, at: datetime
+) -> None:
     for user_id in user_ids:
-        db.session.add(Notification(user_id=user_id, case_id=case_id, kind=kind, title=title[:200],
-                                    body=body[:400] if body else None, created_at=at))
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                case_id=case_id,
+                kind=kind,
+                title=title[:200],
+                body=body[:400] if body else None,
+                created_at=at,
+            )
+        )
 
 
 def unread(user: User, limit: int = 20) -> list[Notification]:
     """The user's unread notifications, newest first."""
-    return list(db.session.execute(select(Notification).where(Notification.user_id == user.id,
-                                                             Notification.read_at.is_(None))
-                                   .order_by(Notification.created_at.desc(), Notification.id.desc())
-                                   .limit(limit)).scalars())
+    return list(
+        db.session.execute(
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def mark_read(user: User, notification_id: int | None, at: datetime) -> int:
@@ -160,5 +214,3 @@ def mark_read(user: User, notification_id: int | None, at: datetime) -> int:
     with transaction():
         count = db.session.execute(query.values(read_at=at)).rowcount
     return count
-
-

@@ -38,8 +38,9 @@ class RecountBusy(ClueflowError):
         self.until = until
 
 
-def recompute_after(change: CalendarChange, batch: int = BATCH, ids: list[int] | None = None,
-                    pending_only: bool = False) -> int:
+def recompute_after(
+    change: CalendarChange, batch: int = BATCH, ids: list[int] | None = None, pending_only: bool = False
+) -> int:
     """Count the affected cases' deadlines again on the current calendars (`ids`: affected_cases,
     when already read); returns how many moved. Raises RecountBusy when someone else is counting the
     change (or, `pending_only`, has finished it meanwhile). A failure gives the change up at once."""
@@ -49,7 +50,7 @@ def recompute_after(change: CalendarChange, batch: int = BATCH, ids: list[int] |
     try:
         ids = affected_cases(change) if ids is None else ids
         for start in range(0, len(ids), batch):
-            chunk = ids[start:start + batch]
+            chunk = ids[start : start + batch]
             for attempt in range(3):  # a clerk saving one of the cases meanwhile: count that batch again
                 try:
                     with transaction():
@@ -72,8 +73,12 @@ def recompute_after(change: CalendarChange, batch: int = BATCH, ids: list[int] |
         change = db.session.get(CalendarChange, change_id)
         change.recomputed_at = clock()()
         change.recount_until = None
-        change.moved_count = (db.session.execute(select(func.count(MovedDeadline.id))
-                                                 .where(MovedDeadline.change_id == change_id)).scalar() or 0)
+        change.moved_count = (
+            db.session.execute(
+                select(func.count(MovedDeadline.id)).where(MovedDeadline.change_id == change_id)
+            ).scalar()
+            or 0
+        )
     return total
 
 
@@ -84,10 +89,19 @@ def _take(change_id: int, pending_only: bool) -> None:
     if pending_only:
         statement = statement.where(CalendarChange.recomputed_at.is_(None))
     with transaction():
-        taken = db.session.execute(statement.values(recount_until=now + RECOUNT_LEASE),
-                                   execution_options=_UNSYNCED).rowcount == 1
-        until = None if taken else db.session.execute(
-            select(CalendarChange.recount_until).where(CalendarChange.id == change_id)).scalar()
+        taken = (
+            db.session.execute(
+                statement.values(recount_until=now + RECOUNT_LEASE), execution_options=_UNSYNCED
+            ).rowcount
+            == 1
+        )
+        until = (
+            None
+            if taken
+            else db.session.execute(
+                select(CalendarChange.recount_until).where(CalendarChange.id == change_id)
+            ).scalar()
+        )
     if not taken:
         raise RecountBusy(until)
 
@@ -107,14 +121,20 @@ def _free(now):
 
 
 def _renew(change_id: int) -> None:
-    db.session.execute(update(CalendarChange).where(CalendarChange.id == change_id)
-                       .values(recount_until=clock()() + RECOUNT_LEASE), execution_options=_UNSYNCED)
+    db.session.execute(
+        update(CalendarChange)
+        .where(CalendarChange.id == change_id)
+        .values(recount_until=clock()() + RECOUNT_LEASE),
+        execution_options=_UNSYNCED,
+    )
 
 
 def _release(change_id: int) -> None:
     with transaction():
-        db.session.execute(update(CalendarChange).where(CalendarChange.id == change_id).values(recount_until=None),
-                           execution_options=_UNSYNCED)
+        db.session.execute(
+            update(CalendarChange).where(CalendarChange.id == change_id).values(recount_until=None),
+            execution_options=_UNSYNCED,
+        )
 
 
 def inline_limit() -> int:
@@ -128,9 +148,13 @@ def recount_pending() -> int:
     """Recount every change left to the worker (or cut short), oldest first; returns how many. A
     change another worker (or the recount button) is counting is left to it; one whose lease has
     run out — its worker was killed — is taken over (a case already recounted has nothing to move)."""
-    pending = list(db.session.execute(select(CalendarChange.id)
-                                      .where(CalendarChange.recomputed_at.is_(None), _free(clock()()))
-                                      .order_by(CalendarChange.id)).scalars())
+    pending = list(
+        db.session.execute(
+            select(CalendarChange.id)
+            .where(CalendarChange.recomputed_at.is_(None), _free(clock()()))
+            .order_by(CalendarChange.id)
+        ).scalars()
+    )
     discard()  # a read: nothing to keep
     done = 0
     for change_id in pending:
@@ -141,8 +165,9 @@ def recount_pending() -> int:
             moved_count = recompute_after(change, pending_only=True)
         except RecountBusy:
             continue
-        current_app.logger.info("calendar change %s recounted by the worker: %s deadline(s) moved", change_id,
-                                moved_count)
+        current_app.logger.info(
+            "calendar change %s recounted by the worker: %s deadline(s) moved", change_id, moved_count
+        )
         done += 1
     return done
 
@@ -156,8 +181,9 @@ def _recompute(change: CalendarChange, case_ids: list[int]) -> int:
             moves = loaded.runner.recompute_deadlines(loaded.running)
             after = loaded.runner.deadlines(loaded.running)
         except ClueflowError as exc:  # one broken case does not stop the others
-            current_app.logger.error("case %s: deadlines not recounted after %s: %s", case.number,
-                                     change.summary, exc)
+            current_app.logger.error(
+                "case %s: deadlines not recounted after %s: %s", case.number, change.summary, exc
+            )
             continue
         if after == before:
             continue
@@ -169,12 +195,25 @@ def _recompute(change: CalendarChange, case_ids: list[int]) -> int:
         lines = []
         for m in moves:
             label = DEADLINE_LABELS.get(m["rule"] or "", m["name"] or m["element_id"])
-            db.session.add(MovedDeadline(change_id=change.id, case_id=case.id, element_id=m["element_id"],
-                                         task_name=label[:120], rule=m["rule"], old_due=as_date(m["old_due"]),
-                                         new_due=as_date(m["new_due"]),
-                                         provisional=provisional.get(m["element_id"], False)))
+            db.session.add(
+                MovedDeadline(
+                    change_id=change.id,
+                    case_id=case.id,
+                    element_id=m["element_id"],
+                    task_name=label[:120],
+                    rule=m["rule"],
+                    old_due=as_date(m["old_due"]),
+                    new_due=as_date(m["new_due"]),
+                    provisional=provisional.get(m["element_id"], False),
+                )
+            )
             lines.append(f"{label} {m['old_due'] or '待定'} → {m['new_due'] or '待定'}")
-        casestore.add_event(case, None, "deadline_moved", f"日历变更（{change.region} {change.year}）：{'；'.join(lines)}"[:200],
-                        {"change": change.id, "moved": moves})
+        casestore.add_event(
+            case,
+            None,
+            "deadline_moved",
+            f"日历变更（{change.region} {change.year}）：{'；'.join(lines)}"[:200],
+            {"change": change.id, "moved": moves},
+        )
         count += len(moves)
     return count

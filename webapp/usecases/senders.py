@@ -56,11 +56,25 @@ class LogSender:
 
     def send(self, message: Message) -> str:
         reference = "LOG-" + uuid.uuid4().hex[:12].upper()
-        current_app.logger.info("notice %s sent by %s to %s (log sender), reference %s: %s", message.notice_id,
-                                message.channel, masked_recipient(message.recipient), reference, message.subject)
-        db.session.add(SentMessage(notice_id=message.notice_id, sender=self.name, channel=message.channel,
-                                   recipient=message.recipient, subject=message.subject, body=message.body,
-                                   reference=reference))
+        current_app.logger.info(
+            "notice %s sent by %s to %s (log sender), reference %s: %s",
+            message.notice_id,
+            message.channel,
+            masked_recipient(message.recipient),
+            reference,
+            message.subject,
+        )
+        db.session.add(
+            SentMessage(
+                notice_id=message.notice_id,
+                sender=self.name,
+                channel=message.channel,
+                recipient=message.recipient,
+                subject=message.subject,
+                body=message.body,
+                reference=reference,
+            )
+        )
         return reference
 
 
@@ -69,10 +83,14 @@ SENDERS: dict[str, Callable[[], Sender]] = {"log": LogSender}
 
 def configured() -> Sender:
     """The sender the configuration names (the log sender by default)."""
-    spec = current_app.config.get("CLUEFLOW_NOTICE_SENDER") or os.environ.get("CLUEFLOW_NOTICE_SENDER") or "log"
+    spec = (
+        current_app.config.get("CLUEFLOW_NOTICE_SENDER") or os.environ.get("CLUEFLOW_NOTICE_SENDER") or "log"
+    )
     if spec in SENDERS:
         return SENDERS[spec]()
     module, _, attribute = spec.partition(":")
     if not attribute:
-        raise RuntimeError(f"CLUEFLOW_NOTICE_SENDER={spec!r}: a name of {sorted(SENDERS)} or 'module:factory'")
+        raise RuntimeError(
+            f"CLUEFLOW_NOTICE_SENDER={spec!r}: a name of {sorted(SENDERS)} or 'module:factory'"
+        )
     return getattr(importlib.import_module(module), attribute)()

@@ -19,6 +19,7 @@ ERROR_TITLES = {
 
 def register_error_pages(app: Flask) -> None:
     """The error pages, in Chinese; a case or task the user may not see is a 404, an act they may not do a 403."""
+
     def render_error(error: HTTPException):
         code = error.code or 500
         title = ERROR_TITLES.get(code, "出错了")
@@ -30,7 +31,10 @@ def register_error_pages(app: Flask) -> None:
     # A case or task the user may not see is a 404, an act they may not do a 403, on every blueprint.
     def refused_with(code: int):
         def refused(error):
-            return render_template("errors.html", code=code, title=ERROR_TITLES[code], message=str(error)), code
+            return render_template(
+                "errors.html", code=code, title=ERROR_TITLES[code], message=str(error)
+            ), code
+
         return refused
 
     app.register_error_handler(NotFound, refused_with(404))

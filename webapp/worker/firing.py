@@ -71,7 +71,9 @@ class Engine:
         else:
             self._keep = set(jobs)
             self._runs = {k: v for k, v in self._runs.items() if k in self._keep}
-        todo = [(key, *job) for key, job in jobs.items() if key not in self._runs and key not in self._pending]
+        todo = [
+            (key, *job) for key, job in jobs.items() if key not in self._runs and key not in self._pending
+        ]
         if not todo:
             return
         if self.pool is None:
@@ -80,9 +82,13 @@ class Engine:
         self._pending.update(key for key, *_job in todo)
         size = max(1, -(-len(todo) // (self.processes * PARTS_PER_PROCESS)))
         for start in range(0, len(todo), size):
-            part = todo[start:start + size]
-            self.pool.apply_async(_fire_jobs, (part, self.now), callback=self._done.put,
-                                  error_callback=lambda exc, keys=[j[0] for j in part]: self._lost(keys, exc))
+            part = todo[start : start + size]
+            self.pool.apply_async(
+                _fire_jobs,
+                (part, self.now),
+                callback=self._done.put,
+                error_callback=lambda exc, keys=[j[0] for j in part]: self._lost(keys, exc),
+            )
 
     def take(self, cases: list) -> Iterator[tuple[list, dict[int, TimerRun | None]]]:
         """(cases, case id → TimerRun, None when its engine work failed) for the given (submitted)
@@ -116,7 +122,9 @@ class Engine:
 
 
 @contextmanager
-def engine_pool(packs: dict[tuple[str, str], CompiledPack], now: datetime, processes: int = 1) -> Iterator[Engine]:
+def engine_pool(
+    packs: dict[tuple[str, str], CompiledPack], now: datetime, processes: int = 1
+) -> Iterator[Engine]:
     """An Engine for one tick: in this process, or with `processes` forked ones (stopped on exit)."""
     _PACKS.clear()
     _PACKS.update(packs)

@@ -46,7 +46,9 @@ BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 DEFAULT_BATCH = 20
 POOL_FROM = 100  # due cases from which a tick forks engine processes (when it may)
-POOL_BATCH = 250  # cases claimed per transaction and engine process when it does (fewer pauses between batches)
+POOL_BATCH = (
+    250  # cases claimed per transaction and engine process when it does (fewer pauses between batches)
+)
 DEFAULT_INTERVAL = 30.0
 SWEEP_EVERY = 3600.0  # seconds between two looks for evidence files no case took up (evidence.sweep_orphans)
 SQLITE_WAIT_MS = 60_000  # how long a worker waits for another one's batch on SQLite
@@ -68,16 +70,25 @@ class TickResult:
     seconds: float = 0.0
 
     def __bool__(self) -> bool:
-        return bool(self.cases or self.failed or self.reminders or self.reports or self.recounts or self.swept
-                    or self.waited)
+        return bool(
+            self.cases
+            or self.failed
+            or self.reminders
+            or self.reports
+            or self.recounts
+            or self.swept
+            or self.waited
+        )
 
     def summary(self) -> str:
         recounts = f", {self.recounts} calendar recount(s)" if self.recounts else ""
         swept = f", {self.swept} abandoned evidence file(s) deleted" if self.swept else ""
         waited = " (timers waited for another worker's calendar recount)" if self.waited else ""
-        return (f"fired {self.timers} timer(s) on {self.cases} case(s){waited}, {self.failed} failed, "
-                f"{self.escalations} escalation(s), {self.reminders} reminder(s), {self.reports} report(s)"
-                f"{recounts}{swept} in {self.seconds:.3f} s")
+        return (
+            f"fired {self.timers} timer(s) on {self.cases} case(s){waited}, {self.failed} failed, "
+            f"{self.escalations} escalation(s), {self.reminders} reminder(s), {self.reports} report(s)"
+            f"{recounts}{swept} in {self.seconds:.3f} s"
+        )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -85,8 +96,9 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
-def tick(batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = True,
-         processes: int = 1) -> TickResult:
+def tick(
+    batch: int = DEFAULT_BATCH, *, reminders: bool = True, reports: bool = True, processes: int = 1
+) -> TickResult:
     """One round of the worker at the app's current time (inside an app context). With `processes`
     above one, the engine work of many due cases is shared among that many forked processes."""
     from webapp.usecases import district_reports, notifications
@@ -172,17 +184,24 @@ def _fire_batch(engine, now_fn, now, batch: int, stuck: set[int], staff: dict, r
         engine.submit(cases)
         if engine.forked:  # the forked processes go on with the next batch while this one is stored
             engine.submit(_peek(now, batch, stuck | set(ids)), ahead=True)
-        failures = {f.case_id: f for f in db.session.execute(
-            select(TimerFailure).where(TimerFailure.case_id.in_(ids))).scalars()}
+        failures = {
+            f.case_id: f
+            for f in db.session.execute(select(TimerFailure).where(TimerFailure.case_id.in_(ids))).scalars()
+        }
         recused: dict[int, set[int]] = {i: set() for i in ids}
-        for case_id, user_id in db.session.execute(select(Recusal.case_id, Recusal.user_id)
-                                                   .where(Recusal.case_id.in_(ids))):
+        for case_id, user_id in db.session.execute(
+            select(Recusal.case_id, Recusal.user_id).where(Recusal.case_id.in_(ids))
+        ):
             recused[case_id].add(user_id)
         context = _Batch(now_fn, now, result, staff, recused, dict(failures))
         for part, runs in engine.take(cases):
             _store_part(part, runs, context)
         for case in cases:
-            if case.next_timer_at is not None and as_utc(case.next_timer_at) <= now and case.id not in failures:
+            if (
+                case.next_timer_at is not None
+                and as_utc(case.next_timer_at) <= now
+                and case.id not in failures
+            ):
                 stuck.add(case.id)
     return True
 
@@ -221,9 +240,20 @@ def _store_part(cases: list[Case], runs: dict, batch: _Batch) -> None:
         try:
             with db.session.begin_nested():
                 stored = timer_runs.store_timer_runs(together, batch.now)
-                add_notifications([row for case, _run, _tasks in together for row in escalations(
-                    case, stored[case.id].opened, stored[case.id].ready, batch.now, batch.staff,
-                    batch.recused[case.id])])
+                add_notifications(
+                    [
+                        row
+                        for case, _run, _tasks in together
+                        for row in escalations(
+                            case,
+                            stored[case.id].opened,
+                            stored[case.id].ready,
+                            batch.now,
+                            batch.staff,
+                            batch.recused[case.id],
+                        )
+                    ]
+                )
         except Exception:  # noqa: BLE001 - each case again on its own, so one bad case cannot hold the rest
             log.exception("timers of cases %s stored one by one", [c.id for c, _r, _t in together])
             for case, _run, _tasks in together:
@@ -244,8 +274,11 @@ def _fire_one(case: Case, batch: _Batch) -> None:
         with db.session.begin_nested():
             fired = timer_runs.fire_due_timers(case, batch.now_fn)
             if fired:
-                add_notifications(escalations(case, fired.opened, fired.ready, batch.now, batch.staff,
-                                              batch.recused[case.id]))
+                add_notifications(
+                    escalations(
+                        case, fired.opened, fired.ready, batch.now, batch.staff, batch.recused[case.id]
+                    )
+                )
             db.session.flush()
     except StaleDataError:
         return  # changed by someone else meanwhile: it is looked at again next tick
@@ -276,7 +309,9 @@ def _compile_due_versions(now: datetime) -> tuple[int, dict]:
     taken (parsing takes a while, and on SQLite the claim holds the only write lock)."""
     from webapp.store.packversions import compiled_version
 
-    due = select(Case.pack, Case.pack_version, func.count()).where(Case.next_timer_at <= now, Case.status == "open")
+    due = select(Case.pack, Case.pack_version, func.count()).where(
+        Case.next_timer_at <= now, Case.status == "open"
+    )
     rows = db.session.execute(due.group_by(Case.pack, Case.pack_version)).all()
     packs = {(pack, version): compiled_version(pack, version) for pack, version, _count in rows}
     discard()  # a read: nothing to keep
@@ -286,8 +321,11 @@ def _compile_due_versions(now: datetime) -> tuple[int, dict]:
 def _due_query(now: datetime, *columns):
     """The open cases due by now that are not waiting for a retry, earliest first."""
     retry_later = select(TimerFailure.case_id).where(TimerFailure.retry_at > now)
-    return (select(*columns).where(Case.next_timer_at <= now, Case.status == "open", Case.id.not_in(retry_later))
-            .order_by(Case.next_timer_at, Case.id))
+    return (
+        select(*columns)
+        .where(Case.next_timer_at <= now, Case.status == "open", Case.id.not_in(retry_later))
+        .order_by(Case.next_timer_at, Case.id)
+    )
 
 
 def _claim(now: datetime, batch: int, stuck: set[int]) -> list[Case]:
@@ -322,12 +360,25 @@ def _record_failure(case_id: int, failure: TimerFailure | None, exc: BaseExcepti
     failure.error = error
     failure.failed_at = now
     failure.retry_at = now + backoff(failure.attempts)
-    log.warning("timer of case %s failed (attempt %s, retry at %s): %s", case_id, failure.attempts,
-                failure.retry_at.isoformat(), error)
+    log.warning(
+        "timer of case %s failed (attempt %s, retry at %s): %s",
+        case_id,
+        failure.attempts,
+        failure.retry_at.isoformat(),
+        error,
+    )
 
 
-def run(app, *, interval: float = DEFAULT_INTERVAL, once: bool = False, batch: int = DEFAULT_BATCH,
-        stop: threading.Event | None = None, echo=None, processes: int = 1) -> TickResult | None:
+def run(
+    app,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    once: bool = False,
+    batch: int = DEFAULT_BATCH,
+    stop: threading.Event | None = None,
+    echo=None,
+    processes: int = 1,
+) -> TickResult | None:
     """The worker's loop: a tick, then a pause of `interval` seconds, until `stop` is set (or once).
     A tick that fails as a whole (the database away) is logged and tried again next round; the
     last tick's result is returned (None when it failed)."""
@@ -353,7 +404,8 @@ def run(app, *, interval: float = DEFAULT_INTERVAL, once: bool = False, batch: i
 
 def start_beside(app, interval: float = DEFAULT_INTERVAL) -> threading.Thread:
     """One worker in a daemon thread of the web server's process: it stops with the server."""
-    thread = threading.Thread(target=run, args=(app,), kwargs={"interval": interval}, name="clueflow-worker",
-                              daemon=True)
+    thread = threading.Thread(
+        target=run, args=(app,), kwargs={"interval": interval}, name="clueflow-worker", daemon=True
+    )
     thread.start()
     return thread

@@ -32,7 +32,9 @@ KINDS = {  # kind: (title, number word)
 def issued(reward: Reward | None, kind: str) -> RewardDocument | None:
     if reward is None or reward.id is None:
         return None
-    return db.session.execute(select(RewardDocument).filter_by(reward_id=reward.id, kind=kind)).scalar_one_or_none()
+    return db.session.execute(
+        select(RewardDocument).filter_by(reward_id=reward.id, kind=kind)
+    ).scalar_one_or_none()
 
 
 def _next_number(reward: Reward, kind: str, year: int) -> str:
@@ -46,8 +48,12 @@ def issue(reward: Reward, kind: str, data: Mapping[str, Any]) -> RewardDocument:
     doc = issued(reward, kind)
     now = clock()()
     if doc is None:
-        doc = RewardDocument(reward_id=reward.id, kind=kind, number=_next_number(reward, kind, local_today().year),
-                             issued_at=now)
+        doc = RewardDocument(
+            reward_id=reward.id,
+            kind=kind,
+            number=_next_number(reward, kind, local_today().year),
+            issued_at=now,
+        )
         db.session.add(doc)
         db.session.flush()
     doc.html = render(reward, kind, data)
@@ -68,46 +74,73 @@ def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
     report = reward.report_case
     numbers = {k: (d.number if (d := issued(reward, k)) else "") for k in KINDS}
     payable = payable_amount(reward, data)
-    return render_template(f"rewards/documents/{kind}.html", title=KINDS[kind][0], kind=kind, reward=reward,
-                           window=claim_window_words(reward), percent=percent,
-                           report=report, r=report_data(report), d=dict(data), numbers=numbers,
-                           number=numbers.get(kind), bureau=reward.case.bureau, payable=payable,
-                           payable_capitals=yuan_capitals(payable) if payable is not None else "",
-                           money=money, capitals=yuan_capitals, ground_words=ground_words,
-                           today=local_today())
+    return render_template(
+        f"rewards/documents/{kind}.html",
+        title=KINDS[kind][0],
+        kind=kind,
+        reward=reward,
+        window=claim_window_words(reward),
+        percent=percent,
+        report=report,
+        r=report_data(report),
+        d=dict(data),
+        numbers=numbers,
+        number=numbers.get(kind),
+        bureau=reward.case.bureau,
+        payable=payable,
+        payable_capitals=yuan_capitals(payable) if payable is not None else "",
+        money=money,
+        capitals=yuan_capitals,
+        ground_words=ground_words,
+        today=local_today(),
+    )
 
 
 def payable_amount(reward: Reward, data: Mapping[str, Any]) -> Decimal | None:
     """What this reward pays: its approved amount (a top-up: the difference), else the process's amount."""
     total = data.get("amount")
-    return reward.amount if reward.amount is not None else (Decimal(str(total)) if total is not None else None)
+    return (
+        reward.amount if reward.amount is not None else (Decimal(str(total)) if total is not None else None)
+    )
 
 
 def claim_notice_facts(reward: Reward, data: Mapping[str, Any]) -> dict[str, Any]:
     """What the outbox's claim notice takes from the 领奖通知书, so both say the same: its number, the
     payee, the amount payable, the claim window and the report's number (URU 第十六至十八条)."""
     doc = issued(reward, "claim_notice")
-    return {"number": doc.number if doc else None, "reporter_name": reward.payee_name,
-            "amount": payable_amount(reward, data), "claim_window": claim_window_words(reward),
-            "case_number": reward.report_case.number, **payee_contact(reward)}
+    return {
+        "number": doc.number if doc else None,
+        "reporter_name": reward.payee_name,
+        "amount": payable_amount(reward, data),
+        "claim_window": claim_window_words(reward),
+        "case_number": reward.report_case.number,
+        **payee_contact(reward),
+    }
 
 
 def payee_contact(reward: Reward) -> dict[str, str]:
     """How to reach the payee when it is not the registered reporter — a joint report's representative
     chosen among the other reporters (URU 第十八条): the contact given when the reward was started, in
     the 登记表's names, with no e-mail. Empty for the registered reporter (the 登记表's own apply)."""
-    chosen = next((p for p in reward.co_reporters or () if reward.joint and p.get("name") == reward.payee_name), None)
+    chosen = next(
+        (p for p in reward.co_reporters or () if reward.joint and p.get("name") == reward.payee_name), None
+    )
     if chosen is None:
         return {}
-    return {"reporter_phone": chosen.get("phone") or "", "reporter_address": chosen.get("address") or "",
-            "reporter_email": ""}
+    return {
+        "reporter_phone": chosen.get("phone") or "",
+        "reporter_address": chosen.get("address") or "",
+        "reporter_email": "",
+    }
 
 
 def claim_window_words(reward: Reward) -> str:
     """The claim window of the reward's pack version in words, e.g. 60 日 or 2 个月 (deadline_rules)."""
     from webapp.store.packversions import compiled_version
 
-    rule = compiled_version(reward.case.pack, reward.case.pack_version).decide("deadline_rules", {"rule": "claim_window"})
+    rule = compiled_version(reward.case.pack, reward.case.pack_version).decide(
+        "deadline_rules", {"rule": "claim_window"}
+    )
     unit = {"days": "日", "months": "个月", "working_days": "个工作日"}.get(rule.get("unit"), "")
     return f"{rule.get('count')}{unit}"
 

@@ -49,28 +49,71 @@ def start_top_up(user: User, reward_case: Case, basis: str, now=None) -> Case:
     data = casestore.load(reward_case).running.data
     if data.get("criminal"):
         raise errors.CaseworkError(_("该奖励已按刑事案件标准计发，无需补发"))
-    if any(r.kind == "top_up" for r in db.session.execute(select(Reward).filter_by(topup_of_id=reward.id)).scalars()):
+    if any(
+        r.kind == "top_up"
+        for r in db.session.execute(select(Reward).filter_by(topup_of_id=reward.id)).scalars()
+    ):
         raise errors.CaseworkError(_("该奖励已启动补发"))
     if not basis.strip():
-        raise ValidationError({"criminal_basis": [_("请写明移送司法机关、立案及追究刑事责任的依据（文书编号、日期）")]})
+        raise ValidationError(
+            {"criminal_basis": [_("请写明移送司法机关、立案及追究刑事责任的依据（文书编号、日期）")]}
+        )
     report = reward.report_case
-    top = Reward(report_case_id=report.id, bureau_id=report.bureau_id, kind="top_up", topup_of_id=reward.id,
-                 reporter_key=reward.reporter_key, payee_name=reward.payee_name, payee_id_no=reward.payee_id_no,
-                 joint=reward.joint, co_reporters=reward.co_reporters, criminal_basis=basis.strip(),
-                 previously_paid=reward.paid_amount)
-    keep = ("concluded_on", "report_no", "reporter_name", "reporter_phone", "content", *_ELIGIBILITY, "joint_report", "joint_representative",
-            "base_amount", "evidence_tier", "reporter_category")
+    top = Reward(
+        report_case_id=report.id,
+        bureau_id=report.bureau_id,
+        kind="top_up",
+        topup_of_id=reward.id,
+        reporter_key=reward.reporter_key,
+        payee_name=reward.payee_name,
+        payee_id_no=reward.payee_id_no,
+        joint=reward.joint,
+        co_reporters=reward.co_reporters,
+        criminal_basis=basis.strip(),
+        previously_paid=reward.paid_amount,
+    )
+    keep = (
+        "concluded_on",
+        "report_no",
+        "reporter_name",
+        "reporter_phone",
+        "content",
+        *_ELIGIBILITY,
+        "joint_report",
+        "joint_representative",
+        "base_amount",
+        "evidence_tier",
+        "reporter_category",
+    )
     start = {k: data.get(k) for k in keep}
-    start.update(first_reporter_outcome="first", first_reporter_note=_("补发奖励：首位举报人已于原奖励中认定"),
-                 earlier_report_no="", criminal=True, decision_date=local_today(),
-                 eligibility_reviewed_on=local_today(), **outbox_facts(report_data(report)))
+    start.update(
+        first_reporter_outcome="first",
+        first_reporter_note=_("补发奖励：首位举报人已于原奖励中认定"),
+        earlier_report_no="",
+        criminal=True,
+        decision_date=local_today(),
+        eligibility_reviewed_on=local_today(),
+        **outbox_facts(report_data(report)),
+    )
     with transaction():
         return open_reward_case(user, report, top, start, now, "top_up")
 
 
-_ELIGIBILITY = ("reporter_kind", "wants_reward", "identity_verified", "reachable", "reporter_is_staff",
-                "self_report", "withdrawn_before_decision", "proceedings_before_report", "already_known",
-                "has_evidence", "verified", "fund_loss", "match")
+_ELIGIBILITY = (
+    "reporter_kind",
+    "wants_reward",
+    "identity_verified",
+    "reachable",
+    "reporter_is_staff",
+    "self_report",
+    "withdrawn_before_decision",
+    "proceedings_before_report",
+    "already_known",
+    "has_evidence",
+    "verified",
+    "fund_loss",
+    "match",
+)
 
 
 def open_clawback(user: User, reward_case: Case, ground: str, amount: Any, reason: str) -> Clawback:
@@ -89,18 +132,32 @@ def open_clawback(user: User, reward_case: Case, ground: str, amount: Any, reaso
         raise ValidationError(problems)
     value = _amount(amount, "amount")
     if value > reward.paid_amount:
-        raise ValidationError({"amount": [_("追回金额不能超过已发放的 %(a)s 元", a=f"{reward.paid_amount:,.2f}")]})
-    row = Clawback(reward_id=reward.id, ground=ground, amount=value, reason=reason.strip(),
-                   opened_on=local_today(), opened_by_id=user.id)
+        raise ValidationError(
+            {"amount": [_("追回金额不能超过已发放的 %(a)s 元", a=f"{reward.paid_amount:,.2f}")]}
+        )
+    row = Clawback(
+        reward_id=reward.id,
+        ground=ground,
+        amount=value,
+        reason=reason.strip(),
+        opened_on=local_today(),
+        opened_by_id=user.id,
+    )
     with transaction():
         db.session.add(row)
-        casestore.add_event(reward_case, user, "clawback", f"追回奖励 {value:,.2f} 元：{CLAWBACK_GROUNDS[ground]}",
-                            {"ground": ground, "amount": str(value)})
+        casestore.add_event(
+            reward_case,
+            user,
+            "clawback",
+            f"追回奖励 {value:,.2f} 元：{CLAWBACK_GROUNDS[ground]}",
+            {"ground": ground, "amount": str(value)},
+        )
     return row
 
 
-def record_recovery(user: User, reward_case: Case, clawback_id: int, amount: Any, recovered_on: str,
-                    reference: str) -> Clawback:
+def record_recovery(
+    user: User, reward_case: Case, clawback_id: int, amount: Any, recovered_on: str, reference: str
+) -> Clawback:
     """Money received back on a clawback; the clawback is recovered when the sum is reached (commits)."""
     reward = reward_of_case(reward_case)
     if not HEADS & user.roles:
@@ -123,12 +180,18 @@ def record_recovery(user: User, reward_case: Case, clawback_id: int, amount: Any
     if value > outstanding:
         raise ValidationError({"amount": [_("超过尚未追回的 %(a)s 元", a=f"{outstanding:,.2f}")]})
     with transaction():
-        row.recoveries.append(Recovery(amount=value, recovered_on=when, reference=reference.strip(),
-                                       recorded_by_id=user.id))
+        row.recoveries.append(
+            Recovery(amount=value, recovered_on=when, reference=reference.strip(), recorded_by_id=user.id)
+        )
         if value == outstanding:
             row.status = "recovered"
-        casestore.add_event(reward_case, user, "recovery", f"追回奖励款 {value:,.2f} 元（{reference.strip()}）",
-                            {"clawback": row.id, "amount": str(value)})
+        casestore.add_event(
+            reward_case,
+            user,
+            "recovery",
+            f"追回奖励款 {value:,.2f} 元（{reference.strip()}）",
+            {"clawback": row.id, "amount": str(value)},
+        )
     return row
 
 

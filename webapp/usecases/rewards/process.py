@@ -51,8 +51,15 @@ GROUND_ARTICLES = {
 }
 
 # reward_eligibility inputs that are facts of the report case: the review shows them, and may not change them.
-CASE_FACTS = ("reporter_kind", "has_evidence", "proceedings_before_report", "withdrawn_before_decision",
-              "verified", "fund_loss", "match")
+CASE_FACTS = (
+    "reporter_kind",
+    "has_evidence",
+    "proceedings_before_report",
+    "withdrawn_before_decision",
+    "verified",
+    "fund_loss",
+    "match",
+)
 
 
 def ground_words(ground: str | None) -> str:
@@ -71,12 +78,16 @@ def reward_of_case(case: Case) -> Reward | None:
 
 def missing_reward_message() -> str:
     """Why a reward case without its Reward row (not started on a concluded report) cannot go on."""
-    return _("此奖励案件没有奖励记录（不是在查结的举报案件上启动的），无法核对举报事实、编号文书和金额，不能办理；"
-             "请在举报案件页面启动举报奖励")
+    return _(
+        "此奖励案件没有奖励记录（不是在查结的举报案件上启动的），无法核对举报事实、编号文书和金额，不能办理；"
+        "请在举报案件页面启动举报奖励"
+    )
 
 
 def rewards_of_report(case: Case) -> list[Reward]:
-    return list(db.session.execute(select(Reward).filter_by(report_case_id=case.id).order_by(Reward.id)).scalars())
+    return list(
+        db.session.execute(select(Reward).filter_by(report_case_id=case.id).order_by(Reward.id)).scalars()
+    )
 
 
 def reporter_key(data: Mapping[str, Any], case: Case) -> str:
@@ -90,6 +101,7 @@ def report_data(case: Case) -> dict[str, Any]:
 
 
 # -- the reports of one act (URU 第十三条) ---------------------------------------------------------
+
 
 def act_cases(case: Case) -> list[Case]:
     """The report cases linked to this one as the same act (itself included), in receipt order."""
@@ -113,7 +125,9 @@ def link_same_act(user: User, case: Case, others: list[Case]) -> None:
         else:
             link.act_id = act_id
     if existing:
-        db.session.execute(SameAct.__table__.update().where(SameAct.act_id.in_(existing)).values(act_id=act_id))
+        db.session.execute(
+            SameAct.__table__.update().where(SameAct.act_id.in_(existing)).values(act_id=act_id)
+        )
 
 
 @dataclass
@@ -152,12 +166,16 @@ def same_reporter_reward(case: Case, data: Mapping[str, Any]) -> Reward | None:
     """A reward already started for the same reporter's report of the same act (URU 第十三条第一项)."""
     me = reporter_key(data, case)
     ids = [c.id for c in act_cases(case)]
-    rows = db.session.execute(select(Reward).where(Reward.report_case_id.in_(ids), Reward.kind == "ordinary",
-                                                   Reward.status.not_in(ENDED))).scalars()
+    rows = db.session.execute(
+        select(Reward).where(
+            Reward.report_case_id.in_(ids), Reward.kind == "ordinary", Reward.status.not_in(ENDED)
+        )
+    ).scalars()
     return next((r for r in rows if r.reporter_key == me), None)
 
 
 # -- starting a reward -----------------------------------------------------------------------------
+
 
 def start_problem(user: User, case: Case, data: Mapping[str, Any]) -> str | None:
     """Why this user cannot start a reward on this case now (None when they can)."""
@@ -170,15 +188,25 @@ def start_problem(user: User, case: Case, data: Mapping[str, Any]) -> str | None
     return None
 
 
-def start_reward(user: User, report: Case, *, same_act: list[int] = (), joint: bool = False,
-                 co_reporters: list[dict] = (), representative: str = "", now=None) -> Case:
+def start_reward(
+    user: User,
+    report: Case,
+    *,
+    same_act: list[int] = (),
+    joint: bool = False,
+    co_reporters: list[dict] = (),
+    representative: str = "",
+    now=None,
+) -> Case:
     """Open the reward case of a concluded report whose reporter asked for a reward (commits)."""
     data = report_data(report)
     problem = start_problem(user, report, data)
     if problem:
         raise errors.Forbidden(problem)
-    candidates = {c.id: c for c in visibility.duplicates(user, report.reported_person, report.reported_unit,
-                                                       exclude=report.id)}
+    candidates = {
+        c.id: c
+        for c in visibility.duplicates(user, report.reported_person, report.reported_unit, exclude=report.id)
+    }
     with transaction():
         unknown = [i for i in same_act if i not in candidates]
         if unknown:
@@ -188,22 +216,51 @@ def start_reward(user: User, report: Case, *, same_act: list[int] = (), joint: b
             db.session.flush()
         earlier = same_reporter_reward(report, data)
         if earlier is not None:
-            raise errors.CaseworkError(_("同一举报人对同一行为的多次举报只奖励一次（URU 第十三条第一项）：已有奖励案件 %(n)s",
-                                           n=earlier.case.number))
-        co = [{key: str(p.get(key) or "").strip() for key in CO_REPORTER_FIELDS}
-              for p in co_reporters if str(p.get("name") or "").strip()]
+            raise errors.CaseworkError(
+                _(
+                    "同一举报人对同一行为的多次举报只奖励一次（URU 第十三条第一项）：已有奖励案件 %(n)s",
+                    n=earlier.case.number,
+                )
+            )
+        co = [
+            {key: str(p.get(key) or "").strip() for key in CO_REPORTER_FIELDS}
+            for p in co_reporters
+            if str(p.get("name") or "").strip()
+        ]
         representative = representative.strip()
         payee = next((p for p in co if p["name"] == representative), None) if joint else None
         if joint:
             names = [str(data.get("reporter_name") or "").strip(), *(p["name"] for p in co)]
             if len(names) < 2 or representative not in names:
-                raise ValidationError({"joint_representative": [_("联名举报须列明其他举报人，并由举报人推选一名代表（须为联名举报人之一）（URU 第十八条）")]})
+                raise ValidationError(
+                    {
+                        "joint_representative": [
+                            _(
+                                "联名举报须列明其他举报人，并由举报人推选一名代表（须为联名举报人之一）（URU 第十八条）"
+                            )
+                        ]
+                    }
+                )
             if payee is not None and not (payee["phone"] or payee["address"]):
-                raise ValidationError({"joint_representative": [_("推选的代表不是登记的举报人：请填写代表的联系电话或通讯地址，领奖通知书送达代表本人（URU 第十六条、第十八条）")]})
-        reward = Reward(report_case_id=report.id, bureau_id=report.bureau_id, kind="ordinary",
-                        reporter_key=reporter_key(data, report), joint=joint, co_reporters=co or None,
-                        payee_name=payee["name"] if payee else str(data.get("reporter_name") or ""),
-                        payee_id_no=payee["id_no"] if payee else str(data.get("reporter_id_no") or "") or None)
+                raise ValidationError(
+                    {
+                        "joint_representative": [
+                            _(
+                                "推选的代表不是登记的举报人：请填写代表的联系电话或通讯地址，领奖通知书送达代表本人（URU 第十六条、第十八条）"
+                            )
+                        ]
+                    }
+                )
+        reward = Reward(
+            report_case_id=report.id,
+            bureau_id=report.bureau_id,
+            kind="ordinary",
+            reporter_key=reporter_key(data, report),
+            joint=joint,
+            co_reporters=co or None,
+            payee_name=payee["name"] if payee else str(data.get("reporter_name") or ""),
+            payee_id_no=payee["id_no"] if payee else str(data.get("reporter_id_no") or "") or None,
+        )
         first = first_reporter(report, data)
         start = _start_data(data, first, joint, representative)
         if payee is not None:  # the representative is reached at the contact given for them (checked above)
@@ -218,7 +275,13 @@ CO_REPORTER_FIELDS = ("name", "id_no", "phone", "address")
 
 # What the outbox needs for the claim notice (URU 第十六条), from the report's 登记表: whether the
 # reporter is anonymous (never notified), how to reach them and by which channel they chose.
-OUTBOX_FACTS = ("notice_channel", "reporter_address", "reporter_email", "reported_unit_name", "reported_person_name")
+OUTBOX_FACTS = (
+    "notice_channel",
+    "reporter_address",
+    "reporter_email",
+    "reported_unit_name",
+    "reported_person_name",
+)
 
 
 def outbox_facts(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -232,29 +295,38 @@ def _start_data(data: Mapping[str, Any], first: FirstReporter, joint: bool, repr
         "concluded_on": data.get("concluded_on"),
         "report_no": data.get("registration_no"),
         # what the case page shows of the report (the reporter masked for roles that do not handle cases)
-        "reporter_name": data.get("reporter_name"), "reporter_phone": data.get("reporter_phone"),
+        "reporter_name": data.get("reporter_name"),
+        "reporter_phone": data.get("reporter_phone"),
         "content": data.get("content"),
         **outbox_facts(data),
         # reward_eligibility, from the report case
         "reporter_kind": data.get("reporter_kind") or "natural_person",
         "wants_reward": True,
-        "identity_verified": not anonymous and bool(data.get("reporter_name")) and bool(data.get("reporter_id_no")),
+        "identity_verified": not anonymous
+        and bool(data.get("reporter_name"))
+        and bool(data.get("reporter_id_no")),
         "reachable": not anonymous and bool(data.get("reporter_phone") or data.get("reporter_address")),
-        "reporter_is_staff": False, "self_report": False, "already_known": False,
+        "reporter_is_staff": False,
+        "self_report": False,
+        "already_known": False,
         "withdrawn_before_decision": bool(data.get("withdrawn")),
         "proceedings_before_report": bool(data.get("in_proceedings")),
         "has_evidence": bool(data.get("has_evidence")),
-        "verified": bool(data.get("verified")), "fund_loss": bool(data.get("fund_loss")),
+        "verified": bool(data.get("verified")),
+        "fund_loss": bool(data.get("fund_loss")),
         "match": data.get("match") or "none",
         "eligibility_reviewed_on": today,
         # URU 13
         "first_reporter_outcome": first.outcome,
         "earlier_report_no": "、".join(c.number for c in first.earlier),
         "first_reporter_note": first.note(),
-        "joint_report": joint, "joint_representative": representative,
+        "joint_report": joint,
+        "joint_representative": representative,
         # reward_amount: the verified loss of the reported matter only (URU 12)
         "base_amount": Decimal(str(data.get("verified_loss") or 0)),
-        "criminal": False, "evidence_tier": "basic", "reporter_category": "ordinary",
+        "criminal": False,
+        "evidence_tier": "basic",
+        "reporter_category": "ordinary",
         "decision_date": today,
     }
 
@@ -267,16 +339,30 @@ def open_reward_case(user: User, report: Case, reward: Reward, start: dict, now,
     running = runner.start(REWARD_PROCESS, start)
     count = len(rewards_of_report(report))
     number = f"{report.number}-JL{count + 1}"
-    row = Case(number=number, pack=bureau.pack, pack_version=version.version, process_id=REWARD_PROCESS,
-               bureau_id=bureau.id, state="", created_at=runner.clock(), received_on=report.received_on,
-               channel=report.channel, anonymous=report.anonymous, subject_type=report.subject_type,
-               reported_person=None, reported_unit=None, summary=report.summary)
+    row = Case(
+        number=number,
+        pack=bureau.pack,
+        pack_version=version.version,
+        process_id=REWARD_PROCESS,
+        bureau_id=bureau.id,
+        state="",
+        created_at=runner.clock(),
+        received_on=report.received_on,
+        channel=report.channel,
+        anonymous=report.anonymous,
+        subject_type=report.subject_type,
+        reported_person=None,
+        reported_unit=None,
+        summary=report.summary,
+    )
     db.session.add(row)
     db.session.flush()
     reward.case_id = row.id
     db.session.add(reward)
     label = "补发奖励" if kind == "top_up" else "举报奖励"
-    casestore.add_event(row, user, "reward_started", f"启动{label}（举报案件 {report.number}）", {"report": report.id})
+    casestore.add_event(
+        row, user, "reward_started", f"启动{label}（举报案件 {report.number}）", {"report": report.id}
+    )
     casestore.add_event(report, user, "reward_started", f"启动{label}，奖励案件 {number}", {"case": row.id})
     casestore.keep(row, runner, running)
     return row

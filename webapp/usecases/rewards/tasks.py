@@ -31,8 +31,11 @@ PROCESS = REWARD_PROCESS  # the process these rules belong to (webapp.store.task
 
 CLAIMANT_PAPERS = {  # URU 第十八、十九条: what a claim needs, by who claims
     "self": (("own_id_checked", "举报人本人有效身份证件"),),
-    "agent": (("authorisation_provided", "举报人书面委托书"), ("both_ids_checked", "委托人和受托人身份证件"),
-              ("notice_presented", "领奖通知书")),
+    "agent": (
+        ("authorisation_provided", "举报人书面委托书"),
+        ("both_ids_checked", "委托人和受托人身份证件"),
+        ("notice_presented", "领奖通知书"),
+    ),
 }
 ENDS = {"reward_payment": "paid", "no_reward_notice": "not_rewarded", "reward_forfeiture": "forfeited"}
 
@@ -57,6 +60,7 @@ def check(user: User, case: Case, entry: TaskEntry, loaded, data: Mapping[str, A
 
 # Each task's own checks: (reward, task, loaded case, case data, the form's clean values, problems).
 
+
 def _check_eligibility(reward, entry, loaded, facts, clean, problems) -> None:
     for key in CASE_FACTS:
         if key in clean and clean[key] != facts.get(key):
@@ -66,8 +70,13 @@ def _check_eligibility(reward, entry, loaded, facts, clean, problems) -> None:
 def _check_first_reporter(reward, entry, loaded, facts, clean, problems) -> None:
     computed = first_reporter(reward.report_case, report_data(reward.report_case))
     if clean.get("first_reporter_outcome") != computed.outcome:
-        problems["first_reporter_outcome"] = [_("按各渠道收到举报的先后，核查结果应为「%(o)s」：%(note)s",
-                                                o=_OUTCOMES[computed.outcome], note=computed.note())]
+        problems["first_reporter_outcome"] = [
+            _(
+                "按各渠道收到举报的先后，核查结果应为「%(o)s」：%(note)s",
+                o=_OUTCOMES[computed.outcome],
+                note=computed.note(),
+            )
+        ]
     if bool(clean.get("joint_report")) != reward.joint:
         problems["joint_report"] = [_("是否联名举报以启动奖励时的登记为准")]
 
@@ -80,8 +89,12 @@ def _check_proposal_task(reward, entry, loaded, facts, clean, problems) -> None:
 def _check_approval_sign(reward, entry, loaded, facts, clean, problems) -> None:
     _same_number(reward, "approval_form", clean.get("approval_form_no"), "approval_form_no", problems)
     if clean.get("funding_level") != reward.case.bureau.level:
-        problems["funding_level"] = [_("奖励资金列入发放奖励的医保部门同级预算（URU 第七条）：本局为%(l)s级",
-                                       l=_LEVELS.get(reward.case.bureau.level, ""))]
+        problems["funding_level"] = [
+            _(
+                "奖励资金列入发放奖励的医保部门同级预算（URU 第七条）：本局为%(l)s级",
+                l=_LEVELS.get(reward.case.bureau.level, ""),
+            )
+        ]
 
 
 def _check_claim_notice(reward, entry, loaded, facts, clean, problems) -> None:
@@ -120,8 +133,12 @@ def _check_proposal(reward, clean, problems) -> None:
     data = report_data(reward.report_case)
     verified = Decimal(str(data.get("verified_loss") or 0))
     if clean.get("base_amount") != verified:
-        problems["base_amount"] = [_("计奖金额为查结决定认定的举报事项基金损失（仅相符部分）%(a)s 元（URU 第十二条）",
-                                     a=f"{verified:,.2f}")]
+        problems["base_amount"] = [
+            _(
+                "计奖金额为查结决定认定的举报事项基金损失（仅相符部分）%(a)s 元（URU 第十二条）",
+                a=f"{verified:,.2f}",
+            )
+        ]
     if reward.kind == "top_up" and not clean.get("criminal"):
         problems["criminal"] = [_("补发奖励以依法追究刑事责任为前提（RULES §B.2）")]
     if reward.kind == "ordinary" and clean.get("criminal") and not data.get("criminal_transfer"):
@@ -130,11 +147,17 @@ def _check_proposal(reward, clean, problems) -> None:
 
 def _check_in_force(loaded, clean, problems) -> None:
     """The rate, floor and cap are those of the rules in force on the reward decision date (RULES §B.7)."""
-    inputs = {k: clean.get(k) for k in ("base_amount", "criminal", "evidence_tier", "reporter_category",
-                                        "decision_date")}
+    inputs = {
+        k: clean.get(k)
+        for k in ("base_amount", "criminal", "evidence_tier", "reporter_category", "decision_date")
+    }
     if loaded.runner.pack.decide("reward_amount", inputs).get("in_force") is False:
-        problems["decision_date"] = [_("奖励决定日期 %(d)s 不在本规则包奖励规定的有效期内（RULES §B.7），不能按本规定计奖",
-                                       d=clean.get("decision_date"))]
+        problems["decision_date"] = [
+            _(
+                "奖励决定日期 %(d)s 不在本规则包奖励规定的有效期内（RULES §B.7），不能按本规定计奖",
+                d=clean.get("decision_date"),
+            )
+        ]
 
 
 def _check_claim(entry, facts, clean, problems) -> None:
@@ -161,7 +184,9 @@ def _check_payment(reward, clean, problems) -> None:
     if clean.get("payment_method") != "treasury_transfer":
         problems["payment_method"] = [_("奖金通过国库集中支付以非现金方式发放（URU 第十二条）")]
     if not clean.get("voucher_signed"):
-        problems["voucher_signed"] = [_("领取人须在奖金领取凭证上签名、捺手印并填写身份证号码（URU 第二十条）")]
+        problems["voucher_signed"] = [
+            _("领取人须在奖金领取凭证上签名、捺手印并填写身份证号码（URU 第二十条）")
+        ]
     if reward.amount is not None and clean.get("paid_amount") != reward.amount:
         problems["paid_amount"] = [_("发放金额应为批准的奖励金额 %(a)s 元", a=f"{reward.amount:,.2f}")]
     _same_number(reward, "voucher", clean.get("voucher_no"), "voucher_no", problems)
@@ -225,11 +250,22 @@ def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[s
     if reward is None:
         return values  # the case page says why nothing can be done (missing_reward_message())
     today = local_today()
-    for key in ("approved_on", "claim_notice_issued_on", "claimed_on", "paid_on", "forfeited_on",
-                "notice_sent_on", "meeting_date", "first_reporter_decided_on"):
+    for key in (
+        "approved_on",
+        "claim_notice_issued_on",
+        "claimed_on",
+        "paid_on",
+        "forfeited_on",
+        "notice_sent_on",
+        "meeting_date",
+        "first_reporter_decided_on",
+    ):
         values.setdefault(key, today)
-    for kind, key in (("approval_form", "approval_form_no"), ("claim_notice", "claim_notice_no"),
-                      ("voucher", "voucher_no")):
+    for kind, key in (
+        ("approval_form", "approval_form_no"),
+        ("claim_notice", "claim_notice_no"),
+        ("voucher", "voucher_no"),
+    ):
         issued = documents.issued(reward, kind)
         if issued is not None:
             values[key] = issued.number
@@ -247,8 +283,10 @@ def no_reward_reason(data: Mapping[str, Any]) -> str:
     if data.get("eligible") is False:
         return f"{data.get('reason') or ''}（{ground_words(data.get('ground'))}）"
     if data.get("first_reporter_outcome") == "not_first":
-        return ("您举报的同一违法违规行为此前已有其他举报人举报，根据第十三条第（二）项，"
-                "多人分别举报同一行为的，只奖励首位举报人。" + f"（{ground_words('URU-13-2')}）")
+        return (
+            "您举报的同一违法违规行为此前已有其他举报人举报，根据第十三条第（二）项，"
+            "多人分别举报同一行为的，只奖励首位举报人。" + f"（{ground_words('URU-13-2')}）"
+        )
     if data.get("reward_approved") is False:
         return "经审批，不予奖励。" + str(data.get("approval_opinion") or "")
     return ""

@@ -24,8 +24,13 @@ from webapp.usecases.rulebook.checking import Check, check_files, unreadable
 EDIT_ROLE = RULEBOOK_EDIT_ROLE
 PUBLISH_ROLES = RULEBOOK_PUBLISH_ROLES
 READ_ROLES = RULEBOOK_READ_ROLES
-STATUS_LABELS = {"open": "编辑中", "submitted": "待审核", "approved": "已审核待发布", "published": "已发布",
-                 "discarded": "已放弃"}
+STATUS_LABELS = {
+    "open": "编辑中",
+    "submitted": "待审核",
+    "approved": "已审核待发布",
+    "published": "已发布",
+    "discarded": "已放弃",
+}
 
 
 class RulebookError(Exception):
@@ -41,6 +46,7 @@ class Forbidden(RulebookError):
 
 
 # -- who sees what -----------------------------------------------------------------------------------
+
 
 def visible_packs(user: User) -> list[RulePack]:
     """The packs a user's bureau adopts rules for: its own pack and the packs it created (city only)."""
@@ -67,8 +73,9 @@ def draft_for(user: User, draft_id: int) -> PackDraft:
 def drafts_of(pack: str, *, include_closed: bool = False) -> list[PackDraft]:
     query = select(PackDraft).filter_by(pack=pack).order_by(PackDraft.id.desc())
     if not include_closed:
-        query = query.where(or_(PackDraft.status == "open", PackDraft.status == "submitted",
-                                PackDraft.status == "approved"))
+        query = query.where(
+            or_(PackDraft.status == "open", PackDraft.status == "submitted", PackDraft.status == "approved")
+        )
     return list(db.session.execute(query).scalars())
 
 
@@ -97,6 +104,7 @@ def _require_open(draft: PackDraft) -> None:
 
 # -- use cases ---------------------------------------------------------------------------------------
 
+
 def open_draft(user: User, pack_name: str) -> PackDraft:
     """A new draft: a copy of the pack's published files."""
     require_edit(user)
@@ -112,9 +120,18 @@ def open_draft(user: User, pack_name: str) -> PackDraft:
 def new_draft(user: User, pack_name: str, files: dict[str, str], base: str | None) -> PackDraft:
     now = clock()()
     check = check_files(pack_name, files)
-    draft = PackDraft(pack=pack_name, base_version=base, files=files, version=packindex.version_of(files),
-                      status="open", author_id=user.id, errors=check.errors, failed_examples=check.failed,
-                      created_at=now, updated_at=now)
+    draft = PackDraft(
+        pack=pack_name,
+        base_version=base,
+        files=files,
+        version=packindex.version_of(files),
+        status="open",
+        author_id=user.id,
+        errors=check.errors,
+        failed_examples=check.failed,
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(draft)
     db.session.flush()
     return draft
@@ -124,8 +141,9 @@ def check_draft(draft: PackDraft) -> Check:
     return check_files(draft.pack, dict(draft.files))
 
 
-def save_file(user: User, draft: PackDraft, path: str, text: str, seen_version: str | None = None
-              ) -> tuple[bool, Check]:
+def save_file(
+    user: User, draft: PackDraft, path: str, text: str, seen_version: str | None = None
+) -> tuple[bool, Check]:
     """Store one file of a draft and check the whole pack. A text that cannot be parsed at all is
     not stored (the old text stays); a parseable file with errors is stored and blocks submission.
     Saving a submitted or approved draft sends it back to editing (the approval no longer holds).
@@ -137,8 +155,20 @@ def save_file(user: User, draft: PackDraft, path: str, text: str, seen_version: 
     if not reason and seen_version and seen_version != draft.version:
         reason = _("草稿已被他人修改（当前版本 %(v)s），请重新打开后再保存；您的修改未保存", v=draft.version)
     if reason:
-        check = Check(problems=[{"file": path, "element": "", "rule": "", "row": None, "rule_id": "",
-                                 "column": "", "severity": "error", "message": reason}])
+        check = Check(
+            problems=[
+                {
+                    "file": path,
+                    "element": "",
+                    "rule": "",
+                    "row": None,
+                    "rule_id": "",
+                    "column": "",
+                    "severity": "error",
+                    "message": reason,
+                }
+            ]
+        )
         return False, check
     files = dict(draft.files)
     files[path] = text
@@ -166,8 +196,14 @@ def replace_files(user: User, draft: PackDraft, files: dict[str, str], what: str
     return check
 
 
-def _store(user: User, draft: PackDraft, files: dict[str, str], check: Check, detail: dict,
-           action: str = "draft.save") -> None:
+def _store(
+    user: User,
+    draft: PackDraft,
+    files: dict[str, str],
+    check: Check,
+    detail: dict,
+    action: str = "draft.save",
+) -> None:
     with transaction():
         draft.files = files
         draft.version = packindex.version_of(files)
@@ -175,9 +211,18 @@ def _store(user: User, draft: PackDraft, files: dict[str, str], check: Check, de
         draft.updated_at = clock()()
         if draft.status in ("submitted", "approved"):
             draft.status, draft.approved_by_id, draft.approved_at = "open", None, None
-        audit.record(user, action, draft.pack, detail={"draft": draft.id, "version": draft.version,
-                                                       "errors": check.errors, "failed_examples": check.failed,
-                                                       **detail})
+        audit.record(
+            user,
+            action,
+            draft.pack,
+            detail={
+                "draft": draft.id,
+                "version": draft.version,
+                "errors": check.errors,
+                "failed_examples": check.failed,
+                **detail,
+            },
+        )
 
 
 def blockers(check: Check) -> list[str]:
@@ -217,7 +262,9 @@ def approve(user: User, draft: PackDraft) -> None:
         raise RulebookError(_("不能审核通过：%(why)s", why="；".join(refused)))
     with transaction():
         draft.status, draft.approved_by_id, draft.approved_at = "approved", user.id, clock()()
-        audit.record(user, "draft.approve", draft.pack, draft.comment, {"draft": draft.id, "version": draft.version})
+        audit.record(
+            user, "draft.approve", draft.pack, draft.comment, {"draft": draft.id, "version": draft.version}
+        )
 
 
 def publish(user: User, draft: PackDraft) -> PackPublication:
@@ -231,13 +278,29 @@ def publish(user: User, draft: PackDraft) -> PackPublication:
     with transaction():
         row = packindex.store_version(draft.pack, dict(draft.files))
         now = clock()()
-        publication = PackPublication(pack=draft.pack, version=row.version, draft_id=draft.id, published_by_id=user.id,
-                                      approved_by_id=draft.approved_by_id, comment=draft.comment or "", at=now)
+        publication = PackPublication(
+            pack=draft.pack,
+            version=row.version,
+            draft_id=draft.id,
+            published_by_id=user.id,
+            approved_by_id=draft.approved_by_id,
+            comment=draft.comment or "",
+            at=now,
+        )
         db.session.add(publication)
         draft.status, draft.published_at = "published", now
-        audit.record(user, "pack.publish", draft.pack, draft.comment,
-                     {"draft": draft.id, "version": row.version, "author": draft.author_id,
-                      "approved_by": draft.approved_by_id})
+        audit.record(
+            user,
+            "pack.publish",
+            draft.pack,
+            draft.comment,
+            {
+                "draft": draft.id,
+                "version": row.version,
+                "author": draft.author_id,
+                "approved_by": draft.approved_by_id,
+            },
+        )
     return publication
 
 
@@ -255,8 +318,14 @@ def republish(user: User, pack_name: str, version: str, comment: str) -> PackPub
     if current and current.version == version:
         raise RulebookError(_("这个版本正在使用中"))
     with transaction():
-        publication = PackPublication(pack=pack_name, version=version, published_by_id=user.id,
-                                      approved_by_id=before[-1].approved_by_id, comment=comment[:400], at=clock()())
+        publication = PackPublication(
+            pack=pack_name,
+            version=version,
+            published_by_id=user.id,
+            approved_by_id=before[-1].approved_by_id,
+            comment=comment[:400],
+            at=clock()(),
+        )
         db.session.add(publication)
         audit.record(user, "pack.republish", pack_name, comment, {"version": version})
     return publication

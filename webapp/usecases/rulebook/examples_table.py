@@ -106,13 +106,18 @@ def parse_cell(text: str, type_ref: str) -> Any:
     if lowered in ("true", "false"):
         return lowered == "true"
     try:
-        return Decimal(text.replace(",", "")) if any(ch.isdigit() for ch in text) and "-" not in text[1:] else text
+        return (
+            Decimal(text.replace(",", ""))
+            if any(ch.isdigit() for ch in text) and "-" not in text[1:]
+            else text
+        )
     except InvalidOperation:
         return text
 
 
-def row_to_example(cells: dict[str, str], cols: list[Column], basis: str = "", note: str = "",
-                   row: int = 0) -> Example | None:
+def row_to_example(
+    cells: dict[str, str], cols: list[Column], basis: str = "", note: str = "", row: int = 0
+) -> Example | None:
     """One table row as an example; None when the row is empty."""
     inputs, expect = {}, {}
     for col in cols:
@@ -159,7 +164,9 @@ def _header_map(header: list[str], cols: list[Column]) -> list[str | None]:
             mapped.append("note")
         elif t.split(":", 1)[0] in ("期望", "expect") and ":" in t:
             name = t.split(":", 1)[1].strip()
-            mapped.append(f"expect:{name}" if any(c.side == "expect" and c.name == name for c in cols) else None)
+            mapped.append(
+                f"expect:{name}" if any(c.side == "expect" and c.name == name for c in cols) else None
+            )
             if mapped[-1] is None:
                 unknown.append(t)
         elif t in names:
@@ -186,7 +193,9 @@ def rows_from_grid(grid: list[list[Any]], cols: list[Column]) -> list[Example]:
         cells: dict[str, str] = {}
         for key, value in zip(mapped, values, strict=False):
             if key:
-                cells[key] = cell_text(value.date() if hasattr(value, "date") and callable(value.date) else value)
+                cells[key] = cell_text(
+                    value.date() if hasattr(value, "date") and callable(value.date) else value
+                )
         example = row_to_example(cells, cols, cells.get("basis", ""), cells.get("note", ""), n)
         if example is not None:
             out.append(example)
@@ -228,9 +237,12 @@ def to_csv(examples: list[Example], cols: list[Column]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     input_names = {c.name for c in cols if c.side == "input"}
-    writer.writerow([c.name if c.side == "input" or c.name not in input_names else f"期望:{c.name}"
-                     for c in cols] + ["依据", "说明"])
+    writer.writerow(
+        [c.name if c.side == "input" or c.name not in input_names else f"期望:{c.name}" for c in cols]
+        + ["依据", "说明"]
+    )
     for ex in examples:
-        writer.writerow([shown(ex.input if c.side == "input" else ex.expect, c.name) for c in cols]
-                        + [ex.basis, ex.note])
+        writer.writerow(
+            [shown(ex.input if c.side == "input" else ex.expect, c.name) for c in cols] + [ex.basis, ex.note]
+        )
     return buffer.getvalue()

@@ -36,8 +36,11 @@ def dry_run(user: User, pack_name: str) -> tuple[str, list[Candidate]]:
         raise RulebookError(_("该规则包还没有已发布的版本"))
     target = publication.version
     new = compiled_version(pack_name, target)
-    rows = db.session.execute(select(Case).filter(Case.pack == pack_name, Case.status == "open",
-                                                  Case.pack_version != target).order_by(Case.id)).scalars()
+    rows = db.session.execute(
+        select(Case)
+        .filter(Case.pack == pack_name, Case.status == "open", Case.pack_version != target)
+        .order_by(Case.id)
+    ).scalars()
     out = []
     for row in rows:
         out.append(Candidate(row, check_move(row.state, compiled_version(pack_name, row.pack_version), new)))
@@ -62,7 +65,14 @@ def apply(user: User, pack_name: str, case_ids: list[int]) -> list[Case]:
             running = restore_on(row.state, runner)
             row.pack_version = target
             casestore.keep(row, runner, running)
-            casestore.add_event(row, user, "migrated", _("规则版本由 %(old)s 迁移到 %(new)s", old=old, new=target),
-                            {"from": old, "to": target})
-            audit.record(user, "case.migrate", pack_name, detail={"case": row.number, "from": old, "to": target})
+            casestore.add_event(
+                row,
+                user,
+                "migrated",
+                _("规则版本由 %(old)s 迁移到 %(new)s", old=old, new=target),
+                {"from": old, "to": target},
+            )
+            audit.record(
+                user, "case.migrate", pack_name, detail={"case": row.number, "from": old, "to": target}
+            )
     return [c.case for c in chosen]

@@ -57,7 +57,9 @@ def calendar_regions() -> set[str]:
     return found | {r.calendar for r in packindex.index().values()}
 
 
-def _check_entry(name: str, display_name: str, calendar: str, case_prefix: str, parent: str | None) -> list[str]:
+def _check_entry(
+    name: str, display_name: str, calendar: str, case_prefix: str, parent: str | None
+) -> list[str]:
     problems = []
     rows = packindex.index()
     if not NAME_RE.match(name or ""):
@@ -77,7 +79,9 @@ def _check_entry(name: str, display_name: str, calendar: str, case_prefix: str, 
     return problems
 
 
-def copy_pack(user: User, parent: str, name: str, display_name: str, calendar: str, case_prefix: str) -> PackDraft:
+def copy_pack(
+    user: User, parent: str, name: str, display_name: str, calendar: str, case_prefix: str
+) -> PackDraft:
     """A child pack of `parent` owned by the user's bureau, with a first draft that inherits everything."""
     require_edit(user)
     name, case_prefix = (name or "").strip(), (case_prefix or "").strip()
@@ -88,23 +92,45 @@ def copy_pack(user: User, parent: str, name: str, display_name: str, calendar: s
     if problems:
         raise ImportRefused(problems)
     with transaction():
-        db.session.add(RulePack(name=name, display_name=display_name.strip(), parent=parent, calendar=calendar,
-                                case_prefix=case_prefix, owner_bureau_id=user.bureau_id))
+        db.session.add(
+            RulePack(
+                name=name,
+                display_name=display_name.strip(),
+                parent=parent,
+                calendar=calendar,
+                case_prefix=case_prefix,
+                owner_bureau_id=user.bureau_id,
+            )
+        )
         db.session.flush()
         draft = new_draft(user, name, dict(published.files), None)
-        audit.record(user, "pack.copy", name, detail={"parent": parent, "parent_version": published.version,
-                                                      "draft": draft.id, "calendar": calendar, "case_prefix": case_prefix})
+        audit.record(
+            user,
+            "pack.copy",
+            name,
+            detail={
+                "parent": parent,
+                "parent_version": published.version,
+                "draft": draft.id,
+                "calendar": calendar,
+                "case_prefix": case_prefix,
+            },
+        )
     return draft
 
 
 # -- export ------------------------------------------------------------------------------------------
 
+
 def _toml_entry(row: RulePack) -> str:
     lines = [f"[packs.{row.name}]"]
     if row.parent:
         lines.append(f"parent = {json.dumps(row.parent)}")
-    lines += [f"display_name = {json.dumps(row.display_name, ensure_ascii=False)}",
-              f"calendar = {json.dumps(row.calendar)}", f"case_prefix = {json.dumps(row.case_prefix)}"]
+    lines += [
+        f"display_name = {json.dumps(row.display_name, ensure_ascii=False)}",
+        f"calendar = {json.dumps(row.calendar)}",
+        f"case_prefix = {json.dumps(row.case_prefix)}",
+    ]
     for key in ("valid_from", "valid_to"):
         value = getattr(row, key)
         if value:
@@ -139,6 +165,7 @@ def export_zip(user: User, pack_name: str, version: str | None = None) -> tuple[
 
 
 # -- import ------------------------------------------------------------------------------------------
+
 
 def _open_zip(data: bytes) -> zipfile.ZipFile:
     """The uploaded archive, within the limits of size and entries; ImportRefused otherwise."""
@@ -192,7 +219,7 @@ def _read_zip(data: bytes) -> tuple[dict, dict[str, str]]:
     if reasons:
         raise ImportRefused(reasons)
     try:
-        entries = (tomllib.loads(toml_text).get("packs") or {})
+        entries = tomllib.loads(toml_text).get("packs") or {}
     except tomllib.TOMLDecodeError as exc:
         raise ImportRefused([_("packs.toml 格式错误：%(e)s", e=str(exc))]) from None
     if len(entries) != 1 or not isinstance(next(iter(entries.values())), dict):
@@ -224,8 +251,13 @@ def import_zip(user: User, data: bytes) -> PackDraft:
             raise Forbidden(_("已有同名规则包，且它不属于本局"))
         parent = existing.parent
     else:
-        reasons += _check_entry(name, str(entry.get("display_name", "")), str(entry.get("calendar", "")),
-                                str(entry.get("case_prefix", "")), parent)
+        reasons += _check_entry(
+            name,
+            str(entry.get("display_name", "")),
+            str(entry.get("calendar", "")),
+            str(entry.get("case_prefix", "")),
+            parent,
+        )
     if reasons:
         raise ImportRefused(reasons)
     base = packindex.published_row(parent) if parent else None
@@ -234,18 +266,37 @@ def import_zip(user: User, data: bytes) -> PackDraft:
     check = check_files(name, files, info)
     errors = [p for p in check.problems if p["severity"] == "error"]
     if errors:
-        raise ImportRefused([f"{p['file']} {p['element']} {p['rule'] or ''} {p['column'] or ''}：{p['message']}"
-                             .replace("  ", " ") for p in errors])
+        raise ImportRefused(
+            [
+                f"{p['file']} {p['element']} {p['rule'] or ''} {p['column'] or ''}：{p['message']}".replace(
+                    "  ", " "
+                )
+                for p in errors
+            ]
+        )
     with transaction():
         if existing is None:
-            db.session.add(RulePack(name=name, display_name=info.display_name, parent=parent, calendar=info.calendar,
-                                    case_prefix=info.case_prefix, valid_from=info.valid_from, valid_to=info.valid_to,
-                                    owner_bureau_id=user.bureau_id))
+            db.session.add(
+                RulePack(
+                    name=name,
+                    display_name=info.display_name,
+                    parent=parent,
+                    calendar=info.calendar,
+                    case_prefix=info.case_prefix,
+                    valid_from=info.valid_from,
+                    valid_to=info.valid_to,
+                    owner_bureau_id=user.bureau_id,
+                )
+            )
             db.session.flush()
         current = packindex.publication(name) if existing else None
         draft = new_draft(user, name, files, current.version if current else None)
-        audit.record(user, "pack.import", name, detail={"draft": draft.id, "files": sorted(files_own),
-                                                        "new_pack": existing is None})
+        audit.record(
+            user,
+            "pack.import",
+            name,
+            detail={"draft": draft.id, "files": sorted(files_own), "new_pack": existing is None},
+        )
     return draft
 
 
@@ -255,12 +306,19 @@ def _info(name: str, entry: dict):
     def day(value):
         return value if isinstance(value, date) else None
 
-    return PackInfo(name=name, display_name=str(entry.get("display_name", name)), calendar=str(entry["calendar"]),
-                    case_prefix=str(entry["case_prefix"]), parent=entry.get("parent"),
-                    valid_from=day(entry.get("valid_from")), valid_to=day(entry.get("valid_to")))
+    return PackInfo(
+        name=name,
+        display_name=str(entry.get("display_name", name)),
+        calendar=str(entry["calendar"]),
+        case_prefix=str(entry["case_prefix"]),
+        parent=entry.get("parent"),
+        valid_from=day(entry.get("valid_from")),
+        valid_to=day(entry.get("valid_to")),
+    )
 
 
 # -- bureaus -----------------------------------------------------------------------------------------
+
 
 def attach_bureau(user: User, pack_name: str) -> Bureau:
     """An administrator of a city bureau puts the bureau and its districts on a published pack it owns

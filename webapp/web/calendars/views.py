@@ -40,9 +40,14 @@ def index():
     regions = calendaring.years_by_region()
     own = calendar_edits.own_region(current_user)
     changes = db.session.query(CalendarChange).order_by(CalendarChange.id.desc()).limit(20).all()
-    return render_template("calendars/index.html", regions=regions, own=own,
-                           can_edit=calendar_edits.can_edit(current_user, own or ""),
-                           waiting=deadline_index.waiting(current_user), changes=changes)
+    return render_template(
+        "calendars/index.html",
+        regions=regions,
+        own=own,
+        can_edit=calendar_edits.can_edit(current_user, own or ""),
+        waiting=deadline_index.waiting(current_user),
+        changes=changes,
+    )
 
 
 @bp.post("/calendars/years")
@@ -97,9 +102,15 @@ def _grid(row):
 
 
 def _render_year(row, form: str | None = None, errors=None, values=None, status: int = 200):
-    return render_template("calendars/year.html", row=row, grid=_grid(row),
-                           can_edit=calendar_edits.can_edit(current_user, row.region),
-                           form=form, errors=errors or {}, values=values or {}), status
+    return render_template(
+        "calendars/year.html",
+        row=row,
+        grid=_grid(row),
+        can_edit=calendar_edits.can_edit(current_user, row.region),
+        form=form,
+        errors=errors or {},
+        values=values or {},
+    ), status
 
 
 @bp.get("/calendars/<region>/<int:year>")
@@ -115,16 +126,28 @@ def change(region: str, year: int):
     values = request.form.to_dict()
     try:
         if form == "period-new":
-            change = calendar_edits.save_period(current_user, row, None, values.get("name", ""), values.get("first_day", ""),
-                                       values.get("last_day", ""))
+            change = calendar_edits.save_period(
+                current_user,
+                row,
+                None,
+                values.get("name", ""),
+                values.get("first_day", ""),
+                values.get("last_day", ""),
+            )
             done = _("假期已保存")
         elif form.startswith("period-") and form[7:].isdigit():
             if request.form.get("delete"):
                 change = calendar_edits.delete_period(current_user, row, int(form[7:]))
                 done = _("假期已删除")
             else:
-                change = calendar_edits.save_period(current_user, row, int(form[7:]), values.get("name", ""),
-                                           values.get("first_day", ""), values.get("last_day", ""))
+                change = calendar_edits.save_period(
+                    current_user,
+                    row,
+                    int(form[7:]),
+                    values.get("name", ""),
+                    values.get("first_day", ""),
+                    values.get("last_day", ""),
+                )
                 done = _("假期已保存")
         elif form == "makeup":
             change = calendar_edits.add_makeup(current_user, row, values.get("day", ""))
@@ -167,8 +190,13 @@ def moved(change_id: int):
     if change is None:
         abort(404)
     mine, elsewhere = deadline_index.moved(change, current_user)
-    return render_template("calendars/moved.html", change=change, moved=mine, elsewhere=elsewhere,
-                           can_edit=calendar_edits.can_edit(current_user, change.region))
+    return render_template(
+        "calendars/moved.html",
+        change=change,
+        moved=mine,
+        elsewhere=elsewhere,
+        can_edit=calendar_edits.can_edit(current_user, change.region),
+    )
 
 
 @bp.post("/calendars/changes/<int:change_id>/recount")

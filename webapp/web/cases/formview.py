@@ -17,8 +17,17 @@ from werkzeug.datastructures import MultiDict
 from engine.errors import Message
 
 CONTROL_KEYS = ("csrf_token", "lock_version")
-INPUT_TYPES = ("textfield", "textarea", "number", "checkbox", "select", "radio", "checklist", "taglist",
-               "datetime")
+INPUT_TYPES = (
+    "textfield",
+    "textarea",
+    "number",
+    "checkbox",
+    "select",
+    "radio",
+    "checklist",
+    "taglist",
+    "datetime",
+)
 
 
 def field_components(components: list[dict]) -> list[dict]:

@@ -21,15 +21,18 @@ from webapp.web.cases import bp
 from webapp.web.cases.formview import data_from_post, field_components
 from webapp.web.rewards.panel import reward_panel
 
-PROCESS_NAMES = {"report_handling": "举报线索处理", "reward": "举报奖励", "supervisor": "社会监督员",
-                 "district_report": "区县报送"}
+PROCESS_NAMES = {
+    "report_handling": "举报线索处理",
+    "reward": "举报奖励",
+    "supervisor": "社会监督员",
+    "district_report": "区县报送",
+}
 
 
 @bp.before_request
 @login_required
 def _login_first():
     """Every clerk page needs a logged-in user."""
-
 
 
 @bp.get("/")
@@ -40,11 +43,20 @@ def inbox():
     today = clock.local_today()
     tasks = casework.inbox(current_user, process=process, pack=pack, overdue=overdue, today=today)
     left = packversions.working_days_left(tasks, today)
-    return render_template("cases/inbox.html", tasks=tasks, left=left, today=today, process=process, pack=pack,
-                           overdue=overdue, process_names=PROCESS_NAMES,
-                           notifications=notifications.unread(current_user),
-                           waiting=(deadline_index.waiting(current_user, limit=50)
-                                    if "administrator" in current_user.roles else []))
+    return render_template(
+        "cases/inbox.html",
+        tasks=tasks,
+        left=left,
+        today=today,
+        process=process,
+        pack=pack,
+        overdue=overdue,
+        process_names=PROCESS_NAMES,
+        notifications=notifications.unread(current_user),
+        waiting=(
+            deadline_index.waiting(current_user, limit=50) if "administrator" in current_user.roles else []
+        ),
+    )
 
 
 @bp.get("/cases")
@@ -52,17 +64,26 @@ def search():
     number = (request.args.get("q") or "").strip()
     query = visibility.visible_cases(current_user)
     if number:
-        query = query.where((Case.number.contains(number)) | (Case.reported_unit.contains(number))
-                            | (Case.reported_person.contains(number)))
+        query = query.where(
+            (Case.number.contains(number))
+            | (Case.reported_unit.contains(number))
+            | (Case.reported_person.contains(number))
+        )
     cases = db.session.execute(query.order_by(Case.created_at.desc()).limit(100)).scalars().all()
     return render_template("cases/search.html", cases=cases, q=number)
 
 
 def _intake_defaults() -> dict:
     today = clock.local_today().isoformat()
-    return {"registered_on": today, "received_on": today, "recorded_on": today,
-            "recorder": current_user.display_name, "repeat_of": "none", "request_kind": "report",
-            "reporter_kind": "natural_person"}
+    return {
+        "registered_on": today,
+        "received_on": today,
+        "recorded_on": today,
+        "recorder": current_user.display_name,
+        "repeat_of": "none",
+        "request_kind": "report",
+        "reporter_kind": "natural_person",
+    }
 
 
 INTAKE_CONTROLS = ("duplicates_seen", "evidence_pending")  # posted by the page itself, not 登记表 fields
@@ -86,8 +107,9 @@ def intake():
         pending = evidence.from_tokens(secret, current_user, request.form.getlist("evidence_pending"), folder)
         received, refused = evidence.receive(request.files.getlist("evidence"), folder, _max_file_size())
         pending += [r for r in received if r not in pending]
-        duplicates = visibility.duplicates(current_user, values.get("reported_person_name") or None,
-                                         values.get("reported_unit_name") or None)
+        duplicates = visibility.duplicates(
+            current_user, values.get("reported_person_name") or None, values.get("reported_unit_name") or None
+        )
         if refused:
             errors = {"evidence": refused}
         elif duplicates and request.form.get("duplicates_seen") != "1":
@@ -100,16 +122,25 @@ def intake():
             except CaseworkError as exc:
                 flash(str(exc), "error")
             else:
-                flash(_("已登记，编号 %(number)s", number=case.number)
-                      + (_("，证据材料 %(count)s 件", count=len(pending)) if pending else ""))
+                flash(
+                    _("已登记，编号 %(number)s", number=case.number)
+                    + (_("，证据材料 %(count)s 件", count=len(pending)) if pending else "")
+                )
                 return redirect(url_for("cases.case", case_id=case.id))
     tokens = [(evidence.pending_token(current_app.config["SECRET_KEY"], current_user, p), p) for p in pending]
-    return render_template("cases/intake.html", definition=definition, values=values, errors=errors,
-                           duplicates=duplicates, field_keys={c["key"] for c in field_components(definition["components"])},
-                           pack=current_user.bureau.pack, pending=tokens, allowed=evidence.ALLOWED_TEXT,
-                           max_file_mb=_max_file_size() // (1024 * 1024),
-                           max_request_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-                           or None)
+    return render_template(
+        "cases/intake.html",
+        definition=definition,
+        values=values,
+        errors=errors,
+        duplicates=duplicates,
+        field_keys={c["key"] for c in field_components(definition["components"])},
+        pack=current_user.bureau.pack,
+        pending=tokens,
+        allowed=evidence.ALLOWED_TEXT,
+        max_file_mb=_max_file_size() // (1024 * 1024),
+        max_request_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024) or None,
+    )
 
 
 def _max_file_size() -> int:
@@ -143,20 +174,33 @@ def download_evidence(case_id: int, attachment_id: int):
     """An evidence file, to users who can see the case, after its checksum is verified."""
     row = visibility.case_for(current_user, case_id)
     attachment = db.session.execute(
-        select(Attachment).filter_by(id=attachment_id, case_id=row.id)).scalar_one_or_none()
+        select(Attachment).filter_by(id=attachment_id, case_id=row.id)
+    ).scalar_one_or_none()
     if attachment is None:
         abort(404)
     try:
         data = evidence.read_verified(current_app.config["UPLOAD_FOLDER"], attachment)
     except evidence.Tampered as exc:
-        current_app.logger.error("evidence %s (%s) of case %s not served to %s: %s", attachment.id,
-                                 attachment.filename, row.number, current_user.username, exc.detail)
+        current_app.logger.error(
+            "evidence %s (%s) of case %s not served to %s: %s",
+            attachment.id,
+            attachment.filename,
+            row.number,
+            current_user.username,
+            exc.detail,
+        )
         evidence.record_failure(current_user, attachment, exc)
         return render_template("errors.html", code=409, title="证据材料校验失败", message=str(exc)), 409
-    current_app.logger.info("evidence %s of case %s downloaded by %s", attachment.id, row.number,
-                            current_user.username)
-    response = send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.filename, max_age=0)
+    current_app.logger.info(
+        "evidence %s of case %s downloaded by %s", attachment.id, row.number, current_user.username
+    )
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -166,19 +210,29 @@ def download_evidence(case_id: int, attachment_id: int):
 def case(case_id: int):
     row = visibility.case_for(current_user, case_id)
     loaded = casestore.load(row)
-    events = db.session.execute(select(CaseEvent).filter_by(case_id=row.id).order_by(CaseEvent.at)).scalars().all()
+    events = (
+        db.session.execute(select(CaseEvent).filter_by(case_id=row.id).order_by(CaseEvent.at)).scalars().all()
+    )
     attachments = db.session.execute(select(Attachment).filter_by(case_id=row.id)).scalars().all()
     tasks = db.session.execute(select(TaskEntry).filter_by(case_id=row.id)).scalars().all()
     data = access.masked(current_user, loaded.running.data)
-    return render_template("cases/case.html", case=row, data=data,
-                           events=events, tasks=tasks, reward_panel=reward_panel(current_user, row, data),
-                           case_notices=notices.notices_of_case(row),
-                           deadlines=loaded.runner.deadlines(loaded.running), attachments=attachments,
-                           reached=loaded.running.reached(), active=[t.element_id for t in tasks],
-                           can_see_reporter=access.can_see_reporter(current_user),
-                           deadline_labels=packversions.DEADLINE_LABELS,
-                           pack_name=packindex.entry(row.pack).display_name,
-                           process_name=PROCESS_NAMES.get(row.process_id, row.process_id))
+    return render_template(
+        "cases/case.html",
+        case=row,
+        data=data,
+        events=events,
+        tasks=tasks,
+        reward_panel=reward_panel(current_user, row, data),
+        case_notices=notices.notices_of_case(row),
+        deadlines=loaded.runner.deadlines(loaded.running),
+        attachments=attachments,
+        reached=loaded.running.reached(),
+        active=[t.element_id for t in tasks],
+        can_see_reporter=access.can_see_reporter(current_user),
+        deadline_labels=packversions.DEADLINE_LABELS,
+        pack_name=packindex.entry(row.pack).display_name,
+        process_name=PROCESS_NAMES.get(row.process_id, row.process_id),
+    )
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")
@@ -204,7 +258,9 @@ def task(case_id: int, task_id: str):
         values = data_from_post(definition, request.form)
         lock = request.form.get("lock_version")
         try:
-            casework.complete_task(current_user, row, task_id, values, int(lock) if lock and lock.isdigit() else None)
+            casework.complete_task(
+                current_user, row, task_id, values, int(lock) if lock and lock.isdigit() else None
+            )
         except ValidationError as exc:
             errors = exc.messages
         except CaseworkError as exc:
@@ -217,10 +273,21 @@ def task(case_id: int, task_id: str):
     # The case is restored only to show the form (completing it restores it itself).
     data = casestore.load(row).running.data
     if request.method != "POST":
-        values = {**casework.form_values(row, entry, data), **notices.task_prefill(row, entry.form_id, task_id)}
-    return render_template("cases/task.html", case=row, entry=entry, definition=definition, values=values,
-                           errors=errors, field_keys={c["key"] for c in field_components(definition["components"])},
-                           data=data, task_notice=notices.notice_for_task(row, entry.form_id, entry.task_id))
+        values = {
+            **casework.form_values(row, entry, data),
+            **notices.task_prefill(row, entry.form_id, task_id),
+        }
+    return render_template(
+        "cases/task.html",
+        case=row,
+        entry=entry,
+        definition=definition,
+        values=values,
+        errors=errors,
+        field_keys={c["key"] for c in field_components(definition["components"])},
+        data=data,
+        task_notice=notices.notice_for_task(row, entry.form_id, entry.task_id),
+    )
 
 
 @bp.post("/cases/<int:case_id>/tasks/<task_id>/claim")
@@ -237,8 +304,10 @@ def release(case_id: int, task_id: str):
     return redirect(request.referrer or url_for("cases.inbox"))
 
 
-EVENTS = {"withdrawal": N_("登记举报人撤回举报（CQH 第二十三条）"),
-          "recusal_request": N_("提出回避申请（CQH 第十八条）")}
+EVENTS = {
+    "withdrawal": N_("登记举报人撤回举报（CQH 第二十三条）"),
+    "recusal_request": N_("提出回避申请（CQH 第十八条）"),
+}
 
 
 @bp.post("/cases/<int:case_id>/events/<message>")
@@ -259,8 +328,12 @@ def send(case_id: int, message: str):
 def recuse(case_id: int):
     row = visibility.case_for(current_user, case_id)
     try:
-        casework.recuse(current_user, row, (request.form.get("username") or "").strip(),
-                        (request.form.get("reason") or "").strip())
+        casework.recuse(
+            current_user,
+            row,
+            (request.form.get("username") or "").strip(),
+            (request.form.get("reason") or "").strip(),
+        )
     except CaseworkError as exc:
         flash(str(exc), "error")
     else:
@@ -273,5 +346,9 @@ def registration_sheet(case_id: int):
     row = visibility.case_for(current_user, case_id)
     loaded = casestore.load(row)
     compiled = packversions.compiled_version(row.pack, row.pack_version)
-    return render_template("cases/registration_sheet.html", case=row, data=access.masked(current_user, loaded.running.data),
-                           definition=compiled.forms[casestore.REGISTRATION_FORM].definition)
+    return render_template(
+        "cases/registration_sheet.html",
+        case=row,
+        data=access.masked(current_user, loaded.running.data),
+        definition=compiled.forms[casestore.REGISTRATION_FORM].definition,
+    )

@@ -22,8 +22,14 @@ def board():
         abort(403)
     today = clock.local_today()
     counts, tasks, left = overdue.board(current_user, today)
-    return render_template("deadlines/overdue.html", counts=counts, tasks=tasks, left=left, today=today,
-                           failures=overdue.failing_timers(current_user))
+    return render_template(
+        "deadlines/overdue.html",
+        counts=counts,
+        tasks=tasks,
+        left=left,
+        today=today,
+        failures=overdue.failing_timers(current_user),
+    )
 
 
 @bp.post("/notifications/<int:notification_id>/read")

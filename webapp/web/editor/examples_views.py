@@ -18,8 +18,9 @@ from webapp.web.editor import bp
 
 def _decision(row, decision_id: str):
     try:
-        model = DecisionModel.from_files({p: t.encode("utf-8") for p, t in row.files.items() if p.startswith("dmn/")},
-                                         pack=row.pack)
+        model = DecisionModel.from_files(
+            {p: t.encode("utf-8") for p, t in row.files.items() if p.startswith("dmn/")}, pack=row.pack
+        )
     except PackError:
         abort(409, description=_("决策表有错误，请先改正后再编辑示例"))
     if decision_id not in model:
@@ -43,16 +44,25 @@ def examples(draft_id: int, decision_id: str):
     model, decision = _decision(row, decision_id)
     cases = _cases(row, decision_id)
     results = [engine_examples.run_case(model.evaluate, decision_id, n, c) for n, c in enumerate(cases, 1)]
-    return render_template("editor/examples.html", draft=row, decision=decision,
-                           columns=table.columns(model, decision_id, cases), cases=cases, results=results,
-                           cell=table.shown, can_edit=uc.can_edit(current_user))
+    return render_template(
+        "editor/examples.html",
+        draft=row,
+        decision=decision,
+        columns=table.columns(model, decision_id, cases),
+        cases=cases,
+        results=results,
+        cell=table.shown,
+        can_edit=uc.can_edit(current_user),
+    )
 
 
 def _save_cases(row, decision_id: str, cases, what: str):
     path = engine_examples.path_for(decision_id)
     saved, check = uc.save_file(current_user, row, path, engine_examples.dump(cases))
-    flash(_("%(what)s：共 %(n)s 个示例，%(f)s 个未通过", what=what, n=len(cases), f=check.failed),
-          "warn" if check.failed else "info")
+    flash(
+        _("%(what)s：共 %(n)s 个示例，%(f)s 个未通过", what=what, n=len(cases), f=check.failed),
+        "warn" if check.failed else "info",
+    )
 
 
 @bp.post("/drafts/<int:draft_id>/examples/<decision_id>")
@@ -61,7 +71,9 @@ def save_examples(draft_id: int, decision_id: str):
     model, _decision_row = _decision(row, decision_id)
     back = url_for("editor.examples", draft_id=row.id, decision_id=decision_id)
     try:
-        cases = table.rows_from_form(request.form, table.columns(model, decision_id, _cases(row, decision_id)))
+        cases = table.rows_from_form(
+            request.form, table.columns(model, decision_id, _cases(row, decision_id))
+        )
         _save_cases(row, decision_id, cases, _("示例已保存"))
     except table.TableError as error:
         flash(_("未保存：%(why)s", why=str(error)), "error")
@@ -82,8 +94,11 @@ def import_examples(draft_id: int, decision_id: str):
         flash(_("请选择要导入的 CSV 或 Excel 文件"), "error")
         return redirect(back)
     try:
-        cases = table.read_upload(upload.filename, upload.read(table.MAX_UPLOAD + 1),
-                                  table.columns(model, decision_id, _cases(row, decision_id)))
+        cases = table.read_upload(
+            upload.filename,
+            upload.read(table.MAX_UPLOAD + 1),
+            table.columns(model, decision_id, _cases(row, decision_id)),
+        )
         if request.form.get("mode") == "append":
             cases = _cases(row, decision_id) + cases
         _save_cases(row, decision_id, cases, _("已导入 %(file)s", file=upload.filename))
@@ -102,8 +117,11 @@ def examples_csv(draft_id: int, decision_id: str):
     model, _decision_row = _decision(row, decision_id)
     cases = _cases(row, decision_id)
     body = "\ufeff" + table.to_csv(cases, table.columns(model, decision_id, cases))
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={row.pack}-{decision_id}.csv"})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={row.pack}-{decision_id}.csv"},
+    )
 
 
 @bp.route("/drafts/<int:draft_id>/try/<decision_id>", methods=["GET", "POST"])
@@ -124,6 +142,18 @@ def try_decision(draft_id: int, decision_id: str):
             error = str(exc)
         except ClueflowError as exc:
             error = _("决策无法计算：%(why)s", why=str(exc))
-    outputs = json.dumps(engine_examples.jsonable(trace.outputs), ensure_ascii=False, indent=1) if trace else ""
-    return render_template("editor/try.html", draft=row, decision=decision, columns=cols, values=values,
-                           trace=trace, outputs=outputs, error=error, model=model, jsonable=engine_examples.jsonable)
+    outputs = (
+        json.dumps(engine_examples.jsonable(trace.outputs), ensure_ascii=False, indent=1) if trace else ""
+    )
+    return render_template(
+        "editor/try.html",
+        draft=row,
+        decision=decision,
+        columns=cols,
+        values=values,
+        trace=trace,
+        outputs=outputs,
+        error=error,
+        model=model,
+        jsonable=engine_examples.jsonable,
+    )

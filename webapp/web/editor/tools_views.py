@@ -44,11 +44,21 @@ def diff():
     old_label, old = _files_of(pack, old_ref)
     new_label, new = _files_of(pack, new_ref)
     diffs = []
-    for d in diff_files({p: t.encode("utf-8") for p, t in old.items()}, {p: t.encode("utf-8") for p, t in new.items()}):
-        diffs.append({"diff": d, "old_xml": old.get(d.path, ""), "new_xml": new.get(d.path, ""),
-                      "changes": d.elements})
-    return render_template("editor/diff.html", pack=pack, diffs=diffs, old_label=old_label, new_label=new_label,
-                           old_ref=old_ref, new_ref=new_ref)
+    for d in diff_files(
+        {p: t.encode("utf-8") for p, t in old.items()}, {p: t.encode("utf-8") for p, t in new.items()}
+    ):
+        diffs.append(
+            {"diff": d, "old_xml": old.get(d.path, ""), "new_xml": new.get(d.path, ""), "changes": d.elements}
+        )
+    return render_template(
+        "editor/diff.html",
+        pack=pack,
+        diffs=diffs,
+        old_label=old_label,
+        new_label=new_label,
+        old_ref=old_ref,
+        new_ref=new_ref,
+    )
 
 
 @bp.get("/packs/<pack>/migration")
@@ -59,8 +69,13 @@ def migration(pack: str):
         raise
     except uc.RulebookError as error:
         return refused(error, url_for("editor.pack", pack=pack))
-    return render_template("editor/migration.html", pack=uc.pack_for(current_user, pack), target=target,
-                           candidates=candidates, can_publish=uc.can_publish(current_user))
+    return render_template(
+        "editor/migration.html",
+        pack=uc.pack_for(current_user, pack),
+        target=target,
+        candidates=candidates,
+        can_publish=uc.can_publish(current_user),
+    )
 
 
 @bp.post("/packs/<pack>/migration")
@@ -72,7 +87,13 @@ def migrate(pack: str):
         raise
     except uc.RulebookError as error:
         return refused(error, url_for("editor.migration", pack=pack))
-    flash(_("已将 %(n)s 个案件迁移到正在使用的版本：%(cases)s", n=len(moved), cases="、".join(c.number for c in moved)))
+    flash(
+        _(
+            "已将 %(n)s 个案件迁移到正在使用的版本：%(cases)s",
+            n=len(moved),
+            cases="、".join(c.number for c in moved),
+        )
+    )
     return redirect(url_for("editor.migration", pack=pack))
 
 
@@ -81,20 +102,34 @@ def copy():
     if not uc.can_edit(current_user):
         abort(403, description=_("只有市级医保局的规则管理员可以复制规则包"))
     parents = list(packindex.index().values())
-    form = request.form if request.method == "POST" else {"parent": request.args.get("parent", current_user.bureau.pack)}
+    form = (
+        request.form
+        if request.method == "POST"
+        else {"parent": request.args.get("parent", current_user.bureau.pack)}
+    )
     problems = []
     if request.method == "POST":
         try:
-            draft = transfer.copy_pack(current_user, form.get("parent", ""), form.get("name", ""),
-                                       form.get("display_name", ""), form.get("calendar", ""),
-                                       form.get("case_prefix", ""))
+            draft = transfer.copy_pack(
+                current_user,
+                form.get("parent", ""),
+                form.get("name", ""),
+                form.get("display_name", ""),
+                form.get("calendar", ""),
+                form.get("case_prefix", ""),
+            )
         except transfer.ImportRefused as error:
             problems = error.reasons
         else:
             flash(_("已新建规则包 %(name)s 及其第一份草稿：继承上级规则包的全部文件", name=draft.pack))
             return redirect(url_for("editor.draft", draft_id=draft.id))
-    return render_template("editor/copy.html", parents=parents, form=form, problems=problems,
-                           regions=sorted(transfer.calendar_regions())), 422 if problems else 200
+    return render_template(
+        "editor/copy.html",
+        parents=parents,
+        form=form,
+        problems=problems,
+        regions=sorted(transfer.calendar_regions()),
+    ), 422 if problems else 200
 
 
 @bp.get("/packs/<pack>/export")
@@ -105,8 +140,9 @@ def export(pack: str):
         raise
     except uc.RulebookError as error:
         return refused(error, url_for("editor.pack", pack=pack))
-    return Response(data, content_type="application/zip",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(
+        data, content_type="application/zip", headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -142,7 +178,12 @@ def bureau():
             raise
         except uc.RulebookError as error:
             return refused(error, url_for("editor.bureau"))
-        flash(_("本局及下属区县此后登记的案件使用规则包 %(p)s；办理中的案件不受影响", p=request.form.get("pack")))
+        flash(
+            _(
+                "本局及下属区县此后登记的案件使用规则包 %(p)s；办理中的案件不受影响",
+                p=request.form.get("pack"),
+            )
+        )
         return redirect(url_for("editor.bureau"))
     if "administrator" not in current_user.roles:
         abort(403)
@@ -160,8 +201,18 @@ def _day(text: str | None) -> date | None:
 @bp.get("/audit")
 def audit_log():
     args = request.args
-    rows = auditlog.entries(current_user, action=args.get("action", ""), pack=args.get("pack", ""),
-                            username=args.get("user", "").strip(), since=_day(args.get("from")),
-                            until=_day(args.get("to")))
-    return render_template("editor/audit.html", rows=rows, args=args, actions=auditlog.ACTIONS,
-                           packs=uc.visible_packs(current_user))
+    rows = auditlog.entries(
+        current_user,
+        action=args.get("action", ""),
+        pack=args.get("pack", ""),
+        username=args.get("user", "").strip(),
+        since=_day(args.get("from")),
+        until=_day(args.get("to")),
+    )
+    return render_template(
+        "editor/audit.html",
+        rows=rows,
+        args=args,
+        actions=auditlog.ACTIONS,
+        packs=uc.visible_packs(current_user),
+    )

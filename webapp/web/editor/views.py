@@ -48,17 +48,24 @@ def index():
     if not packs:
         abort(403, description=_("只有市级医保局的规则管理员、局负责人、审计员和系统管理员可以查看规则管理"))
     rows = [(p, packindex.publication(p.name), uc.drafts_of(p.name)) for p in packs]
-    return render_template("editor/index.html", rows=rows, can_edit=uc.can_edit(current_user),
-                           status_labels=uc.STATUS_LABELS)
+    return render_template(
+        "editor/index.html", rows=rows, can_edit=uc.can_edit(current_user), status_labels=uc.STATUS_LABELS
+    )
 
 
 @bp.get("/packs/<pack>")
 def pack(pack: str):
     row = uc.pack_for(current_user, pack)
-    return render_template("editor/pack.html", pack=row, publications=packindex.publications(pack),
-                           current=packindex.publication(pack), drafts=uc.drafts_of(pack, include_closed=True),
-                           can_edit=uc.can_edit(current_user), can_publish=uc.can_publish(current_user),
-                           status_labels=uc.STATUS_LABELS)
+    return render_template(
+        "editor/pack.html",
+        pack=row,
+        publications=packindex.publications(pack),
+        current=packindex.publication(pack),
+        drafts=uc.drafts_of(pack, include_closed=True),
+        can_edit=uc.can_edit(current_user),
+        can_publish=uc.can_publish(current_user),
+        status_labels=uc.STATUS_LABELS,
+    )
 
 
 @bp.post("/packs/<pack>/drafts")
@@ -86,11 +93,18 @@ def draft(draft_id: int):
     row = uc.draft_for(current_user, draft_id)
     check = check_files(row.pack, dict(row.files))
     files = sorted(row.files)
-    return render_template("editor/draft.html", draft=row, check=check, files=files,
-                           blockers=uc.blockers(check), can_edit=uc.can_edit(current_user),
-                           can_publish=uc.can_publish(current_user), status_labels=uc.STATUS_LABELS,
-                           decisions=pack_info(dict(row.files))["decisions"],
-                           current=packindex.publication(row.pack))
+    return render_template(
+        "editor/draft.html",
+        draft=row,
+        check=check,
+        files=files,
+        blockers=uc.blockers(check),
+        can_edit=uc.can_edit(current_user),
+        can_publish=uc.can_publish(current_user),
+        status_labels=uc.STATUS_LABELS,
+        decisions=pack_info(dict(row.files))["decisions"],
+        current=packindex.publication(row.pack),
+    )
 
 
 @bp.get("/drafts/<int:draft_id>/files/<path:path>", endpoint="edit_file")
@@ -104,9 +118,16 @@ def edit_file(draft_id: int, path: str):
         if request.args.get("new") != "1":
             abort(404, description=_("草稿中没有这个文件"))
         text = ""
-    return render_template(_file_template(FILE_KINDS[kind_dir]), draft=row, path=path, kind=FILE_KINDS[kind_dir], text=text,
-                           save_url=url_for("editor.save_file", draft_id=row.id, path=path),
-                           back_url=url_for("editor.draft", draft_id=row.id), pack_info=pack_info(dict(row.files)))
+    return render_template(
+        _file_template(FILE_KINDS[kind_dir]),
+        draft=row,
+        path=path,
+        kind=FILE_KINDS[kind_dir],
+        text=text,
+        save_url=url_for("editor.save_file", draft_id=row.id, path=path),
+        back_url=url_for("editor.draft", draft_id=row.id),
+        pack_info=pack_info(dict(row.files)),
+    )
 
 
 @bp.get("/drafts/<int:draft_id>/new-file")
@@ -116,8 +137,12 @@ def new_file(draft_id: int):
     from webapp.usecases.rulebook.checking import PATH_RE
 
     if not PATH_RE.match(path):
-        flash(_("文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form、examples/<id>.json 或 notices/<种类>.txt"),
-              "error")
+        flash(
+            _(
+                "文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form、examples/<id>.json 或 notices/<种类>.txt"
+            ),
+            "error",
+        )
         return redirect(url_for("editor.draft", draft_id=row.id))
     return redirect(url_for("editor.edit_file", draft_id=row.id, path=path, new=1))
 
@@ -130,9 +155,21 @@ def save_file(draft_id: int, path: str):
         body = request.get_json(silent=True)
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str):
-            return jsonify(saved=False, version=row.version, problems=[{
-                "file": path, "element": "", "rule": "", "column": "", "severity": "error",
-                "message": _("请求中没有文件内容（text）")}], examples={"passed": 0, "failed": 0, "results": []}), 400
+            return jsonify(
+                saved=False,
+                version=row.version,
+                problems=[
+                    {
+                        "file": path,
+                        "element": "",
+                        "rule": "",
+                        "column": "",
+                        "severity": "error",
+                        "message": _("请求中没有文件内容（text）"),
+                    }
+                ],
+                examples={"passed": 0, "failed": 0, "results": []},
+            ), 400
         seen = body.get("version") if isinstance(body.get("version"), str) else None
     else:
         text, seen = request.form.get("text", ""), None
@@ -142,21 +179,41 @@ def save_file(draft_id: int, path: str):
         raise
     except uc.RulebookError as error:
         if as_json:
-            return jsonify(saved=False, version=row.version, problems=[{
-                "file": path, "element": "", "rule": "", "column": "", "severity": "error", "message": str(error)}],
-                examples={"passed": 0, "failed": 0, "results": []}), 409
+            return jsonify(
+                saved=False,
+                version=row.version,
+                problems=[
+                    {
+                        "file": path,
+                        "element": "",
+                        "rule": "",
+                        "column": "",
+                        "severity": "error",
+                        "message": str(error),
+                    }
+                ],
+                examples={"passed": 0, "failed": 0, "results": []},
+            ), 409
         return refused(error, url_for("editor.draft", draft_id=row.id))
     if as_json:
         return jsonify(saved=saved, version=row.version, problems=check.problems, examples=check.examples)
     if not saved:
         flash(_("未保存：%(why)s", why=check.problems[0]["message"]), "error")
         kind = FILE_KINDS.get(path.split("/")[0], "")
-        return render_template(_file_template(kind), draft=row, path=path, kind=kind,
-                               text=text, save_url=url_for("editor.save_file", draft_id=row.id, path=path),
-                               back_url=url_for("editor.draft", draft_id=row.id),
-                               pack_info=pack_info(dict(row.files))), 422
-    flash(_("已保存：%(e)s 个错误，%(f)s 个示例未通过", e=check.errors, f=check.failed),
-          "warn" if check.errors or check.failed else "info")
+        return render_template(
+            _file_template(kind),
+            draft=row,
+            path=path,
+            kind=kind,
+            text=text,
+            save_url=url_for("editor.save_file", draft_id=row.id, path=path),
+            back_url=url_for("editor.draft", draft_id=row.id),
+            pack_info=pack_info(dict(row.files)),
+        ), 422
+    flash(
+        _("已保存：%(e)s 个错误，%(f)s 个示例未通过", e=check.errors, f=check.failed),
+        "warn" if check.errors or check.failed else "info",
+    )
     return redirect(url_for("editor.draft", draft_id=row.id))
 
 
@@ -187,8 +244,11 @@ def _step(draft_id: int, action, done: str):
 
 @bp.post("/drafts/<int:draft_id>/submit")
 def submit(draft_id: int):
-    return _step(draft_id, lambda d: uc.submit(current_user, d, request.form.get("comment", "")),
-                 _("已提交审核：须由另一位有发布权限的人员审核"))
+    return _step(
+        draft_id,
+        lambda d: uc.submit(current_user, d, request.form.get("comment", "")),
+        _("已提交审核：须由另一位有发布权限的人员审核"),
+    )
 
 
 @bp.post("/drafts/<int:draft_id>/approve")
@@ -198,8 +258,11 @@ def approve(draft_id: int):
 
 @bp.post("/drafts/<int:draft_id>/publish")
 def publish(draft_id: int):
-    return _step(draft_id, lambda d: uc.publish(current_user, d),
-                 _("已发布：此后新登记的案件使用这个版本，办理中的案件仍用原版本"))
+    return _step(
+        draft_id,
+        lambda d: uc.publish(current_user, d),
+        _("已发布：此后新登记的案件使用这个版本，办理中的案件仍用原版本"),
+    )
 
 
 @bp.post("/drafts/<int:draft_id>/discard")

@@ -21,15 +21,21 @@ def _login_first():
     """Every outbox page needs a logged-in user."""
 
 
-
 @bp.get("")
 def index():
     state = request.args.get("state") if request.args.get("state") in STATE_FILTERS else "pending"
     today = clock.local_today()
     rows = notices.outbox(current_user, state=state)
-    return render_template("outbox/index.html", notices=rows, state=state, today=today,
-                           left=packversions.working_days_left(rows, today), kinds=outbox.KIND_NAMES,
-                           states=outbox.STATE_NAMES, basis=outbox.KIND_BASIS)
+    return render_template(
+        "outbox/index.html",
+        notices=rows,
+        state=state,
+        today=today,
+        left=packversions.working_days_left(rows, today),
+        kinds=outbox.KIND_NAMES,
+        states=outbox.STATE_NAMES,
+        basis=outbox.KIND_BASIS,
+    )
 
 
 @bp.get("/<int:notice_id>")
@@ -46,11 +52,22 @@ def _document_url(row) -> str | None:
 
 def _notice_page(row, values, errors, status=200):
     today = clock.local_today()
-    return render_template("outbox/notice.html", notice=row, shown=notices.shown(current_user, row), today=today,
-                           left=packversions.working_days_left([row], today)[row.id], kinds=outbox.KIND_NAMES,
-                           states=outbox.STATE_NAMES, channels=outbox.CHANNEL_NAMES, basis=outbox.KIND_BASIS,
-                           methods=outbox.LETTER_METHODS, may_send=bool(notices.SENDER_ROLES & current_user.roles),
-                           document=_document_url(row), values=values, errors=errors), status
+    return render_template(
+        "outbox/notice.html",
+        notice=row,
+        shown=notices.shown(current_user, row),
+        today=today,
+        left=packversions.working_days_left([row], today)[row.id],
+        kinds=outbox.KIND_NAMES,
+        states=outbox.STATE_NAMES,
+        channels=outbox.CHANNEL_NAMES,
+        basis=outbox.KIND_BASIS,
+        methods=outbox.LETTER_METHODS,
+        may_send=bool(notices.SENDER_ROLES & current_user.roles),
+        document=_document_url(row),
+        values=values,
+        errors=errors,
+    ), status
 
 
 @bp.get("/<int:notice_id>/letter")
@@ -60,7 +77,9 @@ def letter(notice_id: int):
     if document:  # the claim notice is the reward's numbered 领奖通知书: one document, printed there
         return redirect(document)
     issued = noticetexts.cn_date(row.delivered_on or clock.local_today())
-    return render_template("outbox/letter.html", notice=row, shown=notices.shown(current_user, row), issued=issued)
+    return render_template(
+        "outbox/letter.html", notice=row, shown=notices.shown(current_user, row), issued=issued
+    )
 
 
 @bp.post("/<int:notice_id>/send")

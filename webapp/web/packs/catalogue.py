@@ -11,9 +11,20 @@ from engine import packs as engine_packs
 from webapp.store import packindex
 from webapp.translation import N_
 
-KIND_LABELS = {"bpmn": N_("流程"), "dmn": N_("决策"), "forms": N_("表单"), "examples": N_("示例"), "notices": N_("告知书")}
-MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "forms": "application/json",
-               "examples": "application/json", "notices": "text/plain; charset=utf-8"}
+KIND_LABELS = {
+    "bpmn": N_("流程"),
+    "dmn": N_("决策"),
+    "forms": N_("表单"),
+    "examples": N_("示例"),
+    "notices": N_("告知书"),
+}
+MEDIA_TYPES = {
+    "bpmn": "application/xml",
+    "dmn": "application/xml",
+    "forms": "application/json",
+    "examples": "application/json",
+    "notices": "text/plain; charset=utf-8",
+}
 
 
 @dataclass(frozen=True)
@@ -101,8 +112,12 @@ def find_pack(name: str, seen: dict | None = None) -> engine_packs.Pack | None:
                 break
             origin = parent
         origins[path] = origin
-    return engine_packs.Pack(info=packindex.info_of(entry), chain=chain,
-                             files={p: t.encode("utf-8") for p, t in row.files.items()}, origins=origins)
+    return engine_packs.Pack(
+        info=packindex.info_of(entry),
+        chain=chain,
+        files={p: t.encode("utf-8") for p, t in row.files.items()},
+        origins=origins,
+    )
 
 
 def _in_force(name: str, seen: dict):

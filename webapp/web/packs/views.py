@@ -27,8 +27,9 @@ def pack(pack: str):
     found = summary(pack)
     if found is None:
         abort(404, description=_("没有名为“%(pack)s”的规则包。", pack=pack))
-    return render_template("packs/pack.html", pack=found, kind_labels=KIND_LABELS,
-                           viewer_built=_viewer_built())
+    return render_template(
+        "packs/pack.html", pack=found, kind_labels=KIND_LABELS, viewer_built=_viewer_built()
+    )
 
 
 @bp.get("/packs/<pack>/files/<kind>/<stem>")

@@ -16,15 +16,28 @@ def reward_panel(user, case: Case, data: dict) -> dict:
         reward = process.reward_of_case(case)
         if reward is None:
             return {"kind": "reward_missing", "message": process.missing_reward_message()}
-        return {"kind": "reward", "reward": reward, "data": data, "kinds": KINDS,
-                "documents": {d.kind: d for d in reward.documents},
-                "ground": process.ground_words(data.get("ground")), "grounds": later.CLAWBACK_GROUNDS,
-                "recovered": later.recovered, "can_see": access.can_see_reporter(user)}
+        return {
+            "kind": "reward",
+            "reward": reward,
+            "data": data,
+            "kinds": KINDS,
+            "documents": {d.kind: d for d in reward.documents},
+            "ground": process.ground_words(data.get("ground")),
+            "grounds": later.CLAWBACK_GROUNDS,
+            "recovered": later.recovered,
+            "can_see": access.can_see_reporter(user),
+        }
     if case.process_id != casestore.INTAKE_PROCESS or not process.is_concluded(case, data):
         return {"kind": None}
     rewards = process.rewards_of_report(case)
     problem = process.start_problem(user, case, data)
     candidates = visibility.duplicates(user, case.reported_person, case.reported_unit, exclude=case.id)
     linked = {c.id for c in process.act_cases(case)}
-    return {"kind": "report", "rewards": rewards, "problem": problem, "concluded": process.is_concluded(case, data),
-            "candidates": [c for c in candidates if c.process_id == casestore.INTAKE_PROCESS], "linked": linked}
+    return {
+        "kind": "report",
+        "rewards": rewards,
+        "problem": problem,
+        "concluded": process.is_concluded(case, data),
+        "candidates": [c for c in candidates if c.process_id == casestore.INTAKE_PROCESS],
+        "linked": linked,
+    }

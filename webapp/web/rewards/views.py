@@ -25,16 +25,24 @@ def _login_first():
     """Every reward page needs a logged-in user."""
 
 
-
 @bp.post("/cases/<int:case_id>/reward")
 def start(case_id: int):
     report = visibility.case_for(current_user, case_id)
     form = request.form
     columns = [form.getlist(f"co_{key}") for key in process.CO_REPORTER_FIELDS]  # a row per other reporter
-    co = [dict(zip(process.CO_REPORTER_FIELDS, row, strict=True)) for row in zip_longest(*columns, fillvalue="")]
-    done, row = _tried(lambda: process.start_reward(
-        current_user, report, same_act=[int(i) for i in form.getlist("same_act") if i.isdigit()],
-        joint=form.get("joint") == "1", co_reporters=co, representative=form.get("representative") or ""))
+    co = [
+        dict(zip(process.CO_REPORTER_FIELDS, row, strict=True)) for row in zip_longest(*columns, fillvalue="")
+    ]
+    done, row = _tried(
+        lambda: process.start_reward(
+            current_user,
+            report,
+            same_act=[int(i) for i in form.getlist("same_act") if i.isdigit()],
+            joint=form.get("joint") == "1",
+            co_reporters=co,
+            representative=form.get("representative") or "",
+        )
+    )
     if done:
         flash(_("已启动举报奖励，奖励案件 %(n)s", n=row.number))
         return redirect(url_for("cases.case", case_id=row.id))
@@ -81,8 +89,13 @@ def document(case_id: int, kind: str):
 @bp.get("/rewards/<int:case_id>/documents/<kind>/pdf")
 def document_pdf(case_id: int, kind: str):
     doc = _issued_document(case_id, kind)
-    return send_file(io.BytesIO(documents.pdf(doc.html)), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{doc.number}.pdf", max_age=0)
+    return send_file(
+        io.BytesIO(documents.pdf(doc.html)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{doc.number}.pdf",
+        max_age=0,
+    )
 
 
 @bp.get("/rewards/<int:case_id>/reporter-brief")
@@ -96,7 +109,9 @@ def reporter_brief(case_id: int):
 @bp.post("/rewards/<int:case_id>/top-up")
 def top_up(case_id: int):
     row = _reward_case(case_id)
-    done, new = _tried(lambda: later.start_top_up(current_user, row, request.form.get("criminal_basis") or ""))
+    done, new = _tried(
+        lambda: later.start_top_up(current_user, row, request.form.get("criminal_basis") or "")
+    )
     if done:
         flash(_("已启动补发奖励，奖励案件 %(n)s", n=new.number))
         return redirect(url_for("cases.case", case_id=new.id))
@@ -107,8 +122,11 @@ def top_up(case_id: int):
 def clawback(case_id: int):
     row = _reward_case(case_id)
     form = request.form
-    done, _row = _tried(lambda: later.open_clawback(current_user, row, form.get("ground") or "",
-                                                    form.get("amount") or "", form.get("reason") or ""))
+    done, _row = _tried(
+        lambda: later.open_clawback(
+            current_user, row, form.get("ground") or "", form.get("amount") or "", form.get("reason") or ""
+        )
+    )
     if done:
         flash(_("已登记追回奖励"))
     return redirect(url_for("cases.case", case_id=case_id))
@@ -118,8 +136,16 @@ def clawback(case_id: int):
 def recovery(case_id: int, clawback_id: int):
     row = _reward_case(case_id)
     form = request.form
-    done, _row = _tried(lambda: later.record_recovery(current_user, row, clawback_id, form.get("amount") or "",
-                                                      form.get("recovered_on") or "", form.get("reference") or ""))
+    done, _row = _tried(
+        lambda: later.record_recovery(
+            current_user,
+            row,
+            clawback_id,
+            form.get("amount") or "",
+            form.get("recovered_on") or "",
+            form.get("reference") or "",
+        )
+    )
     if done:
         flash(_("已登记追回款"))
     return redirect(url_for("cases.case", case_id=case_id))
