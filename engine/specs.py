@@ -9,31 +9,24 @@ version by the caller (`engine.rules`).
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-from .bpmn import CAMUNDA_NS, PackParser
+from .bpmn import PackParser
+from .bpmn_checks import ROLES, check_bpmn
 from .calendars.working_days import Calendars
 from .deadlines import Deadline, UnknownDeadlineRule, compute_deadline
 from .decisions import Decision, DecisionModel
 from .errors import ClueflowError, PackError, Problem
-from .feel import FeelError, compile_expression
 from .forms.definition import load_form
 from .forms.form import Form
 from .packs import Pack
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
-ROLES = frozenset(
-    {"registrar", "case_officer", "division_head", "bureau_head", "policy_editor", "auditor", "administrator"}
-)
 
 # RULES.md §C: the decisions every pack exposes, with the outputs processes and the API rely on.
 CONTRACT: dict[str, tuple[str, ...]] = {
@@ -45,6 +38,7 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "supervisor_eligibility": ("eligible", "ground"),
     "deadline_rules": ("count", "unit", "roll_forward"),
 }
+
 DEADLINE_RULES = (
     "acceptance_opinion",
     "non_acceptance_notice",
@@ -58,13 +52,6 @@ DEADLINE_RULES = (
     "claim_window",
     "archive",
 )
-FORBIDDEN_TASKS = ("scriptTask", "serviceTask", "sendTask", "receiveTask")
-UNSUPPORTED = {"eventBasedGateway": "event-based gateways are not supported: use boundary timers or messages"}
-DEADLINE_CALL = re.compile(r'deadline\s*\(\s*"([^"]*)"')
-
-
-def _tag(node: ET.Element) -> str:
-    return node.tag.rsplit("}", 1)[-1]
 
 
 @dataclass
@@ -188,7 +175,7 @@ def _add_processes(
     bpmn_ok = True
     for process_id in pack.names("bpmn"):
         path = f"bpmn/{process_id}.bpmn"
-        found = _check_bpmn(pack, path, process_id, decisions, forms, known_names, deadline_rules)
+        found = check_bpmn(pack, path, process_id, decisions, forms, known_names, deadline_rules)
         problems.extend(found)
         if any(p.severity == "error" for p in found):
             bpmn_ok = False
@@ -312,144 +299,6 @@ def _deadline_rules(decisions: DecisionModel | None) -> Callable[[str], bool]:
             return False
 
     return known
-
-
-class _Add(Protocol):
-    def __call__(self, message: str, element: str = "", severity: str = "error") -> None: ...
-
-
-def _check_bpmn(
-    pack: Pack,
-    path: str,
-    process_id: str,
-    decisions: DecisionModel | None,
-    forms: Mapping[str, Form],
-    known_names: set[str],
-    deadline_rule_known: Callable[[str], bool],
-) -> list[Problem]:
-    name = pack.name
-    problems: list[Problem] = []
-
-    def add(message: str, element: str = "", severity: str = "error") -> None:
-        problems.append(Problem(message, pack=name, file=path, element=element, severity=severity))
-
-    root = _read_bpmn(pack.files[path], process_id, add)
-    if root is None:
-        return problems
-    for node in root.iter():
-        tag, element = _tag(node), node.get("id", "")
-        if tag in FORBIDDEN_TASKS:
-            add(f"{tag} is not allowed: rule packs cannot run code or call services", element)
-        elif tag in UNSUPPORTED:
-            add(UNSUPPORTED[tag], element)
-        elif tag == "userTask":
-            _check_user_task(node, element, forms, add)
-        elif tag == "businessRuleTask":
-            _check_business_rule_task(node, element, decisions, add)
-        elif tag == "sequenceFlow":
-            condition = node.find(f"{{{BPMN_NS}}}conditionExpression")
-            if condition is not None and (condition.text or "").strip():
-                problems.extend(_check_expression(condition.text or "", name, path, element, known_names))
-        elif tag == "timerEventDefinition":
-            owner = _owner_id(root, node)
-            text = _timer_text(node, owner, add)
-            if text:
-                problems.extend(_check_expression(text, name, path, owner, known_names))
-                _check_timer_rules(text, owner, deadline_rule_known, add)
-    return problems
-
-
-def _read_bpmn(data: bytes, process_id: str, add: _Add) -> ET.Element | None:
-    """The parsed file, when it is safe and well-formed XML (None after adding why not); also adds
-    whether it defines its process and has a layout."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        add("DOCTYPE and entity declarations are not allowed")
-        return None
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        add(f"not well-formed XML: {exc}")
-        return None
-    processes = [p for p in root.iter(f"{{{BPMN_NS}}}process")]
-    if process_id not in {p.get("id") for p in processes}:
-        add(f"the file must define the process '{process_id}' (the file name is the process id)")
-    if root.find(f".//{{{BPMNDI_NS}}}BPMNDiagram") is None:
-        add("the diagram has no layout (BPMNDiagram): the viewer cannot draw it", severity="warning")
-    return root
-
-
-def _check_user_task(node: ET.Element, element: str, forms: Mapping[str, Form], add: _Add) -> None:
-    form_id = node.get(f"{{{CAMUNDA_NS}}}formKey")
-    if not form_id:
-        add("user task names no form (camunda:formKey)", element)
-    elif form_id not in forms:
-        add(f"user task names form '{form_id}', which the pack lacks", element)
-    roles = [r.strip() for r in (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",") if r.strip()]
-    if not roles:
-        add("user task names no candidate roles (camunda:candidateGroups)", element)
-    for role in roles:
-        if role not in ROLES:
-            add(f"unknown role '{role}'; known: {', '.join(sorted(ROLES))}", element)
-
-
-def _check_business_rule_task(
-    node: ET.Element, element: str, decisions: DecisionModel | None, add: _Add
-) -> None:
-    ref = node.get(f"{{{CAMUNDA_NS}}}decisionRef")
-    if not ref:
-        add("business-rule task names no decision (camunda:decisionRef)", element)
-    elif decisions is not None and ref not in decisions.ids():
-        add(f"business-rule task calls decision '{ref}', which the pack lacks", element)
-
-
-def _timer_text(node: ET.Element, owner: str, add: _Add) -> str:
-    """A timer's timeDate expression ("" after adding that it has none); timers of another kind are
-    refused."""
-    if (
-        node.find(f"{{{BPMN_NS}}}timeDuration") is not None
-        or node.find(f"{{{BPMN_NS}}}timeCycle") is not None
-    ):
-        add('timers must use timeDate with deadline("rule", trigger_date)', owner)
-    date_node = node.find(f"{{{BPMN_NS}}}timeDate")
-    text = (date_node.text or "").strip() if date_node is not None else ""
-    if not text:
-        add("timer has no deadline rule (timeDate)", owner)
-    return text
-
-
-def _check_timer_rules(text: str, owner: str, deadline_rule_known: Callable[[str], bool], add: _Add) -> None:
-    rules = DEADLINE_CALL.findall(text)
-    if not rules:
-        add('timer does not call deadline("rule", trigger_date)', owner, severity="warning")
-    for rule in rules:
-        if not deadline_rule_known(rule):
-            add(f"timer uses deadline rule '{rule}', which deadline_rules lacks", owner)
-
-
-def _owner_id(root: ET.Element, definition: ET.Element) -> str:
-    for parent in root.iter():
-        if definition in list(parent):
-            return parent.get("id", "")
-    return ""
-
-
-def _check_expression(text: str, pack: str, path: str, element: str, known_names: set[str]) -> list[Problem]:
-    try:
-        expression = compile_expression(text)
-    except FeelError as exc:
-        return [Problem(f"FEEL: {exc}", pack=pack, file=path, element=element)]
-    unknown = sorted(expression.names - known_names)
-    if unknown:
-        return [
-            Problem(
-                f"variables not set by any form or decision of the pack: {', '.join(unknown)}",
-                pack=pack,
-                file=path,
-                element=element,
-                severity="warning",
-            )
-        ]
-    return []
 
 
 __all__ = ["CompiledPack", "compile_pack", "check_pack", "CONTRACT", "ROLES", "UnknownDeadlineRule"]

@@ -181,7 +181,7 @@ def run(host, port, debug, no_demo, no_worker):
     if not no_demo:
         _print_demo(app)
     if not no_worker:
-        from webapp.worker.ticks import start_beside
+        from webapp.worker.loop import start_beside
 
         start_beside(app)  # a daemon thread: it stops with the server
     click.echo(f"Clueflow at http://{host}:{port}/")
@@ -211,7 +211,7 @@ def worker(once, interval, batch, processes, fixed_now):
     import logging
 
     from engine.runner import FixedClock
-    from webapp.worker.ticks import run as run_worker
+    from webapp.worker.loop import run as run_worker
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("clueflow.worker").setLevel(logging.INFO)

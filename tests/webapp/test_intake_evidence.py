@@ -20,7 +20,7 @@ from sqlalchemy import select
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Attachment, Case, CaseEvent
-from webapp.store.evidence import check, display_name, sniff
+from webapp.store.uploads import check, display_name, sniff
 
 TODAY = date.today().isoformat()
 REGISTRATION = dict(

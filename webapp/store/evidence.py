@@ -1,5 +1,6 @@
 """Evidence attachments (CQH 第十二条第五项, 第十三条第五项; 第十七条 no copying, seizing or destroying
-materials): what may be uploaded, where the files are kept and how they are read back.
+materials): where the files are kept and how they are read back; what may be uploaded is
+webapp.store.uploads'.
 
 Files live outside the database under UPLOAD_FOLDER, content-addressed by their SHA-256
 (`ab/cd/abcd…`); the row keeps the name the clerk gave (Chinese included), the sniffed content
@@ -18,13 +19,9 @@ recorded are ever deleted.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
-import re
 import tempfile
-import unicodedata
-import zipfile
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -37,39 +34,14 @@ from sqlalchemy.exc import IntegrityError
 from webapp.access import EVIDENCE_UPLOAD_ROLES
 from webapp.extensions import db
 from webapp.models import Attachment, Case, CaseEvent, EvidenceUpload, User, utcnow
+from webapp.store.uploads import MAX_FILE_SIZE, EvidenceError, Refused, check, display_name
 from webapp.transaction import discard, transaction
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_SIZE = 20 * 1024 * 1024  # per file; the request as a whole is capped by MAX_CONTENT_LENGTH
 PENDING_MAX_AGE = 24 * 3600  # seconds a file chosen on a re-shown form stays claimable
 ORPHAN_AGE = timedelta(seconds=PENDING_MAX_AGE + 3600)  # unclaimed this long: an abandoned form's file
 UPLOAD_ROLES = EVIDENCE_UPLOAD_ROLES
-ALLOWED_TEXT = "PDF、JPG/JPEG、PNG、DOC/DOCX、XLS/XLSX、TXT、MP3/M4A/WAV"
-
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file header of .doc and .xls
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "txt": "text/plain",
-    "mp3": "audio/mpeg",
-    "m4a": "audio/mp4",
-    "wav": "audio/wav",
-}
-
-
-class EvidenceError(Exception):
-    """A refusal about evidence, in Chinese."""
-
-
-class Refused(EvidenceError):
-    """An uploaded file that may not be kept: the message names the file and the reason."""
 
 
 class Tampered(EvidenceError):
@@ -94,92 +66,6 @@ class Stored:
     size: int
     sha256: str
     stored_as: str
-
-
-# -- what may be uploaded (pure) -------------------------------------------------------------------
-
-
-def display_name(raw: str | None) -> str:
-    """The name to show: the last path component, control characters removed, at most 200 chars.
-    Chinese is kept (werkzeug's secure_filename would drop it); the disk never sees this name."""
-    name = re.split(r"[\\/]", raw or "")[-1]
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
-    name = name.strip().strip(".").strip()
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 199 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else name[:200]
-    return name or "未命名文件"
-
-
-def extension(name: str) -> str:
-    stem, dot, ext = name.rpartition(".")
-    return ext.lower() if dot and stem else ""
-
-
-def sniff(ext: str, data: bytes) -> bool:
-    """Whether the content starts the way a file of this extension must."""
-    if ext == "pdf":
-        return data.startswith(b"%PDF-")
-    if ext in ("jpg", "jpeg"):
-        return data.startswith(b"\xff\xd8\xff")
-    if ext == "png":
-        return data.startswith(b"\x89PNG\r\n\x1a\n")
-    if ext in ("doc", "xls"):
-        return data.startswith(OLE2)
-    if ext in ("docx", "xlsx"):
-        return _office_zip(data, "word/document.xml" if ext == "docx" else "xl/workbook.xml")
-    if ext == "txt":
-        return _plain_text(data)
-    if ext == "mp3":
-        return data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
-    if ext == "m4a":
-        return data[4:8] == b"ftyp"
-    if ext == "wav":
-        return data[:4] == b"RIFF" and data[8:12] == b"WAVE"
-    return False
-
-
-def _office_zip(data: bytes, part: str) -> bool:
-    if not data.startswith(b"PK\x03\x04"):
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return part in archive.namelist()
-    except (zipfile.BadZipFile, ValueError):
-        return False
-
-
-def _plain_text(data: bytes) -> bool:
-    """UTF-8 or GB18030 text without NUL or other control bytes (executables always have them)."""
-    if b"\x00" in data or any(b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1A) for b in data[:65536]):
-        return False
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            data.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
-def check(name: str, data: bytes, max_size: int = MAX_FILE_SIZE) -> str:
-    """The content type to record for an uploaded file, or Refused naming the file and the reason."""
-    ext = extension(name)
-    if ext not in CONTENT_TYPES:
-        raise Refused(f"「{name}」未保存：不接受此类文件，只接受 {ALLOWED_TEXT}")
-    if not data:
-        raise Refused(f"「{name}」未保存：文件是空的")
-    if len(data) > max_size:
-        raise Refused(
-            f"「{name}」未保存：文件 {_megabytes(len(data))}，超过单个文件 {_megabytes(max_size)} 的上限"
-        )
-    if not sniff(ext, data):
-        raise Refused(f"「{name}」未保存：文件内容不是 .{ext} 文件（内容与扩展名不符）")
-    return CONTENT_TYPES[ext]
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 # -- the store on disk ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from webapp import access, clock
 from webapp.errors import CaseworkError, Conflict, NotFound
 from webapp.extensions import db
 from webapp.models import Attachment, Case, CaseEvent, TaskEntry
-from webapp.store import casestore, deadline_index, evidence, packindex, packversions, visibility
+from webapp.store import casestore, deadline_index, evidence, packindex, packversions, uploads, visibility
 from webapp.translation import N_
 from webapp.usecases import casework, notices, notifications
 from webapp.web.cases import bp
@@ -137,14 +137,14 @@ def intake():
         field_keys={c["key"] for c in field_components(definition["components"])},
         pack=current_user.bureau.pack,
         pending=tokens,
-        allowed=evidence.ALLOWED_TEXT,
+        allowed=uploads.ALLOWED_TEXT,
         max_file_mb=_max_file_size() // (1024 * 1024),
         max_request_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024) or None,
     )
 
 
 def _max_file_size() -> int:
-    return current_app.config.get("EVIDENCE_MAX_FILE_SIZE", evidence.MAX_FILE_SIZE)
+    return current_app.config.get("EVIDENCE_MAX_FILE_SIZE", uploads.MAX_FILE_SIZE)
 
 
 @bp.post("/cases/<int:case_id>/evidence")
