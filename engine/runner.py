@@ -21,6 +21,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -76,14 +77,26 @@ class Case:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The case data: the process's data when finished, else that of the latest step."""
+        """The case data: the process's data when finished, else that of the latest step. When the
+        latest step ran in a subprocess (an event subprocess such as a withdrawal or a recusal
+        decision, whose data starts empty), the case's data is still the main line's latest, with
+        what the subprocess recorded on top (a copy then, not the live dict)."""
         workflow = self.workflow
         data: dict[str, Any]
         if workflow.completed:
             data = workflow.data
-        else:
-            data = (workflow.last_task or workflow.task_tree).data
-        return data
+            return data
+        last = workflow.last_task or workflow.task_tree
+        if last.workflow is workflow and not isinstance(last.task_spec, SubWorkflowTask):
+            data = last.data
+            return data
+        steps = [
+            t
+            for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if t.workflow is workflow and not isinstance(t.task_spec, SubWorkflowTask)
+        ]
+        main = max(steps, key=lambda t: t.last_state_change, default=workflow.task_tree)
+        return {**main.data, **last.data}
 
     def reached(self) -> list[str]:
         """The ids of every element the case has passed through (completed tasks), in order."""

@@ -855,3 +855,35 @@ def test_a_message_to_one_case_leaves_other_cases_alone():
     (task,) = runner.ready_tasks(second)
     runner.complete(second, task.id, dict(redirect_channel="信访渠道", redirect_notified_on="2026-03-03"))
     assert second.completed
+
+
+def test_the_case_data_stays_the_registered_data_while_and_after_an_event_subprocess_runs():
+    """A withdrawal or a recusal decision runs in an event subprocess whose own data starts empty; the
+    case's data (what the case page and the printed 登记表 show) stays the registration's, with what the
+    subprocess recorded on top."""
+    walk = investigating()
+    registered_data = dict(walk.case.data)
+    assert registered_data["reporter_name"] and registered_data["content"]
+    walk.send("withdrawal").do("Task_RecordWithdrawal", dict(withdrawn=True, withdrawn_on="2026-03-10"))
+    data = walk.case.data
+    assert {k: data.get(k) for k in ("reporter_name", "content")} == {
+        k: registered_data[k] for k in ("reporter_name", "content")
+    }
+    assert str(data["withdrawn_on"]) == "2026-03-10"
+    walk = investigating().send("recusal_request")
+    task = next(t for t in walk.runner.ready_tasks(walk.case) if t.element_id == "Task_RecusalDecision")
+    walk.runner.complete(
+        walk.case,
+        task.id,
+        dict(
+            recusal_requested_by="reporter",
+            recusal_staff="王五",
+            recusal_ground="CQH-18-2",
+            recusal_approved=False,
+            recusal_decided_on="2026-03-12",
+            recusal_opinion="不予回避",
+        ),
+    )
+    walk.roundtrip()
+    assert walk.case.data["reporter_name"] == registered_data["reporter_name"]
+    assert walk.case.data["content"] == registered_data["content"]

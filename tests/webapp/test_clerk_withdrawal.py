@@ -109,3 +109,16 @@ def test_a_withdrawal_of_a_closed_case_is_refused_with_a_message(clerk_app):
     with clerk_app.app_context():
         row = db.session.get(Case, case_id)
         assert (row.status, row.closed_at, row.lock_version, row.state) == before
+
+
+def test_the_case_file_still_shows_the_report_after_a_withdrawal_is_recorded(clerk_app):
+    """The case page's 举报人 and 举报内容 and the printed 登记表 keep the registered data while the
+    withdrawal's own step is recorded (it runs in an event subprocess of its own)."""
+    registrar = login(clerk_app, "cq-yuzhong-registrar")
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    case_id = registrar.register()
+    assert registrar.post(f"/cases/{case_id}/events/withdrawal").status_code == 302
+    officer.done(case_id, RECORD_WITHDRAWAL, WITHDRAWN)
+    for url in (f"/cases/{case_id}", f"/cases/{case_id}/registration"):
+        shown = re.sub(r"\s+", " ", page(officer.get(url)).text_content())
+        assert "张三" in shown and "串换药品" in shown, url
