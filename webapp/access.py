@@ -55,7 +55,7 @@ REPORTER_FIELDS = (
     "reporter_address",
     "reporter_email",
 )
-MASK = "（保密）"
+MASK = "（保密）"  # what stands for a reporter's detail a role may not see
 
 
 def has_any(user: Any, roles: frozenset[str] | tuple[str, ...]) -> bool:
@@ -81,4 +81,5 @@ def holds_task_role(user: Any, task_roles_text: str) -> bool:
 
 
 def of_city_bureau(user: Any) -> bool:
+    """A city bureau's staff keep the rule book (a district's do not)."""
     return user.bureau.level == "city"

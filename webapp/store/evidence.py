@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 PENDING_MAX_AGE = 24 * 3600  # seconds a file chosen on a re-shown form stays claimable
 ORPHAN_AGE = timedelta(seconds=PENDING_MAX_AGE + 3600)  # unclaimed this long: an abandoned form's file
-UPLOAD_ROLES = EVIDENCE_UPLOAD_ROLES
 
 
 class Tampered(EvidenceError):
@@ -278,7 +277,7 @@ def add_to_case(case: Case, user: User, items: Iterable[Stored]) -> list[Attachm
 def attach(user: User, case: Case, items: list[Stored]) -> list[Attachment]:
     """Add evidence to a case the user can see (the caller checked that): handling roles only, and
     not once the case is closed (its materials are archived, CQH 第二十五条)."""
-    if not UPLOAD_ROLES & user.roles:
+    if not EVIDENCE_UPLOAD_ROLES & user.roles:
         raise NotAllowed("您的角色不能添加证据材料")
     if case.status == "closed":
         raise NotAllowed("案件已办结，材料已归档（CQH 第二十五条），不能再添加证据材料")

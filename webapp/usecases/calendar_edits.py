@@ -26,7 +26,6 @@ from webapp.store import audit, calendaring, deadline_index, packindex
 from webapp.transaction import transaction
 from webapp.usecases import recounts
 
-EDIT_ROLES = CALENDAR_EDIT_ROLES
 YEARS = range(2000, 2101)
 
 
@@ -41,7 +40,7 @@ def own_region(user: User) -> str | None:
 
 
 def can_edit(user: User, region: str) -> bool:
-    return bool(EDIT_ROLES & user.roles) and region == own_region(user)
+    return bool(CALENDAR_EDIT_ROLES & user.roles) and region == own_region(user)
 
 
 def _check(user: User, region: str) -> None:

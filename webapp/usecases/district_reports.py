@@ -26,7 +26,6 @@ from webapp.transaction import transaction
 from webapp.usecases.notifications import notify_users, recipients
 
 PROCESS = "district_report"
-REPORT_ROLES = DISTRICT_REPORT_ROLES
 
 
 def open_due(now_fn) -> int:
@@ -110,6 +109,11 @@ def _open(bureau: Bureau, period: ReportPeriod, now_fn) -> Case | None:
     casestore.keep(row, runner, running)
     body = f"截止 {due.due.isoformat()}（{due.summary()}）" + (f"；{warning}" if warning else "")
     notify_users(
-        recipients(bureau.id, REPORT_ROLES, None), "district_report", f"待报送：{title}", body, row.id, now
+        recipients(bureau.id, DISTRICT_REPORT_ROLES, None),
+        "district_report",
+        f"待报送：{title}",
+        body,
+        row.id,
+        now,
     )
     return row

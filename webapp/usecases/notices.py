@@ -40,8 +40,6 @@ from webapp.store.visibility import visible_cases
 from webapp.transaction import transaction
 from webapp.usecases import senders
 
-SENDER_ROLES = NOTICE_SENDER_ROLES  # the pages ask whether the user may send
-
 
 class AlreadySent(CaseworkError):
     """The notice was sent before (a second click, or a colleague): nothing was sent again."""

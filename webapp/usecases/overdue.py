@@ -14,7 +14,6 @@ from webapp.extensions import db
 from webapp.models import Bureau, Case, Recusal, TaskEntry, TimerFailure, User
 from webapp.store.packversions import working_days_left
 
-BOARD_ROLES = OVERDUE_BOARD_ROLES
 OVERDUE_REVIEW_FORM = "overdue_review"
 
 
@@ -27,7 +26,7 @@ class BureauCount:
 
 
 def may_see(user: User) -> bool:
-    return bool(BOARD_ROLES & user.roles)
+    return bool(OVERDUE_BOARD_ROLES & user.roles)
 
 
 def board(

@@ -26,7 +26,6 @@ CLAWBACK_GROUNDS = {
     "URU-22-2": "结案后处理决定经行政复议、诉讼被撤销（URU 第二十二条第（二）项）",
     "URU-22-3": "发现其他不符合奖励条件的情形（URU 第二十二条第（三）项）",
 }
-HEADS = REWARD_AFTER_PAYMENT_ROLES
 
 
 def _amount(text: Any, key: str) -> Decimal:
@@ -119,7 +118,7 @@ _ELIGIBILITY = (
 def open_clawback(user: User, reward_case: Case, ground: str, amount: Any, reason: str) -> Clawback:
     """Open the recovery of a paid reward on a ground of URU 第二十二条 (commits)."""
     reward = reward_of_case(reward_case)
-    if not HEADS & user.roles:
+    if not REWARD_AFTER_PAYMENT_ROLES & user.roles:
         raise errors.Forbidden(_("只有承办人或负责人可以追回奖励"))
     if reward is None or reward.status != "paid":
         raise errors.CaseworkError(_("只有已发放的奖励可以追回"))
@@ -160,7 +159,7 @@ def record_recovery(
 ) -> Clawback:
     """Money received back on a clawback; the clawback is recovered when the sum is reached (commits)."""
     reward = reward_of_case(reward_case)
-    if not HEADS & user.roles:
+    if not REWARD_AFTER_PAYMENT_ROLES & user.roles:
         raise errors.Forbidden(_("只有承办人或负责人可以登记追回款"))
     row = db.session.get(Clawback, clawback_id)
     if row is None or reward is None or row.reward_id != reward.id:

@@ -30,7 +30,6 @@ from webapp.store.packversions import current_version, runner_for
 from webapp.transaction import transaction
 
 REWARD_PROCESS = "reward"
-START_ROLES = REWARD_START_ROLES
 ENDED = ("not_rewarded",)
 
 # The grounds of reward_eligibility in words, with their article (RULES §B.11).
@@ -179,7 +178,7 @@ def same_reporter_reward(case: Case, data: Mapping[str, Any]) -> Reward | None:
 
 def start_problem(user: User, case: Case, data: Mapping[str, Any]) -> str | None:
     """Why this user cannot start a reward on this case now (None when they can)."""
-    if not START_ROLES & user.roles:
+    if not REWARD_START_ROLES & user.roles:
         return _("只有承办人可以启动举报奖励")
     if not is_concluded(case, data):
         return _("举报线索查结后才能启动举报奖励（URU 第十六条）")

@@ -8,13 +8,12 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from webapp.access import AUDIT_LOG_ROLES
+from webapp.access import AUDIT_LOG_ROLES, has_any, of_city_bureau
 from webapp.clock import LOCAL_ZONE
 from webapp.extensions import db
 from webapp.models import AuditEntry, User
 from webapp.usecases.rulebook.drafts import Forbidden, visible_packs
 
-AUDIT_ROLES = AUDIT_LOG_ROLES
 ACTIONS = {
     "draft.open": "新建草稿",
     "draft.save": "保存文件",
@@ -33,7 +32,7 @@ ACTIONS = {
 
 
 def can_read(user: User) -> bool:
-    return bool(user.roles & AUDIT_ROLES) and user.bureau.level == "city"
+    return has_any(user, AUDIT_LOG_ROLES) and of_city_bureau(user)
 
 
 def _start(day: date) -> datetime:

@@ -13,7 +13,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from webapp.access import RULEBOOK_EDIT_ROLE, RULEBOOK_PUBLISH_ROLES, RULEBOOK_READ_ROLES
+from webapp.access import (
+    RULEBOOK_EDIT_ROLE,
+    RULEBOOK_PUBLISH_ROLES,
+    RULEBOOK_READ_ROLES,
+    has_any,
+    of_city_bureau,
+)
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import PackDraft, PackPublication, RulePack, User
@@ -21,9 +27,6 @@ from webapp.store import audit, packindex
 from webapp.transaction import transaction
 from webapp.usecases.rulebook.checking import Check, check_files, unreadable
 
-EDIT_ROLE = RULEBOOK_EDIT_ROLE
-PUBLISH_ROLES = RULEBOOK_PUBLISH_ROLES
-READ_ROLES = RULEBOOK_READ_ROLES
 STATUS_LABELS = {
     "open": "编辑中",
     "submitted": "待审核",
@@ -50,7 +53,7 @@ class Forbidden(RulebookError):
 
 def visible_packs(user: User) -> list[RulePack]:
     """The packs a user's bureau adopts rules for: its own pack and the packs it created (city only)."""
-    if user.bureau.level != "city" or not (user.roles & READ_ROLES):
+    if not (of_city_bureau(user) and has_any(user, RULEBOOK_READ_ROLES)):
         return []
     rows = packindex.index()
     return [r for r in rows.values() if r.name == user.bureau.pack or r.owner_bureau_id == user.bureau_id]
@@ -80,11 +83,11 @@ def drafts_of(pack: str, *, include_closed: bool = False) -> list[PackDraft]:
 
 
 def can_edit(user: User) -> bool:
-    return EDIT_ROLE in user.roles and user.bureau.level == "city"
+    return RULEBOOK_EDIT_ROLE in user.roles and of_city_bureau(user)
 
 
 def can_publish(user: User) -> bool:
-    return bool(user.roles & PUBLISH_ROLES) and user.bureau.level == "city"
+    return has_any(user, RULEBOOK_PUBLISH_ROLES) and of_city_bureau(user)
 
 
 def require_edit(user: User) -> None:

@@ -152,7 +152,7 @@ def upload_evidence(case_id: int):
     """Evidence added on the case page (multipart, field `evidence`, several files)."""
     row = visibility.case_for(current_user, case_id)
     folder = current_app.config["UPLOAD_FOLDER"]
-    if not evidence.UPLOAD_ROLES & current_user.roles:
+    if not access.EVIDENCE_UPLOAD_ROLES & current_user.roles:
         abort(403)
     received, refused = evidence.receive(request.files.getlist("evidence"), folder, _max_file_size())
     for message in refused:

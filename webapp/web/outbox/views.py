@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from webapp import clock
+from webapp import access, clock
 from webapp.errors import CaseworkError, Forbidden, NotFound
 from webapp.store import noticetexts, outbox, packversions
 from webapp.usecases import notices
@@ -63,7 +63,7 @@ def _notice_page(row, values, errors, status=200):
         channels=outbox.CHANNEL_NAMES,
         basis=outbox.KIND_BASIS,
         methods=outbox.LETTER_METHODS,
-        may_send=bool(notices.SENDER_ROLES & current_user.roles),
+        may_send=bool(access.NOTICE_SENDER_ROLES & current_user.roles),
         document=_document_url(row),
         values=values,
         errors=errors,
