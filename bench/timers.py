@@ -59,7 +59,7 @@ def template_case(app) -> int:
         reported_unit_name="某某大药房",
         content="串换药品",
         act_location="本区",
-        agreement_agency="区医保经办机构",
+        agreement_agency="district",
         has_evidence=True,
         repeat_of="none",
         recorder="李四",

@@ -235,6 +235,11 @@ class Runner:
             raise ClueflowError(f"the case is not waiting for '{message}'") from exc
         self._advance(case)
 
+    def cancel(self, case: Case) -> None:
+        """End the case where it stands, reaching no end event: its waiting tasks and timers are
+        cancelled (the report went to another bureau)."""
+        case.workflow.cancel()
+
     # -- timers --------------------------------------------------------------------------------
     def fire_timers(self, case: Case) -> list[str]:
         """Fire the timers due by the clock; returns the ids of the timer elements that fired."""

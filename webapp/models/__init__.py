@@ -129,8 +129,11 @@ class Case(db.Model):
     summary: Mapped[Optional[str]] = mapped_column(db.String(200))
     current_step: Mapped[Optional[str]] = mapped_column(db.String(120))
     outcome: Mapped[Optional[str]] = mapped_column(db.String(120))
+    # The other district of a jurisdiction dispute while it is negotiated or decided (CQH 第二十一条):
+    # its staff see the case and share the negotiation task until the city has designated a handler.
+    partner_bureau_id: Mapped[Optional[int]] = mapped_column(db.Integer, db.ForeignKey("bureaus.id"))
 
-    bureau: Mapped[Bureau] = db.relationship("Bureau")
+    bureau: Mapped[Bureau] = db.relationship("Bureau", foreign_keys=[bureau_id])
     __mapper_args__ = {"version_id_col": lock_version}
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.extensions import db
 from webapp.models import NO_DUE, Bureau, Case, CaseEvent, TaskEntry, TaskQueue, utcnow
+from webapp.store import jurisdictions
 
 CASES = Case.__table__
 TASKS = TaskEntry.__table__
@@ -202,9 +203,10 @@ def _insert_tasks(conn, new_by_case: list[tuple[Case, list]]) -> None:
     ]
     conn.execute(_INSERT_TASKS, _one_or_many(params))
     queue = [
-        dict(bureau_id=row.bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, b_task_id=t.id)
+        dict(bureau_id=bureau_id, role=role, sort_due=dues[t.id] or NO_DUE, b_task_id=t.id)
         for row, tasks in new_by_case
         for t in tasks
+        for bureau_id in jurisdictions.task_bureaus(row, t.form_id)
         for role in t.roles
     ]
     if queue:

@@ -44,24 +44,25 @@ def load(case: Case, now=None) -> Loaded:
     return Loaded(case, runner, runner.restore(case.state))
 
 
-def keep(row: Case, runner: Runner, running: RunningCase, tasks=None):
+def keep(row: Case, runner: Runner, running: RunningCase, tasks=None, values=None):
     """Write the state back and rebuild the case's task index (and inbox queue) from its ready tasks.
     The case row is written before the task index, under its lock: a case someone else changed
     since it was read raises StaleDataError (the transaction turns it into a Conflict). `tasks`: the
-    case's task-index rows when already read (caserows.task_rows). Returns (caserows.Synced, the
-    engine's Snapshot)."""
+    case's task-index rows when already read (caserows.task_rows); `values`: more columns of the case
+    row to write with it. Returns (caserows.Synced, the engine's Snapshot)."""
     with db.session.no_autoflush:
         snapshot = runner.snapshot(running)
-        synced = store_snapshots([(row, snapshot, tasks)], runner.clock())[row.id]
+        synced = store_snapshots([(row, snapshot, tasks)], runner.clock(), {row.id: values or {}})[row.id]
         if touches_notices(synced.left, {t.form_id for t in snapshot.ready}):
             outbox.queue_notices(row, runner, running, snapshot.ready)
     return synced, snapshot
 
 
 def store_snapshots(
-    items: list[tuple[Case, Snapshot, Mapping[str, Any] | None]], now
+    items: list[tuple[Case, Snapshot, Mapping[str, Any] | None]], now, more=None
 ) -> dict[int, caserows.Synced]:
-    """Write snapshots to their case rows, running-deadline index and task index."""
+    """Write snapshots to their case rows, running-deadline index and task index; `more`: further
+    columns of some case rows, by case id."""
     rows = []
     for row, snapshot, _tasks in items:
         values = dict(
@@ -71,6 +72,7 @@ def store_snapshots(
         )
         if snapshot.completed:
             values.update(status="closed", closed_at=now, outcome=snapshot.outcome)
+        values.update((more or {}).get(row.id) or {})
         rows.append((row, values))
     caserows.write_cases(rows)
     deadline_index.sync_many([(row, snapshot.deadlines) for row, snapshot, _tasks in items])

@@ -274,6 +274,13 @@ def add_to_case(case: Case, user: User, items: Iterable[Stored]) -> list[Attachm
     return rows
 
 
+def copy_to_case(source: Case, target: Case, user: User) -> list[Attachment]:
+    """The evidence of a case handed to another bureau goes with it (the same stored files)."""
+    attachments = db.session.execute(select(Attachment).filter_by(case_id=source.id).order_by(Attachment.id))
+    items = [Stored(a.filename, a.content_type, a.size, a.sha256, a.stored_as) for a in attachments.scalars()]
+    return add_to_case(target, user, items)
+
+
 def attach(user: User, case: Case, items: list[Stored]) -> list[Attachment]:
     """Add evidence to a case the user can see (the caller checked that): handling roles only, and
     not once the case is closed (its materials are archived, CQH 第二十五条)."""

@@ -17,17 +17,18 @@ from sqlalchemy import or_, select
 from engine.errors import ClueflowError, ValidationError
 from engine.runner import RunError, TaskNotReady
 from webapp.access import RECUSAL_DECIDERS, REGISTRAR_ROLE, has_any
-from webapp.clock import LOCAL_ZONE, clock, local_today
+from webapp.clock import clock, local_today
 from webapp.errors import CaseworkError, Conflict, Forbidden, explain, stale_case
 from webapp.extensions import db
-from webapp.models import Bureau, Case, Recusal, TaskEntry, TaskQueue, User
+from webapp.models import Case, Recusal, TaskEntry, TaskQueue, User
 from webapp.store import caserows, casestore, taskrules
 from webapp.store import evidence as evidence_files
-from webapp.store.casestore import INTAKE_PROCESS, RECUSAL_FORM, REGISTRATION_FORM, TRANSFER_FORM
-from webapp.store.packversions import current_version, runner_for
+from webapp.store.casestore import RECUSAL_FORM
 from webapp.store.visibility import may_do, task_for
 from webapp.transaction import transaction
-from webapp.usecases.intake import next_number, reported_party_problems, walk_in_problems
+from webapp.usecases import jurisdiction
+from webapp.usecases.intake import reported_party_problems, walk_in_problems
+from webapp.usecases.opening import open_case
 
 
 def inbox(
@@ -98,66 +99,9 @@ def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) 
         raise Forbidden(_("只有登记员可以登记举报"))
     problems = {**reported_party_problems(data), **walk_in_problems(data)}
     with transaction():
-        row = _open_case(user.bureau, user, data, now or clock(), problems)
+        row = open_case(user.bureau, user, data, now or clock(), problems)
         evidence_files.add_to_case(row, user, evidence)
     return row
-
-
-def _open_case(
-    bureau: Bureau, user: User, data: Mapping[str, Any], now, problems=None, title: str = "登记举报"
-) -> Case:
-    """A new numbered case of a bureau with its registration task completed (the caller's transaction
-    commits it)."""
-    version = current_version(bureau.pack)
-    runner = runner_for(bureau.pack, version.version, now)
-    running = runner.start(INTAKE_PROCESS)
-    [task] = [t for t in runner.ready_tasks(running) if t.form_id == REGISTRATION_FORM]
-    number = next_number(bureau.pack, now().astimezone(LOCAL_ZONE).year)
-    try:
-        clean = runner.complete(running, task.id, {**data, "registration_no": number})
-    except ValidationError as exc:
-        if problems:  # shown together with the form's own messages
-            raise ValidationError({**problems, **exc.messages}) from exc
-        raise
-    except (RunError, ClueflowError) as exc:
-        raise CaseworkError(_("登记未能完成：%(reason)s", reason=explain(exc))) from exc
-    if problems:
-        raise ValidationError(problems)
-    row = Case(
-        number=number,
-        pack=bureau.pack,
-        pack_version=version.version,
-        process_id=INTAKE_PROCESS,
-        bureau_id=bureau.id,
-        state="",
-        created_at=now(),
-    )
-    db.session.add(row)
-    casestore.copy_summary(row, clean)
-    db.session.flush()
-    casestore.add_event(row, user, "registered", f"{title} {number}", {"task": task.name})
-    casestore.keep(row, runner, running, {})
-    return row
-
-
-def _transfer_to_district(
-    case: Case, user: User, loaded: casestore.Loaded, clean: Mapping[str, Any]
-) -> Case | None:
-    """A report the city hands to a district it oversees (CQH 第二十条, URU 第十五条) becomes a case of
-    that district, registered with the same 登记表; a transfer to another authority creates nothing."""
-    name = (clean.get("competent_bureau") or "").strip()
-    district = next((d for d in case.bureau.districts if name and name in (d.name, d.code)), None)
-    if district is None:
-        return None
-    registration = loaded.runner.pack.forms[REGISTRATION_FORM].fields
-    data = {k: v for k, v in loaded.running.data.items() if k in registration and k != "registration_no"}
-    new = _open_case(
-        district, user, data, loaded.runner.clock, title=f"由{case.bureau.name}移交（原编号 {case.number}）"
-    )
-    casestore.add_event(
-        case, user, "transferred", f"已移交{district.name}，新编号 {new.number}", {"case": new.id}
-    )
-    return new
 
 
 def complete_task(
@@ -168,7 +112,7 @@ def complete_task(
     entry = tasks.get(task_id)
     if entry is None and caserows.changed_since_read(case):
         raise Conflict(_("该任务已被他人办理完毕"))  # completed by someone after this case row was read
-    may_do(user, entry)
+    may_do(user, entry, case)
     if lock_version is not None and lock_version != case.lock_version:
         raise stale_case()
     loaded = casestore.load(case, now)
@@ -192,15 +136,14 @@ def complete_task(
             f"办理「{entry.name}」",
             {"element": entry.element_id, "data": casestore.jsonable(clean)},
         )
-        if entry.form_id == TRANSFER_FORM:
-            _transfer_to_district(case, user, loaded, clean)
+        moved = jurisdiction.after_task(user, case, entry.form_id, loaded, clean)
         if target is not None:
             _record_recusal(
                 case, user, target, clean.get("recusal_opinion") or clean.get("recusal_ground") or ""
             )
         if rules is not None:
             rules.record(user, case, entry, loaded, clean)
-        casestore.keep(case, loaded.runner, loaded.running, tasks)
+        casestore.keep(case, loaded.runner, loaded.running, tasks, moved)
 
 
 def _recusal_target(user: User, entry, clean: Mapping[str, Any]) -> User | None:
@@ -218,7 +161,8 @@ def _recusal_target(user: User, entry, clean: Mapping[str, Any]) -> User | None:
 def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[str, Any]:
     """What a task's form opens with: the case data, and what the process's own rules prefill."""
     rules = taskrules.rules_for(case)
-    return rules.form_values(case, entry, data) if rules is not None else dict(data)
+    values = rules.form_values(case, entry, data) if rules is not None else dict(data)
+    return jurisdiction.prefill(case, entry.form_id, values)
 
 
 def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:

@@ -16,7 +16,7 @@ from webapp.extensions import db
 from webapp.models import Attachment, Case, CaseEvent, TaskEntry
 from webapp.store import casestore, deadline_index, evidence, packindex, packversions, uploads, visibility
 from webapp.translation import N_
-from webapp.usecases import casework, notices, notifications
+from webapp.usecases import casework, jurisdiction, notices, notifications
 from webapp.web.cases import bp
 from webapp.web.cases.formview import data_from_post, field_components
 from webapp.web.rewards.panel import reward_panel
@@ -229,6 +229,7 @@ def case(case_id: int):
         reached=loaded.running.reached(),
         active=[t.element_id for t in tasks],
         can_see_reporter=access.can_see_reporter(current_user),
+        may_take_over=jurisdiction.may_take_over(current_user, row),
         deadline_labels=packversions.DEADLINE_LABELS,
         pack_name=packindex.entry(row.pack).display_name,
         process_name=PROCESS_NAMES.get(row.process_id, row.process_id),
@@ -339,6 +340,18 @@ def recuse(case_id: int):
     else:
         flash(_("回避决定已记录，该工作人员不再能查看本案"))
     return redirect(url_for("cases.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/take-over")
+def take_over(case_id: int):
+    row = visibility.case_for(current_user, case_id)
+    try:
+        new = jurisdiction.take_over(current_user, row, (request.form.get("reason") or "").strip())
+    except CaseworkError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("cases.case", case_id=case_id))
+    flash(_("已提级办理，市局案件编号 %(number)s", number=new.number))
+    return redirect(url_for("cases.case", case_id=new.id))
 
 
 @bp.get("/cases/<int:case_id>/registration")
