@@ -2,8 +2,8 @@
 
 `Calendars` layers a region over its parents: a day is a rest day when any layer makes it a holiday,
 or when it is a Saturday/Sunday that no layer makes a make-up workday. The national (root) layer must
-be confirmed for every year a computation looks at, or `CalendarNotConfirmed` is raised; a regional
-layer that is missing or unconfirmed falls back to its parent and the result is marked provisional.
+be confirmed for every year a computation looks at, or `CalendarNotConfirmed` is raised; a missing
+regional layer falls back to its parent, an unconfirmed one counts what it knows: both provisional.
 """
 
 from __future__ import annotations
@@ -162,12 +162,15 @@ class Calendars:
         provisional = False
         for depth, layer in enumerate(chain):
             own = self._region_years.get((layer, year))
-            if own is None or not own.confirmed:
-                # Only a regional layer can be skipped; the root was checked by the caller.
+            if own is None:
+                # Only a regional layer can be missing; the root was checked by the caller.
                 provisional = True
                 fallback = "全国日历" if depth + 1 == len(chain) - 1 else f"{chain[depth + 1]} 日历"
                 warnings.append(f"{layer} {year} 未确认，按{fallback}计算，结果为暂定")
                 continue
+            if not own.confirmed:  # a regional year known in part: its days count, the result is provisional
+                provisional = True
+                warnings.append(f"{layer} {year} 未确认，已计入已知的地方假日，结果为暂定")
             self._add_layer(layer, year, own, holidays, makeups, labels)
         return _Year(
             rest=frozenset(_weekend_days(year, makeups) | set(holidays)),
@@ -191,7 +194,7 @@ class Calendars:
         notices; the notices that gave any (its own always) are labelled."""
         for other_year in (year, year - 1, year + 1):
             ry = self._region_years.get((layer, other_year))
-            if ry is None or not ry.confirmed:
+            if ry is None or (not ry.confirmed and ry is not own):
                 continue
             used = ry is own
             for h in ry.holidays:

@@ -217,12 +217,15 @@ def test_xinjiang_2025_rozi(cal):
     assert cal.add("CN-XJ", D("2025-01-24"), 15, "working_days", False).due == D("2025-02-20")
 
 
-def test_xinjiang_2026_is_provisional(cal):
+def test_xinjiang_2026_is_provisional_and_counts_the_known_festivals(cal):
+    # The shipped CN-XJ 2026 is known in part (肉孜节 2026-03-20..22, 古尔邦节 2026-05-27..31).
     result = cal.add("CN-XJ", D("2026-03-02"), 30, "working_days", False)
-    assert result.due == D("2026-04-14")
+    assert result.due == D("2026-04-15")  # 2026-03-20 (Friday) is 肉孜节; nationally 2026-04-14
+    assert cal.add("CN", D("2026-03-02"), 30, "working_days", False).due == D("2026-04-14")
     assert result.provisional is True
-    assert result.warnings == ("CN-XJ 2026 未确认，按全国日历计算，结果为暂定",)
-    assert result.calendar.startswith("CN 2026@") and "CN-XJ" not in result.calendar
+    assert result.warnings == ("CN-XJ 2026 未确认，已计入已知的地方假日，结果为暂定",)
+    assert result.calendar.startswith("CN-XJ 2026@") and "CN 2026@" in result.calendar
+    assert "跳过 肉孜节 2026-03-20 至 2026-03-22" in result.explanation
     assert result.to_dict()["provisional"] is True
 
 
@@ -231,12 +234,12 @@ def test_xinjiang_across_the_year_is_provisional_from_2026(cal):
     assert result.due == D("2026-01-05")
     assert result.provisional is True
     labels = [part.split("@")[0] for part in result.calendar.split(", ")]
-    assert labels == ["CN-XJ 2025", "CN 2025", "CN 2026"]
+    assert labels == ["CN-XJ 2025", "CN 2025", "CN-XJ 2026", "CN 2026"]
     # ... but a computation that stays in 2025 is not.
     assert cal.add("CN-XJ", D("2025-12-01"), 5, "working_days", False).provisional is False
 
 
-def test_unconfirmed_regional_year_is_not_used():
+def test_an_unconfirmed_regional_year_counts_its_days_provisionally():
     cals = Calendars(
         [
             region_year("CN", 2026),
@@ -250,9 +253,9 @@ def test_unconfirmed_regional_year_is_not_used():
         ]
     )
     result = cals.add("CN-XJ", D("2026-05-25"), 1, "working_days", False)
-    assert result.due == D("2026-05-26")
+    assert result.due == D("2026-05-29")
     assert result.provisional is True
-    assert result.warnings == ("CN-XJ 2026 未确认，按全国日历计算，结果为暂定",)
+    assert result.warnings == ("CN-XJ 2026 未确认，已计入已知的地方假日，结果为暂定",)
 
 
 def test_unconfirmed_national_year_fails():
@@ -338,7 +341,7 @@ def test_day(cal, region, day, working, reason):
 def test_day_provisional(cal):
     info = cal.day("CN-XJ", D("2026-06-01"))
     assert info.working is True and info.provisional is True
-    assert info.warnings == ("CN-XJ 2026 未确认，按全国日历计算，结果为暂定",)
+    assert info.warnings == ("CN-XJ 2026 未确认，已计入已知的地方假日，结果为暂定",)
 
 
 def test_brute_force_against_day_by_day(cal):
@@ -401,7 +404,12 @@ def test_seed_round_trips(cal):
         assert ry.to_dict() == data
         assert RegionYear.from_dict(ry.to_dict()) == ry
         assert len(ry.version) == 8
-    assert {f"{r.region} {r.year}" for r in cal.region_years()} == {"CN 2025", "CN 2026", "CN-XJ 2025"}
+    assert {f"{r.region} {r.year}" for r in cal.region_years()} == {
+        "CN 2025",
+        "CN 2026",
+        "CN-XJ 2025",
+        "CN-XJ 2026",
+    }
     assert set(cal.regions()) == {"CN", "CN-XJ"}
 
 
@@ -502,3 +510,12 @@ def test_thirty_working_days_is_fast(cal):
         cal.add("CN-XJ", start, 30, "working_days", False)
     per_call = (time.perf_counter() - t0) / 2000
     assert per_call < 500e-6, per_call
+
+
+def test_a_missing_regional_year_falls_back_to_the_national_one():
+    cals = Calendars(
+        [region_year("CN", 2026), region_year("CN", 2027), region_year("CN-XJ", 2026, parent="CN")]
+    )
+    result = cals.add("CN-XJ", D("2027-03-01"), 1, "working_days", False)
+    assert result.due == D("2027-03-02") and result.provisional is True
+    assert result.warnings == ("CN-XJ 2027 未确认，按全国日历计算，结果为暂定",)

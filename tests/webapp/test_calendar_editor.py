@@ -234,7 +234,7 @@ def test_a_provisional_deadline_is_marked_on_every_page(clerk_app, clerk_clock):
     officer.done(case_id, JURISDICTION, KEEP)
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-04-23"
-    # CN-XJ 2026 is not confirmed: counted on the national layer, and marked so.
+    # CN-XJ 2026 is not confirmed: its known festivals are counted, and the result is marked provisional.
     inbox = page(officer.get("/"))
     assert inbox.xpath("//table[contains(@class,'inbox')]//span[contains(@class,'tag-provisional')]")
     case = officer.case_page(case_id)
@@ -244,8 +244,8 @@ def test_a_provisional_deadline_is_marked_on_every_page(clerk_app, clerk_clock):
 
 
 def _xinjiang_case_and_an_unconfirmed_rest_day(app, clock):
-    """A 天山区 report at its acceptance check (received 2026-04-01), and CN-XJ 2026 added with a rest
-    day on 04-10, not yet confirmed; returns (case id, case officer, Urumqi policy editor)."""
+    """A 天山区 report at its acceptance check (received 2026-04-01), and the shipped CN-XJ 2026 (known
+    in part, not confirmed) given a rest day on 04-10; returns (case id, case officer, Urumqi policy editor)."""
     clock.set("2026-04-01")
     case_id = login(app, "wlmq-tianshan-registrar").register(
         registered_on="2026-04-01", received_on="2026-04-01", recorded_on="2026-04-01"
@@ -253,7 +253,6 @@ def _xinjiang_case_and_an_unconfirmed_rest_day(app, clock):
     officer = login(app, "wlmq-tianshan-case-officer")
     officer.done(case_id, JURISDICTION, KEEP)
     editor = login(app, "wlmq-policy-editor")
-    assert editor.post("/calendars/years", data={"region": "CN-XJ", "year": "2026"}).status_code == 302
     # TEST DATA: a regional rest day, not the region's notice.
     assert (
         edit(
@@ -273,11 +272,11 @@ def _xinjiang_case_and_an_unconfirmed_rest_day(app, clock):
 def test_confirming_a_regional_year_recounts_its_provisional_deadlines(clerk_app, clerk_clock):
     case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
-    assert row["due"] == "2026-04-23"  # unconfirmed: still counted on the national layer
+    assert row["due"] == "2026-04-24"  # unconfirmed: the rest day counts already, provisionally
+    inbox = page(officer.get("/"))
+    assert inbox.xpath("//table[contains(@class,'inbox')]//span[contains(@class,'tag-provisional')]")
     assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
-    response = edit(editor, "CN-XJ", 2026, "confirm")
-    moved = visible_text(editor.get(response.headers["Location"]))
-    assert "2026-04-23" in moved and "2026-04-24" in moved
+    edit(editor, "CN-XJ", 2026, "confirm")
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-04-24"
     inbox = page(officer.get("/"))
@@ -322,29 +321,31 @@ def test_a_change_affecting_many_cases_is_recounted_by_the_timer_worker(clerk_ap
     tick counts the deadlines again (before it fires any timer), once."""
     from webapp.worker import ticks as worker
 
-    clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0  # every case is "many" here
     case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
+    clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0  # every case is "many" from here
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-04-24"  # the unconfirmed rest day was counted at once
     assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
     response = edit(editor, "CN-XJ", 2026, "confirm")
-    change_page = response.headers["Location"]
-    assert "定时任务会在后台完成" in visible_text(editor.get(change_page))
-    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
-    assert row["due"] == "2026-04-23"  # not counted again yet
+    assert "定时任务会在后台完成" in visible_text(editor.get(response.headers["Location"]))
     # A period added to the confirmed year is left to the worker too, and the editor is told so.
     response = edit(
         editor, "CN-XJ", 2026, "period-new", name="测试假日二", first_day="2026-04-13", last_day="2026-04-13"
     )
     assert "由定时任务在后台重新计算" in " ".join(flashes(editor.get(response.headers["Location"])))
+    change_page = response.headers["Location"]
+    [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
+    assert row["due"] == "2026-04-24"  # not counted again yet
 
     with clerk_app.app_context():
         first = worker.tick()
         second = worker.tick()
         db.session.remove()
-    assert (first.recounts, second.recounts) == (2, 0)
+    assert (first.recounts, second.recounts) == (3, 0)  # the source, the confirmation, the rest day
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
     assert row["due"] == "2026-04-27"  # 15 working days from 04-01 without 04-10 and 04-13
     moved = visible_text(editor.get(change_page))
-    assert "2026-04-23" in moved and "定时任务会在后台完成" not in moved
+    assert "定时任务会在后台完成" not in moved
     with clerk_app.app_context():
         assert (
             db.session.execute(select(CaseEvent).filter_by(case_id=case_id, kind="deadline_moved"))
@@ -365,14 +366,19 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
     from webapp.usecases import recounts
     from webapp.worker import ticks as worker
 
-    clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0
     _case_id, officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
-    assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
-    change_page = edit(editor, "CN-XJ", 2026, "confirm").headers["Location"]
-    clerk_clock.set("2026-04-24")  # past the acceptance deadline as first counted (04-23), not as corrected
+    clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0
+    # TEST DATA: a second regional rest day, 04-13, moves the deadline 04-24 → 04-27.
+    change_page = edit(
+        editor, "CN-XJ", 2026, "period-new", name="测试假日二", first_day="2026-04-13", last_day="2026-04-13"
+    ).headers["Location"]
+    clerk_clock.set("2026-04-25")  # past the acceptance deadline as first counted (04-24), not as corrected
     with clerk_app.app_context():
         change = db.session.execute(
-            select(CalendarChange).filter_by(region="CN-XJ", action="confirm")
+            select(CalendarChange)
+            .filter_by(region="CN-XJ", action="period.add")
+            .order_by(CalendarChange.id.desc())
+            .limit(1)
         ).scalar_one()
         change_id = change.id
         change.recount_until = clerk_clock.now + recounts.RECOUNT_LEASE  # as a worker that began it
@@ -383,19 +389,19 @@ def test_a_recount_another_worker_holds_is_left_to_it_until_its_lease_runs_out(c
     response = editor.post(f"/calendars/changes/{change_id}/recount")
     assert "后台正在重新计算" in " ".join(flashes(editor.get(response.headers["Location"])))
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
-    assert row["due"] == "2026-04-23"  # nobody counted it again meanwhile
+    assert row["due"] == "2026-04-24"  # nobody counted it again meanwhile
 
     clerk_clock.set(clerk_clock.now + recounts.RECOUNT_LEASE + timedelta(minutes=1))  # that worker died
     with clerk_app.app_context():
         result = worker.tick()
-        assert (result.recounts, result.waited, result.cases) == (1, False, 0)  # due 04-24: not overdue yet
+        assert (result.recounts, result.waited, result.cases) == (1, False, 0)  # due 04-27: not overdue yet
         change = db.session.get(CalendarChange, change_id)
         assert change.recomputed_at is not None and change.recount_until is None
         db.session.remove()
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
-    assert row["due"] == "2026-04-24"
+    assert row["due"] == "2026-04-27"
     assert "定时任务会在后台完成" not in visible_text(editor.get(change_page))
-    clerk_clock.set("2026-04-25")
+    clerk_clock.set("2026-04-28")
     with clerk_app.app_context():
         assert worker.tick().cases == 1  # now it is overdue
         db.session.remove()
@@ -410,8 +416,8 @@ def test_a_recount_that_fails_gives_its_change_up_at_once(clerk_app, clerk_clock
     from webapp.usecases import recounts
     from webapp.worker import ticks as worker
 
-    clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0
     _case_id, _officer, editor = _xinjiang_case_and_an_unconfirmed_rest_day(clerk_app, clerk_clock)
+    clerk_app.config["CLUEFLOW_INLINE_RECOUNT"] = 0
     assert edit(editor, "CN-XJ", 2026, "source", source="测试数据（非官方）").status_code == 302
     assert edit(editor, "CN-XJ", 2026, "confirm").status_code == 302
 
@@ -428,5 +434,5 @@ def test_a_recount_that_fails_gives_its_change_up_at_once(clerk_app, clerk_clock
         db.session.remove()
     monkeypatch.undo()
     with clerk_app.app_context():
-        assert worker.tick().recounts == 1
+        assert worker.tick().recounts == 2  # the source and the confirmation
         db.session.remove()

@@ -276,9 +276,10 @@ def _changed(user: User, row: CalendarYear, action: str, summary: str, detail: d
             summary,
             {**detail, "version": engine_year.version, "confirmed": row.confirmed},
         )
-    # Deadlines count on a confirmed year only (an unconfirmed one waits, or falls back to the parent).
+    # Deadlines count on a confirmed national year only (an unconfirmed one waits); a regional year
+    # counts the days it knows, confirmed or not (provisionally until confirmed).
     # A few affected cases are counted before the page returns; many are left to the timer worker.
-    if row.confirmed:
+    if row.confirmed or row.parent:
         affected = deadline_index.affected_cases(change)
         if len(affected) <= recounts.inline_limit():
             try:
