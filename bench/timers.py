@@ -53,7 +53,7 @@ def template_case(app) -> int:
         anonymous=False,
         reporter_kind="natural_person",
         reporter_name="张三",
-        reporter_id_no="110101199001011234",
+        reporter_id_no="110101199001011237",
         reporter_phone="13800000000",
         subject_type="designated_pharmacy",
         reported_unit_name="某某大药房",

@@ -58,6 +58,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=selected_locale)
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
         app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024  # the largest upload a request may carry
+    # A text field past its length gets the field's own message with the form kept, not a 413 page:
+    # the form's text parts may be as large as the request (each field then says how long it may be).
+    app.config.setdefault("MAX_FORM_MEMORY_SIZE", app.config["MAX_CONTENT_LENGTH"])
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
 
 
@@ -75,10 +78,13 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def register_task_rules() -> None:
-    """The processes whose tasks follow rules beyond their forms: the reward process (URU 第十二至二十条)."""
+    """The processes whose tasks follow rules beyond their forms: report handling (RULES §B.15, CQF 第二十三条)
+    and the reward process (URU 第十二至二十条)."""
     from webapp.store import taskrules
+    from webapp.usecases import report_tasks
     from webapp.usecases.rewards import tasks as reward_tasks
 
+    taskrules.register(report_tasks.PROCESS, report_tasks)
     taskrules.register(reward_tasks.PROCESS, reward_tasks)
 
 

@@ -167,6 +167,10 @@ class _Number(_SpecField[Decimal | None]):
         return num
 
 
+# Digits grouped by thousands with commas (ASCII or full-width), e.g. 120,000 or 1,234,567.89.
+GROUPED_RE = re.compile(r"[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?")
+
+
 def to_decimal(value: object) -> Decimal | None:
     if value is True or value is False:
         return None
@@ -176,9 +180,14 @@ def to_decimal(value: object) -> Decimal | None:
         num = Decimal(repr(value))
     elif isinstance(value, Decimal):
         num = value
-    elif isinstance(value, str) and len(value) <= 64 and NUMBER_RE.fullmatch(value.strip()):
+    elif isinstance(value, str) and len(value) <= 64:
+        text = value.strip()
+        if GROUPED_RE.fullmatch(text):  # 120,000.50 as the application prints amounts
+            text = text.replace(",", "").replace("，", "")
+        if not NUMBER_RE.fullmatch(text):
+            return None
         try:
-            num = Decimal(value.strip())
+            num = Decimal(text)
         except InvalidOperation:
             return None
     else:

@@ -26,6 +26,7 @@ REGISTRATION = dict(
     fund_type="basic_medical",
     reporter_kind="natural_person",
     reporter_name="张三",
+    reporter_id_no="110101199001011237",
     reporter_phone="13800000000",
     subject_type="designated_pharmacy",
     reported_unit_name="某某大药房",

@@ -24,7 +24,7 @@ from rewarding import (
     to_claim,
 )
 
-OTHER = {"reporter_name": "李四", "reporter_id_no": "650102198805051111", "reporter_phone": "13900000000"}
+OTHER = {"reporter_name": "李四", "reporter_id_no": "650102198805051119", "reporter_phone": "13900000000"}
 
 
 def _pay(app, clock, reward_id, *, deliberate=True):

@@ -24,6 +24,8 @@ REGISTRATION = {
     "fund_type": "basic_medical",
     "reporter_kind": "natural_person",
     "reporter_name": "王五",
+    "reporter_id_no": "110101199001011237",
+    "reporter_phone": "13800000000",
     "subject_type": "designated_medical_institution",
     "reported_unit_name": "某某医院",
     "content": "挂床住院",

@@ -200,7 +200,7 @@ def test_a_process_s_task_rules_are_found_by_its_process_and_no_other():
     taskrules.register("test_process", Rules())
     try:
         assert isinstance(taskrules.rules_for(Row("test_process")), Rules)
-        assert taskrules.rules_for(Row("report_handling")) is None
+        assert taskrules.rules_for(Row("another_process")) is None
     finally:
         taskrules.register("test_process", None)
 

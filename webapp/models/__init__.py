@@ -104,6 +104,17 @@ class CaseCounter(db.Model):
     last: Mapped[int] = mapped_column(db.Integer, default=0)
 
 
+class FormSubmission(db.Model):
+    """A 登记表 sent once: the one-time token of the page it came from and the case it made, so that
+    the same form posted twice (a double click, a retry) registers one case."""
+
+    __tablename__ = "form_submissions"
+    token: Mapped[str] = mapped_column(db.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("users.id"))
+    case_id: Mapped[int] = mapped_column(db.Integer, db.ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
 class Case(db.Model):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(db.Integer, primary_key=True)

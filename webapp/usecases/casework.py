@@ -13,21 +13,22 @@ from typing import Any, Mapping
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ClueflowError, ValidationError
 from engine.runner import RunError, TaskNotReady
 from webapp.access import RECUSAL_DECIDERS, REGISTRAR_ROLE, has_any
-from webapp.clock import clock, local_today
+from webapp.clock import LOCAL_ZONE, clock, local_today
 from webapp.errors import CaseworkError, Conflict, Forbidden, explain, stale_case
 from webapp.extensions import db
-from webapp.models import Case, Recusal, TaskEntry, TaskQueue, User
+from webapp.models import Case, FormSubmission, Recusal, TaskEntry, TaskQueue, User
 from webapp.store import caserows, casestore, taskrules
 from webapp.store import evidence as evidence_files
 from webapp.store.casestore import RECUSAL_FORM
 from webapp.store.visibility import may_do, task_for
 from webapp.transaction import transaction
 from webapp.usecases import jurisdiction
-from webapp.usecases.intake import reported_party_problems, walk_in_problems
+from webapp.usecases.intake import reported_party_problems, reporter_problems, walk_in_problems
 from webapp.usecases.opening import open_case
 
 
@@ -92,16 +93,45 @@ def inbox(
 # -- use cases -------------------------------------------------------------------------------------
 
 
-def register_report(user: User, data: Mapping[str, Any], now=None, evidence=()) -> Case:
+def register_report(
+    user: User, data: Mapping[str, Any], now=None, evidence=(), submission: str | None = None
+) -> Case:
     """Register a report on the 登记表: a new case of the user's bureau, numbered, registration done,
-    with the evidence files already stored (evidence.Stored) attached in the same commit."""
+    with the evidence files already stored (evidence.Stored) attached in the same commit.
+
+    `submission`: the one-time token of the page the form came from; the same token sent again (a
+    double click, a retry, two at once) gives the case the first one made, and no second case."""
     if REGISTRAR_ROLE not in user.roles:
         raise Forbidden(_("只有登记员可以登记举报"))
-    problems = {**reported_party_problems(data), **walk_in_problems(data)}
-    with transaction():
-        row = open_case(user.bureau, user, data, now or clock(), problems)
-        evidence_files.add_to_case(row, user, evidence)
+    earlier = registered_by(user, submission)
+    if earlier is not None:
+        return earlier
+    now = now or clock()
+    today = now().astimezone(LOCAL_ZONE).date()
+    problems = {**reported_party_problems(data), **walk_in_problems(data), **reporter_problems(data, today)}
+    try:
+        with transaction():
+            row = open_case(user.bureau, user, data, now, problems)
+            evidence_files.add_to_case(row, user, evidence)
+            if submission:
+                db.session.add(FormSubmission(token=submission, user_id=user.id, case_id=row.id, at=now()))
+                db.session.flush()
+    except IntegrityError:
+        earlier = registered_by(user, submission)  # the same form, sent at the same moment, won
+        if earlier is None:
+            raise CaseworkError(_("此登记表已经提交过，请重新打开登记页面")) from None
+        return earlier
     return row
+
+
+def registered_by(user: User, submission: str | None) -> Case | None:
+    """The case an earlier sending of this one-time form token made (None: not sent before)."""
+    if not submission:
+        return None
+    found = db.session.get(FormSubmission, submission[:64])
+    if found is None or found.user_id != user.id:
+        return None
+    return db.session.get(Case, found.case_id)
 
 
 def complete_task(
@@ -161,8 +191,7 @@ def _recusal_target(user: User, entry, clean: Mapping[str, Any]) -> User | None:
 def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[str, Any]:
     """What a task's form opens with: the case data, and what the process's own rules prefill."""
     rules = taskrules.rules_for(case)
-    values = rules.form_values(case, entry, data) if rules is not None else dict(data)
-    return jurisdiction.prefill(case, entry.form_id, values)
+    return rules.form_values(case, entry, data) if rules is not None else dict(data)
 
 
 def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:

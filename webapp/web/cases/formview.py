@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from engine.errors import Message
 
-CONTROL_KEYS = ("csrf_token", "lock_version")
+CONTROL_KEYS = ("csrf_token", "lock_version", "seen_event", "back")
 INPUT_TYPES = (
     "textfield",
     "textarea",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.errors import ValidationError
 from webapp import access, clock
@@ -86,7 +87,8 @@ def _intake_defaults() -> dict:
     }
 
 
-INTAKE_CONTROLS = ("duplicates_seen", "evidence_pending")  # posted by the page itself, not 登记表 fields
+# Posted by the page itself, not 登记表 fields (submission: the page's one-time token).
+INTAKE_CONTROLS = ("duplicates_seen", "evidence_pending", "submission")
 
 
 @bp.route("/intake", methods=["GET", "POST"])
@@ -97,6 +99,11 @@ def intake():
     compiled = packversions.compiled_version(current_user.bureau.pack, version.version)
     definition = compiled.forms[casestore.REGISTRATION_FORM].definition
     values, errors, duplicates, pending = _intake_defaults(), {}, [], []
+    submission = request.form.get("submission") or uuid.uuid4().hex
+    earlier = casework.registered_by(current_user, submission) if request.method == "POST" else None
+    if earlier is not None:  # the same page sent twice: the first sending registered it
+        flash(_("此登记表已提交，编号 %(number)s（重复提交未再次登记）", number=earlier.number))
+        return redirect(url_for("cases.case", case_id=earlier.id))
     if request.method == "POST":
         values = data_from_post(definition, request.form)
         for key in INTAKE_CONTROLS:
@@ -116,7 +123,7 @@ def intake():
             flash(_("被举报人或单位与已有案件相同，请核对后再次提交（CQH 第十三条第一、二项）"), "error")
         else:
             try:
-                case = casework.register_report(current_user, values, evidence=pending)
+                case = casework.register_report(current_user, values, evidence=pending, submission=submission)
             except ValidationError as exc:
                 errors = exc.messages
             except CaseworkError as exc:
@@ -137,6 +144,7 @@ def intake():
         field_keys={c["key"] for c in field_components(definition["components"])},
         pack=current_user.bureau.pack,
         pending=tokens,
+        submission=submission,
         allowed=uploads.ALLOWED_TEXT,
         max_file_mb=_max_file_size() // (1024 * 1024),
         max_request_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024) or None,
@@ -255,6 +263,8 @@ def task(case_id: int, task_id: str):
     compiled = packversions.compiled_version(row.pack, row.pack_version)
     definition = compiled.forms[entry.form_id].definition
     errors: dict = {}
+    changes: list = []
+    back = "inbox" if (request.values.get("back") == "inbox") else "case"
     if request.method == "POST":
         values = data_from_post(definition, request.form)
         lock = request.form.get("lock_version")
@@ -264,12 +274,20 @@ def task(case_id: int, task_id: str):
             )
         except ValidationError as exc:
             errors = exc.messages
+        except Conflict as exc:
+            flash(str(exc), "error")
+            db.session.rollback()
+            try:  # the task is still to do: the form again, as typed, with what changed meanwhile
+                entry = visibility.task_for(current_user, row, task_id)
+            except CaseworkError:
+                return redirect(url_for("cases.case", case_id=case_id))
+            changes = _events_after(row, request.form.get("seen_event"))
         except CaseworkError as exc:
             flash(str(exc), "error")
-            if isinstance(exc, Conflict):
-                return redirect(url_for("cases.case", case_id=case_id))
         else:
-            flash(_("「%(task)s」已办理", task=entry.name))
+            flash(_("「%(task)s」已办理（%(number)s）", task=entry.name, number=row.number))
+            if back == "inbox":
+                return redirect(url_for("cases.inbox"))
             return redirect(url_for("cases.case", case_id=case_id))
     # The case is restored only to show the form (completing it restores it itself).
     data = casestore.load(row).running.data
@@ -288,7 +306,18 @@ def task(case_id: int, task_id: str):
         field_keys={c["key"] for c in field_components(definition["components"])},
         data=data,
         task_notice=notices.notice_for_task(row, entry.form_id, entry.task_id),
+        changes=changes,
+        back=back,
+        seen_event=db.session.execute(select(func.max(CaseEvent.id)).filter_by(case_id=row.id)).scalar() or 0,
     )
+
+
+def _events_after(row: Case, seen_event: str | None) -> list[CaseEvent]:
+    """The timeline entries made after a form was shown (what a stale page did not know)."""
+    if not (seen_event or "").isdigit():
+        return []
+    query = select(CaseEvent).filter_by(case_id=row.id).where(CaseEvent.id > int(seen_event or 0))
+    return list(db.session.execute(query.order_by(CaseEvent.id)).scalars())
 
 
 @bp.post("/cases/<int:case_id>/tasks/<task_id>/claim")
