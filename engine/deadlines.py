@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Mapping
 
+from .calendars.estimates import estimate
 from .calendars.working_days import CalendarNotConfirmed, Calendars
 from .errors import ClueflowError
 
@@ -118,6 +119,7 @@ def compute_deadline(
                 "calendar": "",
                 "pending": True,
                 "waiting_for": {"region": exc.region, "year": exc.year},
+                "estimate": _estimate(calendars, region, trigger, int(count), unit, roll_forward),
                 "explanation": [f"等待 {exc.region} {exc.year} 年日历确认，到期日暂不计算"],
                 "warnings": [],
             },
@@ -136,3 +138,9 @@ def compute_deadline(
         explanation=tuple(result.explanation),
         warnings=tuple(result.warnings),
     )
+
+
+def _estimate(calendars, region: str, trigger: date, count: int, unit: str, roll_forward: bool) -> str | None:
+    """RULES §B.13's estimate of a waiting deadline, as ISO text (None when none can be made)."""
+    found = estimate(calendars, region, trigger, count, unit, roll_forward)
+    return found.isoformat() if found else None

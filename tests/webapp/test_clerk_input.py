@@ -176,7 +176,10 @@ def test_a_deadline_in_a_year_without_a_confirmed_calendar_is_explained_in_chine
     )
     case_page = visible_text(officer.case_page(case_id))
     assert "等待 2027 年全国日历确认" in case_page
-    assert not re.search(r"2027-\d\d-\d\d", case_page), "no due date in 2027 may be guessed"
+    # No due date in 2027 is given as if it were known: only the estimate, said to be one (RULES §B.13).
+    assert re.findall(r"\S{0,3}2027-\d\d-\d\d", case_page) and all(
+        m.startswith("预计 ") for m in re.findall(r"\S{0,2} ?2027-\d\d-\d\d", case_page)
+    ), case_page
 
 
 # -- CSRF ------------------------------------------------------------------------------------------

@@ -290,3 +290,17 @@ def _changed(user: User, row: CalendarYear, action: str, summary: str, detail: d
         with transaction():
             change.recomputed_at = clock()()
     return change
+
+
+def next_year_alert(user: User, today: date) -> str | None:
+    """From 1 November, while next year's national calendar is not confirmed, its editors and the
+    administrators are told so on their inbox (RULES §B.13): deadlines reaching into it wait."""
+    if today.month < 11 or not (CALENDAR_EDIT_ROLES & user.roles):
+        return None
+    row = calendaring.year_row("CN", today.year + 1)
+    if row is not None and row.confirmed:
+        return None
+    return _(
+        "%(year)s 年全国节假日安排尚未确认：跨入该年的期限只显示按周末估算的预计日期，不会到期督办。国务院办公厅通知发布后，请录入并确认 %(year)s 年全国日历。",
+        year=today.year + 1,
+    )

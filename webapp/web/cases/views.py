@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.models import Attachment, Case, CaseEvent, TaskEntry
 from webapp.store import casestore, deadline_index, evidence, packindex, packversions, uploads, visibility
 from webapp.translation import N_
-from webapp.usecases import casework, jurisdiction, notices, notifications
+from webapp.usecases import calendar_edits, casework, jurisdiction, notices, notifications
 from webapp.web.cases import bp
 from webapp.web.cases.formview import data_from_post, field_components
 from webapp.web.rewards.panel import reward_panel
@@ -57,6 +57,7 @@ def inbox():
         waiting=(
             deadline_index.waiting(current_user, limit=50) if "administrator" in current_user.roles else []
         ),
+        calendar_alert=calendar_edits.next_year_alert(current_user, today),
     )
 
 
