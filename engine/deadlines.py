@@ -140,7 +140,9 @@ def compute_deadline(
     )
 
 
-def _estimate(calendars, region: str, trigger: date, count: int, unit: str, roll_forward: bool) -> str | None:
+def _estimate(
+    calendars: Calendars, region: str, trigger: date, count: int, unit: str, roll_forward: bool
+) -> str | None:
     """RULES §B.13's estimate of a waiting deadline, as ISO text (None when none can be made)."""
     found = estimate(calendars, region, trigger, count, unit, roll_forward)
     return found.isoformat() if found else None
