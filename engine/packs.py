@@ -1,8 +1,9 @@
 """Rule packs: read `packs.toml`, resolve a pack's parents, merge its files, hash the result.
 
 A pack overrides its parent file by file: the merged pack holds, for every relative path under
-`bpmn/`, `dmn/`, `forms/`, `examples/` (each decision's example cases, see engine.examples) and
-`notices/` (the wording of the notices to reporters, rendered by the application), the file of the
+`bpmn/`, `dmn/`, `forms/`, `examples/` (each decision's example cases, see engine.examples),
+`notices/` (the wording of the notices to reporters, rendered by the application) and
+`regulations/` (the texts the pack cites, see engine.citations), the file of the
 nearest pack in the chain that has it. The version of a pack is the SHA-256 of its merged files, so
 any edited byte makes a new version.
 """
@@ -20,8 +21,15 @@ from typing import Mapping
 from .errors import PackError, Problem
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("bpmn", "dmn", "forms", "examples", "notices")
-SUFFIXES = {"bpmn": ".bpmn", "dmn": ".dmn", "forms": ".form", "examples": ".json", "notices": ".txt"}
+KINDS = ("bpmn", "dmn", "forms", "examples", "notices", "regulations")
+SUFFIXES = {
+    "bpmn": ".bpmn",
+    "dmn": ".dmn",
+    "forms": ".form",
+    "examples": ".json",
+    "notices": ".txt",
+    "regulations": ".json",
+}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .calendars.working_days import Calendars
+from .citations import cite, texts_of
 from .deadlines import Deadline, compute_deadline
 from .decisions import DecisionModel
 from .errors import Problem
@@ -63,6 +64,11 @@ def decide(
     """The outputs of one decision of a pack."""
     model, _ = _decisions(pack, root)
     return model.evaluate(decision_id, inputs)
+
+
+def shown_basis(pack: str, basis: str, root: Path | str = DEFAULT_ROOT) -> str:
+    """A basis as the pack's readers are shown it (RULES §B.12, engine.citations)."""
+    return cite(basis, texts_of(load_pack(pack, root).files, pack))
 
 
 def deadline(pack: str, rule: str, start: date | str, root: Path | str = DEFAULT_ROOT) -> Deadline:

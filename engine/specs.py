@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from .bpmn import PackParser
 from .bpmn_checks import ROLES, check_bpmn
 from .calendars.working_days import Calendars
+from .citations import Regulation, texts_of
 from .deadlines import Deadline, UnknownDeadlineRule, compute_deadline
 from .decisions import Decision, DecisionModel
 from .errors import ClueflowError, PackError, Problem
@@ -64,6 +65,7 @@ class CompiledPack:
     calendars: Calendars
     processes: dict[str, tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    regulations: tuple[Regulation, ...] = ()  # the texts its bases cite (RULES §B.12)
 
     @property
     def name(self) -> str:
@@ -130,6 +132,11 @@ def _build(
         problems.extend(exc.problems)
 
     forms = _load_forms(pack, problems)
+    regulations: tuple[Regulation, ...] = ()
+    try:
+        regulations = texts_of(pack.files, name)
+    except PackError as exc:
+        problems.extend(exc.problems)
     if decisions is not None and contract:
         problems.extend(_check_contract(decisions, pack, calendars))
 
@@ -137,7 +144,9 @@ def _build(
     bpmn_ok = _add_processes(pack, parser, decisions, forms, problems)
     if decisions is None or any(p.severity == "error" for p in problems):
         return problems, None
-    compiled = CompiledPack(pack=pack, decisions=decisions, forms=forms, calendars=calendars)
+    compiled = CompiledPack(
+        pack=pack, decisions=decisions, forms=forms, calendars=calendars, regulations=regulations
+    )
     if bpmn_ok:
         _parse_processes(pack, parser, compiled, problems)
     return problems, compiled

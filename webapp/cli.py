@@ -67,7 +67,10 @@ def decide(pack, decision, input_json, packs_root):
     if not isinstance(inputs, dict):
         _fail("--input must be a JSON object")
     try:
-        _print(rules.decide(pack, decision, inputs, packs_root))
+        outputs = rules.decide(pack, decision, inputs, packs_root)
+        if isinstance(outputs.get("basis"), str):  # the basis as people are shown it (RULES §B.12)
+            outputs["basis_shown"] = rules.shown_basis(pack, outputs["basis"], packs_root)
+        _print(outputs)
     except ClueflowError as exc:
         _fail(str(exc))
 

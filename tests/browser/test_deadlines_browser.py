@@ -64,7 +64,11 @@ def test_a_reminder_on_the_inbox_and_the_overdue_board_in_the_browser(clerk_page
     row = page.locator("table.overdue-tasks tbody tr")
     assert row.count() == 1
     text = row.text_content()
-    assert "受理审查" in text and "逾期 1 个工作日" in text and "URU 第十四条第一款" in text
+    assert (
+        "受理审查" in text
+        and "逾期 1 个工作日" in text
+        and "参照《乌鲁木齐市违法违规使用医疗保障基金举报奖励实施细则》第十四条第一款" in text
+    )
     assert page.locator("table.overdue-counts tr[data-bureau='cq-yuzhong'] td").nth(1).text_content() == "1"
     shot(page, "deadlines-overdue-board")
     log_out(page)

@@ -67,7 +67,10 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
     case_id = _case_at_acceptance(clerk_app, clerk_clock)
     officer = login(clerk_app, "cq-yuzhong-case-officer")
     [row] = [r for r in officer.inbox() if r["name"] == ACCEPTANCE]
-    assert row["due"] == "2026-03-23" and "URU 第十四条第一款" in row["basis"]
+    assert (
+        row["due"] == "2026-03-23"
+        and "参照《乌鲁木齐市违法违规使用医疗保障基金举报奖励实施细则》第十四条第一款" in row["basis"]
+    )
     with clerk_app.app_context():  # the deadline as stored in the task index: everything an auditor checks
         [entry] = db.session.execute(select(TaskEntry).filter_by(case_id=case_id)).scalars()
         stored = entry.deadline
@@ -92,7 +95,7 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
     assert _tick(clerk_app).reminders == 0
     [(kind, title, body, read)] = _notifications(clerk_app, "cq-yuzhong-case-officer")
     assert kind == "reminder" and "2026-03-23 到期" in title and "剩 3 个工作日" in body and read is None
-    assert "URU 第十四条第一款：15 个工作日" in body
+    assert "参照《乌鲁木齐市违法违规使用医疗保障基金举报奖励实施细则》第十四条第一款：15 个工作日" in body
     assert _notifications(clerk_app, "cq-yubei-case-officer") == []  # another district is not told
     page = visible_text(officer.get("/"))
     assert "期限提醒" in page and "剩 3 个工作日" in page
@@ -113,7 +116,11 @@ def test_a_case_left_alone_is_reminded_escalated_and_put_on_the_overdue_board(cl
     board = head.get("/overdue")
     assert board.status_code == 200
     text = visible_text(board)
-    assert "受理审查" in text and "逾期 1 个工作日" in text and "URU 第十四条第一款：15 个工作日" in text
+    assert (
+        "受理审查" in text
+        and "逾期 1 个工作日" in text
+        and "参照《乌鲁木齐市违法违规使用医疗保障基金举报奖励实施细则》第十四条第一款：15 个工作日" in text
+    )
     with clerk_app.app_context():
         [entry] = db.session.execute(
             select(TaskEntry).filter_by(case_id=case_id, form_id="acceptance_check")

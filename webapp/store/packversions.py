@@ -5,9 +5,11 @@ version, and what a pack's deadlines mean to a clerk."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
+from engine.citations import Regulation
 from engine.errors import ClueflowError
 from engine.runner import Runner
 from engine.specs import CompiledPack, compile_pack
@@ -85,3 +87,11 @@ def _days_between(calendars, region: str, today: date, due: date | None) -> int 
     except ClueflowError:
         return None
     return count
+
+
+def regulations(of: Any) -> tuple[Regulation, ...]:
+    """The texts a case's pack version cites (`of`: a case row), or a pack's version in force (`of`:
+    a pack name), RULES §B.12."""
+    if isinstance(of, str):
+        return compiled_version(of, current_version(of).version).regulations
+    return compiled_version(of.pack, of.pack_version).regulations

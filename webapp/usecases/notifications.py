@@ -15,12 +15,14 @@ from flask import current_app
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from engine.citations import cite
 from engine.errors import ClueflowError
 from engine.packs import read_index
 from engine.rules import calendars_for
 from webapp.clock import LOCAL_ZONE
 from webapp.extensions import db
 from webapp.models import Case, DeadlineReminder, Notification, Recusal, TaskEntry, User
+from webapp.store import packversions
 from webapp.store.packversions import packs_root
 from webapp.transaction import transaction
 
@@ -61,12 +63,15 @@ def recipients(
     return ids
 
 
-def basis_text(deadline: dict | None) -> str:
-    """E.g. "URU 第十四条第一款：15 个工作日"."""
+def basis_text(deadline: dict | None, case=None) -> str:
+    """E.g. "URU 第十四条第一款：15 个工作日", cited as the case's pack is shown (RULES §B.12)."""
     if not deadline:
         return ""
     unit = UNIT_WORDS.get(deadline.get("unit"), deadline.get("unit") or "")
-    return f"{deadline.get('basis') or ''}：{deadline.get('count')} {unit}".strip("：")
+    basis = deadline.get("basis") or ""
+    if case is not None:
+        basis = cite(basis, packversions.regulations(case))
+    return f"{basis}：{deadline.get('count')} {unit}".strip("：")
 
 
 def send_reminders(now: datetime) -> int:
@@ -124,7 +129,7 @@ def _remind(entry: TaskEntry, days_left: int | None, now: datetime) -> None:
     db.session.flush()  # the unique key is checked here, before anyone is told
     left = f"剩 {days_left} 个工作日" if days_left else "今日到期" if days_left == 0 else ""
     title = f"期限提醒：{entry.case.number}「{entry.name}」{entry.due.isoformat()} 到期"
-    body = "；".join(p for p in (left, basis_text(entry.deadline)) if p)
+    body = "；".join(p for p in (left, basis_text(entry.deadline, entry.case)) if p)
     for user_id in recipients(entry.bureau_id, entry.roles, entry.case_id, entry.claimed_by_id):
         db.session.add(
             Notification(
@@ -150,7 +155,9 @@ def escalations(
         key=lambda pair: pair[1],
     )
     passed = "；".join(
-        f"「{t.name}」{due.isoformat()} 到期（{basis_text(t.deadline)}）" for t, due in dated if due < today
+        f"「{t.name}」{due.isoformat()} 到期（{basis_text(t.deadline, case)}）"
+        for t, due in dated
+        if due < today
     )
     rows = []
     for task in opened:

@@ -16,6 +16,27 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(say, "say")
     app.add_template_global(option_label, "option_label")
 
+    from webapp.store.noticetexts import cn_date
+
+    app.add_template_filter(cn_date, "cn_date")
+
+    @app.template_filter("cite")
+    def cite(text: str | None, of, document: bool = False) -> str:
+        """A legal basis as a reader of the pack is shown it (RULES §B.12): `of` is the case, or the
+        pack whose version in force applies; `document`: full titles on first use (letters, forms)."""
+        from engine.citations import cite as cite_text
+        from webapp.store import packversions
+
+        return cite_text(text or "", packversions.regulations(of), document)
+
+    @app.template_global("regulation_legend")
+    def regulation_legend(of) -> list[str]:
+        """What the short codes on a page stand for."""
+        from engine.citations import legend
+        from webapp.store import packversions
+
+        return legend(packversions.regulations(of))
+
     @app.template_filter("markdown_lite")
     def markdown_lite(text: str | None) -> Markup:
         """form-js text components: headings and paragraphs only, everything escaped."""

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from engine.capitals import yuan_capitals
 from webapp.clock import clock, local_today
 from webapp.extensions import db
-from webapp.models import Reward, RewardDocument
-from webapp.store import counters
+from webapp.models import Notice, Reward, RewardDocument
+from webapp.store import counters, packindex
 
 KINDS = {  # kind: (title, number word)
     "approval_form": ("举报违法违规使用医疗保障基金行为奖励审批表", "奖审"),
@@ -93,7 +93,25 @@ def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
         capitals=yuan_capitals,
         ground_words=ground_words,
         today=local_today(),
+        notice_paragraphs=claim_notice_paragraphs(reward) if kind == "claim_notice" else [],
+        pack_name=packindex.entry(reward.case.pack).display_name,
     )
+
+
+def claim_notice_paragraphs(reward: Reward) -> list[str]:
+    """The outbox's claim notice as the printed 领奖通知书 says it (one text, URU 第十六条): its
+    paragraphs after the title and the salutation; none before the notice is generated."""
+    notice = db.session.execute(
+        select(Notice).filter_by(case_id=reward.case_id, kind="claim").order_by(Notice.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if notice is None:
+        return []
+    lines = [line.strip() for line in notice.body.splitlines() if line.strip()]
+    if lines and lines[0] == notice.title.strip():
+        lines = lines[1:]
+    if lines and lines[0].endswith("："):
+        lines = lines[1:]
+    return lines
 
 
 def payable_amount(reward: Reward, data: Mapping[str, Any]) -> Decimal | None:

@@ -24,10 +24,20 @@ from webapp.store.packindex import as_pack, packs_root
 
 PATH_RE = re.compile(
     r"^(bpmn/[A-Za-z0-9_\-]+\.bpmn|dmn/[A-Za-z0-9_\-]+\.dmn|forms/[A-Za-z0-9_\-]+\.form"
-    r"|examples/[A-Za-z0-9_\-]+\.json|notices/[A-Za-z0-9_\-]+\.txt)$"
+    r"|examples/[A-Za-z0-9_\-]+\.json|notices/[A-Za-z0-9_\-]+\.txt|regulations/texts\.json)$"
 )
-KIND_OF = {"bpmn": "bpmn", "dmn": "dmn", "forms": "form", "examples": "examples", "notices": "notices"}
-PATH_RULE = "文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form、examples/<id>.json 或 notices/<种类>.txt"
+KIND_OF = {
+    "bpmn": "bpmn",
+    "dmn": "dmn",
+    "forms": "form",
+    "examples": "examples",
+    "notices": "notices",
+    "regulations": "regulations",
+}
+PATH_RULE = (
+    "文件路径不合规：只能是 bpmn/<id>.bpmn、dmn/<id>.dmn、forms/<id>.form、examples/<id>.json、"
+    "notices/<种类>.txt 或 regulations/texts.json"
+)
 
 _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(p), r)
@@ -251,6 +261,8 @@ def unreadable(path: str, text: str) -> str | None:
         return f"JSON 格式错误，无法读取：{exc}"
     if path.endswith(".form") and not isinstance(value, dict):
         return "表单文件应是一个 JSON 对象（form-js 模式）"
+    if path.startswith("regulations/"):
+        return None if isinstance(value, dict) else '规定清单应是一个 JSON 对象 {"texts": [...]}'
     if path.endswith(".json") and not isinstance(value, list):
         return "示例文件应是一个 JSON 数组（案例列表）"
     return None
