@@ -82,7 +82,7 @@ def test_a_completion_brings_the_task_index_and_the_inbox_queue_in_step(clerk_ap
         bureau_id = db.session.get(Case, case_id).bureau_id
     expected = sorted((bureau_id, role, (t[3] or NO_DUE), t[0]) for t in tasks for role in t[2].split(","))
     assert sorted(tuple(q) for q in queue) == expected
-    assert events[-1] == ("task", "办理「管辖审查」")
+    assert events[-1] == ("task", "办理「管辖审查」：管辖结论 本局管辖")
     assert len(events) == len(before[6]) + 1
     with clerk_app.app_context():  # the completed task's queue rows went with its index row
         orphans = select(TaskQueue).where(TaskQueue.task_entry_id.not_in(select(TaskEntry.id)))

@@ -60,3 +60,30 @@ def test_a_chongqing_reward_s_documents_cite_the_right_text_and_no_hash(clerk_ap
         body = [line.strip() for line in claim.body.splitlines() if line.strip()]
     for paragraph in body[2:]:  # after the title and the salutation: the same words in print
         assert paragraph in notice, paragraph
+
+
+def test_the_case_page_shows_no_hashes_and_the_timeline_says_what_was_decided(clerk_app):
+    case_id = login(clerk_app, "cq-yuzhong-registrar").register()
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    officer.done(case_id, JURISDICTION, KEEP)
+    shown = visible_text(officer.case_page(case_id))
+    assert not re.search(r"(?<![0-9A-Za-z])[0-9a-f]{8}(?![0-9A-Za-z])", shown), shown
+    assert "CN 2026" in shown and "发布的版本" in shown
+    assert "办理「管辖审查」：管辖结论 本局管辖" in shown
+
+
+def test_a_reward_pdf_downloads_under_a_name_that_says_which_document_of_which_case(
+    clerk_app, clerk_clock, monkeypatch
+):
+    monkeypatch.setattr(rewarding, "DISTRICT", "cq-yuzhong")
+    report_id = rewarding.concluded_report(clerk_app, clerk_clock, reported_unit_name="渝中某某医院")
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    reward_id = rewarding.start_reward(officer, report_id)
+    rewarding.to_claim(clerk_app, clerk_clock, reward_id, deliberate=False)
+    case = rewarding.case_row(clerk_app, reward_id)
+    response = officer.get(f"/rewards/{reward_id}/documents/claim_notice/pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    disposition = response.headers["Content-Disposition"]
+    ascii_name = re.search(r'filename="?([^";]+)', disposition).group(1)
+    assert ascii_name.startswith(f"{case.number}-claim_notice-"), disposition
+    assert "filename*=UTF-8''" in disposition

@@ -42,7 +42,8 @@ def worked(app, case_id: int, name: str) -> int:
     with app.app_context():
         return (
             db.session.query(CaseEvent)
-            .filter_by(case_id=case_id, kind="task", title=f"办理「{name}」")
+            .filter_by(case_id=case_id, kind="task")
+            .filter(CaseEvent.title.startswith(f"办理「{name}」"))
             .count()
         )
 

@@ -122,3 +122,24 @@ def test_the_case_file_still_shows_the_report_after_a_withdrawal_is_recorded(cle
     for url in (f"/cases/{case_id}", f"/cases/{case_id}/registration"):
         shown = re.sub(r"\s+", " ", page(officer.get(url)).text_content())
         assert "张三" in shown and "串换药品" in shown, url
+
+
+def test_a_withdrawal_is_recorded_once_and_read_only_roles_cannot_start_one(clerk_app):
+    registrar = login(clerk_app, "cq-yuzhong-registrar")
+    case_id = registrar.register()
+    for name in ("cq-yuzhong-auditor", "cq-yuzhong-policy-editor", "cq-auditor"):
+        reader = login(clerk_app, name)
+        if reader.case_page(case_id).status_code != 200:
+            continue
+        assert not page(reader.case_page(case_id)).xpath("//*[@id='withdrawal-button']"), name
+        response = reader.post(f"/cases/{case_id}/events/withdrawal", follow_redirects=True)
+        assert "只能查看案件" in " ".join(flashes(response)), name
+        assert reader.post(f"/cases/{case_id}/events/recusal_request").status_code == 302
+    assert registrar.task_links(case_id).keys() == {"管辖审查"}
+    button = page(registrar.case_page(case_id)).xpath("//*[@id='withdrawal-button']/ancestor::form")
+    assert button and "confirm(" in button[0].get("onsubmit")
+    registrar.post(f"/cases/{case_id}/events/withdrawal")
+    assert not page(registrar.case_page(case_id)).xpath("//*[@id='withdrawal-button']")
+    again = registrar.post(f"/cases/{case_id}/events/withdrawal", follow_redirects=True)
+    assert "不能重复登记" in " ".join(flashes(again))
+    assert list(registrar.task_links(case_id)).count(RECORD_WITHDRAWAL) == 1

@@ -217,3 +217,30 @@ def test_the_reporter_is_masked_for_those_who_do_not_handle_cases():
         assert (
             shown["reporter_name"] == shown["reporter_phone"] == "（保密）" and shown["content"] == "串换药品"
         )
+
+
+def test_the_timeline_says_what_a_step_decided():
+    from webapp.usecases.casework import decided_words
+
+    jurisdiction = {
+        "components": [
+            {
+                "key": "jurisdiction",
+                "label": "管辖结论",
+                "type": "radio",
+                "values": [{"label": "本局管辖", "value": "keep"}, {"label": "移交", "value": "transfer"}],
+            },
+            {"key": "jurisdiction_reason", "label": "理由", "type": "textarea"},
+        ]
+    }
+    assert (
+        decided_words(jurisdiction, {"jurisdiction": "transfer", "jurisdiction_reason": "x"})
+        == "：管辖结论 移交"
+    )
+    filing = {
+        "components": [
+            {"type": "group", "components": [{"key": "filed", "label": "决定立案", "type": "checkbox"}]}
+        ]
+    }
+    assert decided_words(filing, {"filed": False}) == "：决定立案：否"
+    assert decided_words(filing, {}) == "" and decided_words(None, {"filed": True}) == ""

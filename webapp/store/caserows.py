@@ -238,7 +238,16 @@ def _forget(entry_ids: list[int]) -> None:
 def add_event(case_id: int, user_id: int | None, kind: str, title: str, detail, at) -> None:
     """Append one timeline entry of a case."""
     add_events(
-        [{"case_id": case_id, "user_id": user_id, "kind": kind, "title": title, "detail": detail, "at": at}]
+        [
+            {
+                "case_id": case_id,
+                "user_id": user_id,
+                "kind": kind,
+                "title": title[:200],
+                "detail": detail,
+                "at": at,
+            }
+        ]
     )
 
 

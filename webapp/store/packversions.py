@@ -13,7 +13,7 @@ from engine.citations import Regulation
 from engine.errors import ClueflowError
 from engine.runner import Runner
 from engine.specs import CompiledPack, compile_pack
-from webapp.clock import clock
+from webapp.clock import LOCAL_ZONE, clock
 from webapp.extensions import db
 from webapp.models import PackVersion
 from webapp.store import calendaring, packindex
@@ -95,3 +95,11 @@ def regulations(of: Any) -> tuple[Regulation, ...]:
     if isinstance(of, str):
         return compiled_version(of, current_version(of).version).regulations
     return compiled_version(of.pack, of.pack_version).regulations
+
+
+def published_on(pack_name: str, version: str) -> str:
+    """The day a stored version was made, as the case page names it (the hash stays in a tooltip)."""
+    made = db.session.execute(
+        select(PackVersion.created_at).filter_by(pack=pack_name, version=version).limit(1)
+    ).scalar()
+    return made.astimezone(LOCAL_ZONE).date().isoformat() if made else version[:8]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ClueflowError, ValidationError
 from engine.runner import RunError, TaskNotReady
-from webapp.access import RECUSAL_DECIDERS, REGISTRAR_ROLE, has_any
+from webapp.access import HANDLING_ROLES, RECUSAL_DECIDERS, REGISTRAR_ROLE, has_any
 from webapp.clock import LOCAL_ZONE, clock, local_today
 from webapp.errors import CaseworkError, Conflict, Forbidden, explain, stale_case
 from webapp.extensions import db
@@ -159,11 +159,12 @@ def complete_task(
         except (RunError, ClueflowError) as exc:
             raise CaseworkError(_("办理未能完成，案件未作任何改动：%(reason)s", reason=explain(exc))) from exc
         target = _recusal_target(user, entry, clean)
+        form = loaded.runner.pack.forms.get(entry.form_id)
         casestore.add_event(
             case,
             user,
             "task",
-            f"办理「{entry.name}」",
+            f"办理「{entry.name}」" + decided_words(form.definition if form else None, clean),
             {"element": entry.element_id, "data": casestore.jsonable(clean)},
         )
         moved = jurisdiction.after_task(user, case, entry.form_id, loaded, clean)
@@ -174,6 +175,39 @@ def complete_task(
         if rules is not None:
             rules.record(user, case, entry, loaded, clean)
         casestore.keep(case, loaded.runner, loaded.running, tasks, moved)
+
+
+# The answers a timeline entry repeats: what a step decided (its choice, or its yes/no on approval).
+DECISION_KEYS = ("jurisdiction", "first_reporter_outcome")
+DECISION_BOXES = (
+    "filed",
+    "extension_approved",
+    "major_extension_approved",
+    "recusal_approved",
+    "reward_approved",
+)
+
+
+def decided_words(definition, clean: Mapping[str, Any]) -> str:
+    """ "：决定立案" or "：管辖结论 本局管辖" for the timeline; "" when the step decides nothing."""
+    words = []
+    for component in _fields(definition.get("components", []) if definition else []):
+        key = component.get("key")
+        if key in DECISION_KEYS and clean.get(key) not in (None, ""):
+            label = next(
+                (o.get("label") for o in component.get("values", []) if o.get("value") == clean[key]),
+                clean[key],
+            )
+            words.append(f"{component.get('label', key)} {label}")
+        elif key in DECISION_BOXES and key in clean:
+            words.append(f"{component.get('label', key)}：{'是' if clean[key] else '否'}")
+    return "：" + "；".join(words) if words else ""
+
+
+def _fields(components):
+    for c in components:
+        yield c
+        yield from _fields(c.get("components") or [])
 
 
 def _recusal_target(user: User, entry, clean: Mapping[str, Any]) -> User | None:
@@ -195,10 +229,15 @@ def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[s
 
 
 def send_event(user: User, case: Case, message: str, title: str, now=None) -> None:
-    """Deliver an event such as a withdrawal or a recusal request to a running case."""
+    """Deliver an event such as a withdrawal or a recusal request to a running case (by the staff who
+    handle cases; read-only roles see the case but do not act on it). A withdrawal is recorded once."""
+    if not has_any(user, HANDLING_ROLES):
+        raise Forbidden(_("您的角色只能查看案件，不能办理此事项"))
     if case.status == "closed":
         raise CaseworkError(_("案件已办结，不能办理此事项"))
     loaded = casestore.load(case, now)
+    if message == WITHDRAWAL and withdrawal_recorded(case, loaded.running.data):
+        raise CaseworkError(_("已登记举报人撤回，不能重复登记"))
     with transaction():
         try:
             loaded.runner.send(loaded.running, message)
@@ -206,6 +245,16 @@ def send_event(user: User, case: Case, message: str, title: str, now=None) -> No
             raise CaseworkError(_("当前环节不能办理此事项：%(reason)s", reason=str(exc))) from exc
         casestore.add_event(case, user, message, title, None)
         casestore.keep(case, loaded.runner, loaded.running)
+
+
+WITHDRAWAL = "withdrawal"
+
+
+def withdrawal_recorded(case: Case, data: Mapping[str, Any]) -> bool:
+    """Whether the reporter's withdrawal is recorded or being recorded (its task is open)."""
+    return bool(data.get("withdrawn")) or any(
+        t.form_id == WITHDRAWAL for t in caserows.task_rows(case.id).values()
+    )
 
 
 def claim(user: User, case: Case, task_id: str) -> None:

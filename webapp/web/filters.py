@@ -20,6 +20,14 @@ def register_template_filters(app: Flask) -> None:
 
     app.add_template_filter(cn_date, "cn_date")
 
+    @app.template_filter("calendar_names")
+    def calendar_names(labels: str | None) -> str:
+        """ "CN-XJ 2026@ab12cd34, CN 2026@…" as a clerk reads it: the calendars, not their hashes (the
+        full label stays in the page's title attribute for whoever checks a computation)."""
+        import re
+
+        return re.sub(r"@[0-9a-f]{6,}", "", labels or "").replace(", ", "、")
+
     @app.template_filter("cite")
     def cite(text: str | None, of, document: bool = False) -> str:
         """A legal basis as a reader of the pack is shown it (RULES §B.12): `of` is the case, or the

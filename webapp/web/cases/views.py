@@ -239,8 +239,11 @@ def case(case_id: int):
         active=[t.element_id for t in tasks],
         can_see_reporter=access.can_see_reporter(current_user),
         may_take_over=jurisdiction.may_take_over(current_user, row),
+        may_act=access.has_any(current_user, access.HANDLING_ROLES),
+        withdrawal_recorded=casework.withdrawal_recorded(row, loaded.running.data),
         deadline_labels=packversions.DEADLINE_LABELS,
         pack_name=packindex.entry(row.pack).display_name,
+        version_date=packversions.published_on(row.pack, row.pack_version),
         process_name=PROCESS_NAMES.get(row.process_id, row.process_id),
     )
 

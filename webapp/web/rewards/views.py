@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from engine.errors import ValidationError
 from webapp import access
 from webapp.errors import CaseworkError, NotFound
+from webapp.extensions import db
 from webapp.models import Case
 from webapp.store import visibility
 from webapp.usecases.rewards import documents, later, process
@@ -89,11 +90,14 @@ def document(case_id: int, kind: str):
 @bp.get("/rewards/<int:case_id>/documents/<kind>/pdf")
 def document_pdf(case_id: int, kind: str):
     doc = _issued_document(case_id, kind)
+    # The case number and kind first: a browser that takes only the ASCII name still gets one that says
+    # which document of which case it is (the Chinese document number follows in the full name).
+    case = db.session.get(Case, case_id)
     return send_file(
         io.BytesIO(documents.pdf(doc.html)),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"{doc.number}.pdf",
+        download_name=f"{case.number}-{kind}-{doc.number}.pdf",
         max_age=0,
     )
 
