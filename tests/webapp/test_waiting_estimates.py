@@ -52,3 +52,50 @@ def test_from_1_november_the_calendars_editors_are_told_the_next_national_year_i
         assert alert and "2027 年全国节假日安排尚未确认" in alert[0].text_content(), name
     for name in ("cq-yuzhong-case-officer", "cq-auditor"):
         assert not page(login(clerk_app, name).get("/")).xpath("//*[@id='next-year-alert']"), name
+
+
+def test_every_step_of_a_report_is_done_while_its_deadlines_wait_for_2027(clerk_app, clerk_clock):
+    """RULES §B.13: a report received on 2026-12-21, when every deadline it meets reaches into the
+    unconfirmed 2027: each task still completes, and each waiting deadline shows its estimate."""
+    from clerk import (
+        ARCHIVE,
+        ARCHIVED,
+        CLOSED,
+        CLOSURE,
+        CONCLUDED,
+        CONCLUSION,
+        FILED,
+        FILING,
+        FILING_NOTICE,
+        INVESTIGATED,
+        INVESTIGATION,
+        NOTICE,
+        RESULT_NOTICE,
+    )
+
+    day = "2026-12-21"
+    clerk_clock.set(day)
+    dates = dict(registered_on=day, received_on=day, recorded_on=day)
+    case_id = login(clerk_app, "cq-yuzhong-registrar").register(**dates)
+    officer = login(clerk_app, "cq-yuzhong-case-officer")
+    steps = [
+        (JURISDICTION, KEEP),
+        (ACCEPTANCE, {**ACCEPTABLE, "accepted_on": "2026-12-22"}),
+        (FILING, {**FILED, "filing_decided_on": "2026-12-23"}),
+        (FILING_NOTICE, {**NOTICE, "notice_sent_on": "2026-12-24"}),
+        (INVESTIGATION, {**INVESTIGATED, "investigated_on": "2026-12-28"}),
+        (CONCLUSION, {**CONCLUDED, "concluded_on": "2026-12-29"}),
+        (RESULT_NOTICE, {**NOTICE, "notice_sent_on": "2026-12-30"}),
+        (CLOSURE, {**CLOSED, "closed_on": "2026-12-30"}),
+        (ARCHIVE, {**ARCHIVED, "archived_on": "2026-12-31"}),
+    ]
+    waited = []
+    for name, data in steps:
+        shown = visible_text(officer.case_page(case_id))
+        if "等待 2027 年全国日历确认" in shown:
+            waited.append(name)
+            assert "预计 2027-" in shown, (name, shown[:2000])
+        officer.done(case_id, name, data)
+    assert "已办结" in visible_text(officer.case_page(case_id))
+    # acceptance (15 WD), the investigation (30 WD) and the archive (5 WD) waited; each was done
+    assert {ACCEPTANCE, INVESTIGATION, ARCHIVE} <= set(waited), waited
