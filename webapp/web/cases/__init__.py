@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from webapp.web.cases import views  # noqa: E402,F401  (routes register on the blueprint)
+from webapp.web.cases import intake_views, views  # noqa: E402,F401  (routes register on the blueprint)

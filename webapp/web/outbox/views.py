@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from webapp import access, clock
 from webapp.errors import CaseworkError, Forbidden, NotFound
 from webapp.store import noticetexts, outbox, packversions
-from webapp.usecases import notices
+from webapp.usecases import notices, pages
 from webapp.web.outbox import bp
 
 STATE_FILTERS = ("pending", "delivered", "all")
@@ -25,10 +25,16 @@ def _login_first():
 def index():
     state = request.args.get("state") if request.args.get("state") in STATE_FILTERS else "pending"
     today = clock.local_today()
-    rows = notices.outbox(current_user, state=state)
+    listed = pages.of_list(
+        lambda limit: notices.outbox(current_user, state=state, limit=limit),
+        pages.page_number(request.args.get("page")),
+        pages.TASKS_PER_PAGE,
+    )
+    rows = listed.items
     return render_template(
         "outbox/index.html",
         notices=rows,
+        listed=listed,
         state=state,
         today=today,
         left=packversions.working_days_left(rows, today),
