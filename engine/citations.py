@@ -89,17 +89,17 @@ def cite(text: str, texts: Iterable[Regulation], document: bool = False) -> str:
         return text
     codes = "|".join(sorted(map(re.escape, by_code), key=len, reverse=True))
     # A code stands alone ("CQH 第十五条"); ground identifiers such as CQH-13-5 are left as they are.
-    pattern = re.compile(r"(?<![A-Za-z0-9])(" + codes + r")(?![-A-Za-z0-9])\s*(" + _ARTICLE + ")?")
+    pattern = re.compile(r"(?<![A-Za-z0-9])(" + codes + r")(?![-A-Za-z0-9])(\s*)(" + _ARTICLE + ")?")
     introduced: set[str] = set()
 
     def one(match: re.Match[str]) -> str:
-        reg, article = by_code[match.group(1)], match.group(2) or ""
+        reg, space, article = by_code[match.group(1)], match.group(2), match.group(3) or ""
         if not reg.own:
             return f"本规则包默认值，参照{reg.full}{article}"
         if document and reg.code not in introduced:
             introduced.add(reg.code)
             return f"{reg.full}{article}"
-        return f"{reg.code} {article}".rstrip() if article else reg.code
+        return f"{reg.code}{space}{article}"
 
     return pattern.sub(one, text)
 

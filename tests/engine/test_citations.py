@@ -85,3 +85,11 @@ def test_a_broken_texts_file_is_refused_with_a_reason(content, words):
     )
     problems = check_pack(broken, calendars_for())
     assert any(p.file == "regulations/texts.json" and p.severity == "error" for p in problems)
+
+
+def test_a_code_without_an_article_keeps_its_spacing():
+    assert (
+        cite("管辖审查（CQH 第十九至二十一条；CQF 第二十三条）", (CQH,))
+        == "管辖审查（CQH 第十九至二十一条；CQF 第二十三条）"
+    )
+    assert cite("参见 CQH。", (CQH,)) == "参见 CQH。"

@@ -323,3 +323,14 @@ class _Upload:
         import io
 
         self.filename, self.stream = filename, io.BytesIO(data)
+
+
+def test_the_timeline_links_the_other_case_only_for_whoever_may_open_it(app):
+    case = casework.register_report(user("cq-yuzhong-registrar"), REGISTRATION)
+    new = hand(case, "cq-yuzhong-case-officer", "渝北区医疗保障局")
+    received = db.session.execute(select(CaseEvent).filter_by(case_id=new.id)).scalars().all()
+    sent = db.session.execute(select(CaseEvent).filter_by(case_id=case.id)).scalars().all()
+    assert jurisdiction.visible_links(user("cq-yubei-case-officer"), received) == {}
+    assert jurisdiction.visible_links(user("cq-yuzhong-case-officer"), sent) == {}
+    assert set(jurisdiction.visible_links(user("cq-case-officer"), received).values()) == {case.id}
+    assert set(jurisdiction.visible_links(user("cq-case-officer"), sent).values()) == {new.id}

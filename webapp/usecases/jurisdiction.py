@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from engine.errors import ValidationError
 from webapp.access import RECUSAL_DECIDERS, has_any
 from webapp.errors import CaseworkError, Forbidden
+from webapp.extensions import db
 from webapp.models import Bureau, Case, User
-from webapp.store import casestore, jurisdictions
+from webapp.store import casestore, jurisdictions, visibility
 from webapp.store import evidence as evidence_files
 from webapp.store.casestore import INTAKE_PROCESS, REGISTRATION_FORM, TRANSFER_FORM
 from webapp.transaction import transaction
@@ -164,3 +166,22 @@ def take_over(user: User, case: Case, reason: str, now=None) -> Case:
         loaded.runner.cancel(loaded.running)
         casestore.keep(case, loaded.runner, loaded.running, None, {"outcome": "taken_over"})
     return new
+
+
+LINK_KINDS = ("transferred", "taken_over", "received")
+
+
+def visible_links(user: User, events) -> dict[int, int]:
+    """The timeline entries naming the other case of a hand-over, when this user may open it:
+    {event id: case id}."""
+    named = {
+        e.id: e.detail["case"]
+        for e in events
+        if e.kind in LINK_KINDS and isinstance(e.detail, dict) and isinstance(e.detail.get("case"), int)
+    }
+    if not named:
+        return {}
+    ids = select(Case.id).where(Case.id.in_(set(named.values())))
+    query = visibility.visible_cases(user).with_only_columns(Case.id).where(Case.id.in_(ids))
+    open_ = set(db.session.execute(query).scalars())
+    return {event: case for event, case in named.items() if case in open_}

@@ -1,6 +1,6 @@
 """The rules the report-handling process adds to its tasks beyond their forms (webapp.store.taskrules):
 a conclusion that records a fund loss records the verified amount (RULES §B.15); a city-contracted
-provider's case is proposed for the city (CQF 第二十三条第二款); a form's empty dates open as today."""
+provider's case is proposed for the city (CQF 第二十三条第二款); a form's empty required dates open as today."""
 
 from __future__ import annotations
 
@@ -40,6 +40,6 @@ def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[s
     if form is not None:
         today = local_today()
         for key, field in form.fields.items():
-            if field.type == "datetime" and not field.disabled and not values.get(key):
+            if field.type == "datetime" and field.required and not field.disabled and not values.get(key):
                 values[key] = today
     return values

@@ -97,6 +97,7 @@ def case(case_id: int):
         active=[t.element_id for t in tasks],
         can_see_reporter=access.can_see_reporter(current_user),
         may_take_over=jurisdiction.may_take_over(current_user, row),
+        linked=jurisdiction.visible_links(current_user, events),
         may_act=access.has_any(current_user, access.HANDLING_ROLES),
         withdrawal_recorded=casework.withdrawal_recorded(row, loaded.running.data),
         deadline_labels=packversions.DEADLINE_LABELS,
