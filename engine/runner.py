@@ -237,8 +237,10 @@ class Runner:
 
     def cancel(self, case: Case) -> None:
         """End the case where it stands, reaching no end event: its waiting tasks and timers are
-        cancelled (the report went to another bureau)."""
+        cancelled (the report went to another bureau). The case keeps the data it had."""
+        data = dict(case.data)
         case.workflow.cancel()
+        case.workflow.data.update(data)
 
     # -- timers --------------------------------------------------------------------------------
     def fire_timers(self, case: Case) -> list[str]:

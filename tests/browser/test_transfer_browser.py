@@ -89,7 +89,7 @@ def test_a_report_handed_to_another_district_arrives_there_and_a_city_head_takes
         row.locator("td").nth(3).get_by_role("link").click()
     settled(page)
     received = page.locator(".timeline").text_content()
-    assert "由渝中区医疗保障局移交" in received and "接收渝中区医疗保障局移交的举报" in received
+    assert "接收渝中区医疗保障局移交的举报（原编号" in received
     shot(page, "03-received")
 
     log_in(page, server, "cq-yuzhong-division-head")

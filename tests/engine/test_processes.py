@@ -887,3 +887,17 @@ def test_the_case_data_stays_the_registered_data_while_and_after_an_event_subpro
     walk.roundtrip()
     assert walk.case.data["reporter_name"] == registered_data["reporter_name"]
     assert walk.case.data["content"] == registered_data["content"]
+
+
+def test_a_case_ended_where_it_stands_keeps_its_data():
+    """A report taken over by another bureau: the case is cancelled, reaches no end event, and its
+    data (the case page and the printed 登记表 of the sending bureau) stays what it was."""
+    walk = investigating()
+    before = dict(walk.case.data)
+    walk.runner.cancel(walk.case)
+    assert walk.case.completed and walk.runner.ready_tasks(walk.case) == []
+    walk.roundtrip()
+    assert walk.case.completed and walk.runner.next_timer(walk.case) is None
+    assert {k: walk.case.data.get(k) for k in ("reporter_name", "content", "received_on")} == {
+        k: before[k] for k in ("reporter_name", "content", "received_on")
+    }

@@ -165,3 +165,12 @@ def test_a_task_opened_from_the_inbox_returns_to_the_inbox_with_todays_date_fill
     assert fields.get("accepted_on") == "2026-03-02"  # the clerk's today
     response = officer.post(row["url"], data=fill(fields, ACCEPTABLE))
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
+
+
+def test_a_notice_task_does_not_open_with_an_earlier_notices_text(clerk_app):
+    from clerk import RESULT_NOTICE
+
+    case_id, officer = _to_conclusion(clerk_app)
+    officer.done(case_id, CONCLUSION, CONCLUDED)
+    _action, fields = browser_form(officer.get(officer.task_url(case_id, RESULT_NOTICE)))
+    assert fields.get("notice_text", "") == "" and fields.get("notice_method", "") == ""

@@ -430,7 +430,7 @@ def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery
     # the outbox's notice and the printed 领奖通知书 are one document: same number, amount, window
     document = visible_text(officer.get(f"/rewards/{reward_id}/documents/claim_notice"))
     assert "奖通〔2026〕1号" in notice.number and f"编号：{notice.number}" in document
-    assert "5,000.00 元" in document and "60日内" in document
+    assert "5,000.00" in document and "伍仟元整" in document and "60日内" in document
     letter = officer.get(f"/outbox/{notice.id}/letter")
     assert letter.status_code == 302
     assert letter.headers["Location"].endswith(f"/rewards/{reward_id}/documents/claim_notice")
@@ -459,7 +459,7 @@ def test_the_claim_notice_names_the_amount_and_the_claim_window_and_its_delivery
         entry = db.session.execute(select(TaskEntry).filter_by(case_id=reward_id)).scalar_one()
         assert entry.deadline["rule"] == "claim_window" and entry.deadline["trigger"] == "2026-04-08"
     document = visible_text(officer.get(f"/rewards/{reward_id}/documents/claim_notice"))
-    assert f"编号：{notice.number}" in document and "2026-04-08" in document
+    assert f"编号：{notice.number}" in document and "2026年4月8日" in document
 
 
 def test_a_reward_s_claim_notice_follows_the_channel_and_contact_of_the_report(clerk_app, clerk_clock):

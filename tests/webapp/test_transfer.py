@@ -154,7 +154,9 @@ def test_a_district_hands_a_report_to_the_city_or_another_district(
     [task] = [t for t in casework.inbox(user(receiving_officer)) if t.case_id == new.id]
     assert task.form_id == "jurisdiction"
     assert any(kind == "transferred" and new.number in title for kind, title in events(case))
+    assert [kind for kind, _title in events(new)].count("received") == 1
     assert any(kind == "received" and case.number in title for kind, title in events(new))
+    assert new.channel == "transferred"
     # The sender no longer holds the report; the receiving district sees it, the sender does not.
     with pytest.raises(NotFound):
         visibility.case_for(user(officer), new.id)
@@ -212,6 +214,13 @@ def test_the_citys_heads_take_a_districts_case_over_and_no_one_else_may(app):
         "jurisdiction"
     ]
     assert any(kind == "taken_over" and new.number in title for kind, title in events(case))
+    assert any(
+        kind == "received" and "提级" in title and "涉及多个区县" in title for kind, title in events(new)
+    )
+    from webapp.store import casestore
+
+    kept = casestore.load(case).running.data  # the district's closed case keeps its 登记表
+    assert kept["reporter_name"] == "王五" and kept["content"] == "挂床住院"
     with pytest.raises(Forbidden):  # a closed case is not taken over again
         jurisdiction.take_over(user("cq-division-head"), case, "再次")
 

@@ -109,25 +109,24 @@ def _partner(case: Case, clean: Mapping[str, Any]) -> Bureau:
     return target
 
 
-def hand_over(case: Case, user: User, loaded: casestore.Loaded, target: Bureau, kind: str) -> Case:
-    """Open the case at the receiving bureau with the 登记表 and evidence; both timelines say so."""
+def hand_over(
+    case: Case, user: User, loaded: casestore.Loaded, target: Bureau, kind: str, reason: str = ""
+) -> Case:
+    """Open the case at the receiving bureau with the 登记表 (信息来源: 移交) and evidence; both
+    timelines say so and name the other case."""
     registration = loaded.runner.pack.forms[REGISTRATION_FORM].fields
     data = {k: v for k, v in loaded.running.data.items() if k in registration and k != "registration_no"}
-    new = open_case(
-        target,
-        user,
-        data,
-        loaded.runner.clock,
-        title=_("由%(bureau)s移交（原编号 %(number)s）", bureau=case.bureau.name, number=case.number),
+    if "source_channel" in registration:
+        data["source_channel"] = "transferred"
+    words = {"bureau": case.bureau.name, "number": case.number}
+    title = (
+        _("由%(bureau)s的案件 %(number)s 提级，市局直接办理", **words)
+        + (_("（理由：%(reason)s）", reason=reason[:80]) if reason else "")
+        if kind == "taken_over"
+        else _("接收%(bureau)s移交的举报（原编号 %(number)s）", **words)
     )
+    new = open_case(target, user, data, loaded.runner.clock, title=title, origin=case)
     evidence_files.copy_to_case(case, new, user)
-    casestore.add_event(
-        new,
-        user,
-        "received",
-        _("接收%(bureau)s移交的举报，原编号 %(number)s", bureau=case.bureau.name, number=case.number),
-        {"case": case.id},
-    )
     title = {
         "transferred": _("已移交%(bureau)s，新编号 %(number)s"),
         "taken_over": _("由%(bureau)s直接办理（提级），新编号 %(number)s"),
@@ -159,7 +158,7 @@ def take_over(user: User, case: Case, reason: str, now=None) -> Case:
         raise CaseworkError(_("请写明提级办理的理由"))
     loaded = casestore.load(case, now)
     with transaction():
-        new = hand_over(case, user, loaded, jurisdictions.city_of(case.bureau), "taken_over")
+        new = hand_over(case, user, loaded, jurisdictions.city_of(case.bureau), "taken_over", reason.strip())
         casestore.add_event(
             case, user, "reason", _("提级理由：%(reason)s", reason=reason.strip()[:500]), None
         )

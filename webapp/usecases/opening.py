@@ -21,10 +21,17 @@ from webapp.usecases.intake import next_number
 
 
 def open_case(
-    bureau: Bureau, user: User, data: Mapping[str, Any], now, problems=None, title: str = "登记举报"
+    bureau: Bureau,
+    user: User,
+    data: Mapping[str, Any],
+    now,
+    problems=None,
+    title: str = "登记举报",
+    origin: Case | None = None,
 ) -> Case:
     """A new numbered case of a bureau with its registration task completed; `problems` found by
-    the intake rules are shown together with the form's own messages."""
+    the intake rules are shown together with the form's own messages; `origin`: the case of another
+    bureau it was handed over from (its timeline entry names it)."""
     version = current_version(bureau.pack)
     runner = runner_for(bureau.pack, version.version, now)
     running = runner.start(INTAKE_PROCESS)
@@ -52,6 +59,12 @@ def open_case(
     db.session.add(row)
     casestore.copy_summary(row, clean)
     db.session.flush()
-    casestore.add_event(row, user, "registered", f"{title} {number}", {"task": task.name})
+    detail: dict[str, Any] = {"task": task.name}
+    if origin is not None:
+        detail["case"] = origin.id
+    if origin is None:
+        casestore.add_event(row, user, "registered", f"{title} {number}", detail)
+    else:
+        casestore.add_event(row, user, "received", f"{title}，新编号 {number}", detail)
     casestore.keep(row, runner, running, {})
     return row

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from engine.errors import ValidationError
 from webapp.clock import local_today
 from webapp.models import Case, TaskEntry, User
-from webapp.store import casestore
+from webapp.store import casestore, outbox
 from webapp.store.casestore import INTAKE_PROCESS
 from webapp.store.packversions import compiled_version
 from webapp.usecases import jurisdiction
@@ -34,8 +34,16 @@ def after_timers(case: Case, fired: list[str]) -> None:
     """Nothing follows a report-handling timer beyond the process itself."""
 
 
+# What a notice task records of its own notice: never the earlier notice's (the 立案告知书's text in
+# the 处理结果 task), which the case data still holds under the same names.
+NOTICE_RECORD = ("notice_text", "notice_sent_on", "notice_method")
+
+
 def form_values(case: Case, entry: TaskEntry, data: Mapping[str, Any]) -> dict[str, Any]:
     values = jurisdiction.prefill(case, entry.form_id, data)
+    if entry.form_id in outbox.NOTICE_FORMS:
+        for key in NOTICE_RECORD:
+            values.pop(key, None)
     form = compiled_version(case.pack, case.pack_version).forms.get(entry.form_id)
     if form is not None:
         today = local_today()

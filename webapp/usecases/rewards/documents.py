@@ -19,8 +19,9 @@ from sqlalchemy import select
 from engine.capitals import yuan_capitals
 from webapp.clock import clock, local_today
 from webapp.extensions import db
-from webapp.models import Notice, Reward, RewardDocument
-from webapp.store import counters, packindex
+from webapp.models import Reward, RewardDocument
+from webapp.store import counters, noticetexts, outbox, packindex
+from webapp.store.packversions import packs_root, runner_for
 
 KINDS = {  # kind: (title, number word)
     "approval_form": ("举报违法违规使用医疗保障基金行为奖励审批表", "奖审"),
@@ -93,21 +94,30 @@ def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
         capitals=yuan_capitals,
         ground_words=ground_words,
         today=local_today(),
-        notice_paragraphs=claim_notice_paragraphs(reward) if kind == "claim_notice" else [],
+        notice_paragraphs=claim_notice_paragraphs(reward, data) if kind == "claim_notice" else [],
         pack_name=packindex.entry(reward.case.pack).display_name,
     )
 
 
-def claim_notice_paragraphs(reward: Reward) -> list[str]:
-    """The outbox's claim notice as the printed 领奖通知书 says it (one text, URU 第十六条): its
-    paragraphs after the title and the salutation; none before the notice is generated."""
-    notice = db.session.execute(
-        select(Notice).filter_by(case_id=reward.case_id, kind="claim").order_by(Notice.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    if notice is None:
-        return []
-    lines = [line.strip() for line in notice.body.splitlines() if line.strip()]
-    if lines and lines[0] == notice.title.strip():
+def claim_notice_paragraphs(reward: Reward, data: Mapping[str, Any]) -> list[str]:
+    """The claim notice's words as the outbox gives them (one text, URU 第十六条): the pack's claim
+    notice template filled with the same facts, its paragraphs after the title and the salutation."""
+    case = reward.case
+    runner = runner_for(case.pack, case.pack_version)
+    facts = claim_notice_facts(reward, data)
+    number = facts.pop("number", None) or ""
+    try:
+        text = noticetexts.render(
+            packs_root(),
+            case.pack,
+            "claim",
+            outbox.notice_context(case, runner, data, number, facts),
+            version=(case.pack_version, runner.pack.pack.files),
+        )
+    except (noticetexts.TemplateMissing, noticetexts.TemplateBroken):
+        return []  # the document's own wording is printed instead
+    lines = [line.strip() for line in text.body.splitlines() if line.strip()]
+    if lines and lines[0] == text.title.strip():
         lines = lines[1:]
     if lines and lines[0].endswith("："):
         lines = lines[1:]
