@@ -87,3 +87,7 @@ def test_a_reward_pdf_downloads_under_a_name_that_says_which_document_of_which_c
     ascii_name = re.search(r'filename="?([^";]+)', disposition).group(1)
     assert ascii_name.startswith(f"{case.number}-claim_notice-"), disposition
     assert "filename*=UTF-8''" in disposition
+    # A reward case has no 登记表 of its own: none is offered or printed blank.
+    assert "举报线索登记表（A4 打印）" not in visible_text(officer.case_page(reward_id))
+    assert officer.get(f"/cases/{reward_id}/registration").status_code == 404
+    assert officer.get(f"/cases/{report_id}/registration").status_code == 200

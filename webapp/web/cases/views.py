@@ -249,6 +249,8 @@ def take_over(case_id: int):
 @bp.get("/cases/<int:case_id>/registration")
 def registration_sheet(case_id: int):
     row = visibility.case_for(current_user, case_id)
+    if row.process_id != casestore.INTAKE_PROCESS:  # a reward or supervisor case has no 登记表 of its own
+        abort(404)
     loaded = casestore.load(row)
     compiled = packversions.compiled_version(row.pack, row.pack_version)
     return render_template(
