@@ -120,3 +120,37 @@ def test_check_packs_names_a_broken_notice_template_a_misspelt_name_and_a_stray_
     assert "warning: urumqi / notices/urumqi/claim_old.txt: 不是告知书种类" in result.stdout
     assert "claim_window" not in result.stdout  # a fact every notice gets
     assert "ok: urumqi" in result.stdout and "ok: chongqing" not in result.stdout
+
+
+RULES_OF_EVERY_PACK = (
+    "acceptance_opinion",
+    "non_acceptance_notice",
+    "filing_notice",
+    "transfer",
+    "jurisdiction_dispute",
+    "investigation",
+    "claim_notice",
+    "claim_window",
+    "archive",
+)
+
+
+def test_decide_gives_each_deadline_rule_of_every_pack_the_basis_its_readers_are_shown():
+    """RULES §B.12: a pack's own text by its code, another city's only as the pack's default."""
+    from click.testing import CliRunner
+
+    from webapp.cli import main
+
+    own = {"chongqing": "CQH", "urumqi": "URU", "national": "NAT", "heilongjiang": "HLJ", "dali": "DALI"}
+    cli = CliRunner()
+    for pack in ("chongqing", "urumqi", "national", "heilongjiang", "dali", "sichuan"):
+        for rule in RULES_OF_EVERY_PACK:
+            result = cli.invoke(
+                main, ["decide", pack, "deadline_rules", "--input", json.dumps({"rule": rule})]
+            )
+            assert result.exit_code == 0, result.output
+            shown = json.loads(result.output)["basis_shown"]
+            assert shown and "RULES" not in shown, (pack, rule, shown)
+            for code in ("URU", "CQH", "CQF", "DALI"):
+                if f"{code} 第" in shown:
+                    assert own.get(pack) == code, (pack, rule, shown)
