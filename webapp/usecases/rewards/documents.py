@@ -96,7 +96,18 @@ def render(reward: Reward, kind: str, data: Mapping[str, Any]) -> str:
         today=local_today(),
         notice_paragraphs=claim_notice_paragraphs(reward, data) if kind == "claim_notice" else [],
         pack_name=packindex.entry(reward.case.pack).display_name,
+        claim_window_basis=claim_window_basis(reward) if kind == "claim_notice" else "",
     )
+
+
+def claim_window_basis(reward: Reward) -> str:
+    """The pack's own basis of its claim window (deadline_rules claim_window): URU 第十八条 in
+    Urumqi, the national measure elsewhere."""
+    runner = runner_for(reward.case.pack, reward.case.pack_version)
+    try:
+        return str(runner.pack.decide("deadline_rules", {"rule": "claim_window"}).get("basis") or "")
+    except Exception:  # noqa: BLE001 - a pack without the rule prints the notice without it
+        return ""
 
 
 def claim_notice_paragraphs(reward: Reward, data: Mapping[str, Any]) -> list[str]:
