@@ -12,7 +12,7 @@ from typing import Protocol
 from .bpmn import CAMUNDA_NS
 from .decisions import DecisionModel
 from .errors import Problem
-from .feel import FeelError, compile_expression
+from .feel import FeelError, compile_expression, unknown_calls
 from .forms.form import Form
 from .packs import Pack
 
@@ -43,6 +43,7 @@ def check_bpmn(
     forms: Mapping[str, Form],
     known_names: set[str],
     deadline_rule_known: Callable[[str], bool],
+    names_complete: bool = True,
 ) -> list[Problem]:
     name = pack.name
     problems: list[Problem] = []
@@ -66,7 +67,17 @@ def check_bpmn(
         elif tag == "sequenceFlow":
             condition = node.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and (condition.text or "").strip():
-                problems.extend(_check_expression(condition.text or "", name, path, element, known_names))
+                # A gateway reading a name nothing sets would take the wrong way at run time: blocking.
+                problems.extend(
+                    _check_expression(
+                        condition.text or "",
+                        name,
+                        path,
+                        _named(node, element),
+                        known_names,
+                        "error" if names_complete else "warning",
+                    )
+                )
         elif tag == "timerEventDefinition":
             owner = _owner_id(root, node)
             text = _timer_text(node, owner, add)
@@ -150,20 +161,37 @@ def _owner_id(root: ET.Element, definition: ET.Element) -> str:
     return ""
 
 
-def _check_expression(text: str, pack: str, path: str, element: str, known_names: set[str]) -> list[Problem]:
+# The functions a process's expressions may call beyond FEEL's built-ins: timers' deadline(rule, date).
+PROCESS_FUNCTIONS = frozenset({"deadline"})
+
+
+def _named(node: ET.Element, element: str) -> str:
+    """A flow as its messages name it: its id, and its label when it has one."""
+    label = (node.get("name") or "").strip()
+    return f"{element}「{label}」" if label else element
+
+
+def _check_expression(
+    text: str, pack: str, path: str, element: str, known_names: set[str], unknown_severity: str = "warning"
+) -> list[Problem]:
     try:
         expression = compile_expression(text)
     except FeelError as exc:
         return [Problem(f"FEEL: {exc}", pack=pack, file=path, element=element)]
+    problems = []
+    calls = unknown_calls(expression, PROCESS_FUNCTIONS)
+    if calls:
+        problems.append(Problem(f"{calls} in `{text.strip()[:80]}`", pack=pack, file=path, element=element))
     unknown = sorted(expression.names - known_names)
     if unknown:
-        return [
+        problems.append(
             Problem(
-                f"variables not set by any form or decision of the pack: {', '.join(unknown)}",
+                f"`{text.strip()[:80]}` reads {', '.join(unknown)}, which no form field or decision output"
+                " of the pack sets",
                 pack=pack,
                 file=path,
                 element=element,
-                severity="warning",
+                severity=unknown_severity,
             )
-        ]
-    return []
+        )
+    return problems

@@ -141,7 +141,10 @@ def _build(
         problems.extend(_check_contract(decisions, pack, calendars))
 
     parser = PackParser()
-    bpmn_ok = _add_processes(pack, parser, decisions, forms, problems)
+    # Names read that nothing sets block the pack only when every decision and form loaded (else the
+    # names they would set are unknown, and the reader is not the fault).
+    names_complete = not any(p.severity == "error" for p in problems)
+    bpmn_ok = _add_processes(pack, parser, decisions, forms, problems, names_complete)
     if decisions is None or any(p.severity == "error" for p in problems):
         return problems, None
     compiled = CompiledPack(
@@ -176,6 +179,7 @@ def _add_processes(
     decisions: DecisionModel | None,
     forms: dict[str, Form],
     problems: list[Problem],
+    names_complete: bool = True,
 ) -> bool:
     """Check each process file and hand those without errors to the parser; False when any has one."""
     name = pack.name
@@ -184,7 +188,9 @@ def _add_processes(
     bpmn_ok = True
     for process_id in pack.names("bpmn"):
         path = f"bpmn/{process_id}.bpmn"
-        found = check_bpmn(pack, path, process_id, decisions, forms, known_names, deadline_rules)
+        found = check_bpmn(
+            pack, path, process_id, decisions, forms, known_names, deadline_rules, names_complete
+        )
         problems.extend(found)
         if any(p.severity == "error" for p in found):
             bpmn_ok = False

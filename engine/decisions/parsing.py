@@ -1,6 +1,5 @@
-"""Parsing DMN 1.1–1.3 XML into ``Decision`` objects, with every problem found (pack, file,
-decision, rule, column). Every cell, input expression and literal expression is compiled once
-here by ``engine.feel``; documents with a DTD or entity declarations are refused."""
+"""Parsing DMN 1.1–1.3 XML into ``Decision`` objects, with every problem found (pack, file, decision, rule,
+column). Every cell and expression is compiled once by ``engine.feel``; DTDs and entities are refused."""
 
 from __future__ import annotations
 
@@ -9,7 +8,14 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from engine.errors import PackError, Problem
-from engine.feel import FeelError, FeelSyntaxError, UnaryTests, compile_expression, compile_unary_tests
+from engine.feel import (
+    FeelError,
+    FeelSyntaxError,
+    UnaryTests,
+    compile_expression,
+    compile_unary_tests,
+    unknown_calls,
+)
 
 from .decision import Decision, Input, Output, Rule
 from .evaluation import Matcher, matcher
@@ -80,9 +86,11 @@ class _Parser:
         self, kind: str, text: str, element: str, rule: str = "", column: str = "", what: str = "cell"
     ) -> Any:
         try:
-            if kind == "tests":
-                return compile_unary_tests(text)
-            return compile_expression(text)
+            compiled = compile_unary_tests(text) if kind == "tests" else compile_expression(text)
+            if unknown_calls(compiled):  # a table may call FEEL's built-in functions only
+                self.problem(f"{unknown_calls(compiled)} in {what} `{text[:80]}`", element, rule, column)
+                return None
+            return compiled
         except FeelSyntaxError as e:
             shown = text if len(text) <= 80 else text[:77] + "..."
             self.problem(

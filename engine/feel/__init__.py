@@ -65,6 +65,7 @@ __all__ = [
     "compile_expression",
     "compile_unary_tests",
     "evaluate",
+    "unknown_calls",
 ]
 
 
@@ -103,6 +104,13 @@ class UnaryTests:
 
     def __repr__(self) -> str:
         return f"UnaryTests({self.text!r})"
+
+
+def unknown_calls(compiled: Expression | UnaryTests, allowed: frozenset[str] = frozenset()) -> str:
+    """Why the expression may not run as written: the functions it calls that are neither FEEL's
+    built-ins nor `allowed` ("" when there are none)."""
+    unknown = sorted(compiled.functions - BUILTIN_FUNCTIONS - allowed)
+    return f"unknown FEEL function {', '.join(map(repr, unknown))}" if unknown else ""
 
 
 def _anything(value: Any, context: object = None, functions: object = None) -> bool:

@@ -18,9 +18,9 @@ def run(*args, timeout=60):
 
 def copy_packs(tmp_path: Path) -> Path:
     root = tmp_path / "packs"
-    root.mkdir()
+    root.mkdir(parents=True)
     shutil.copy(ROOT / "packs.toml", root / "packs.toml")
-    for folder in ("bpmn", "dmn", "forms", "calendars", "notices"):
+    for folder in ("bpmn", "dmn", "forms", "calendars", "notices", "regulations"):
         shutil.copytree(ROOT / folder, root / folder)
     return root
 
@@ -154,3 +154,41 @@ def test_decide_gives_each_deadline_rule_of_every_pack_the_basis_its_readers_are
             for code in ("URU", "CQH", "CQF", "DALI"):
                 if f"{code} 第" in shown:
                     assert own.get(pack) == code, (pack, rule, shown)
+
+
+def test_check_packs_refuses_a_gateway_reading_a_removed_field_and_calls_to_unknown_functions(tmp_path):
+    """Issue 14's trial: the filing form loses 决定立案 (`filed`), which the 是否立案？ gateway reads; a
+    condition calls daet(…); a table cell calls system(…). Each is an error naming where it is."""
+    root = copy_packs(tmp_path)
+    form = root / "forms" / "national" / "filing.form"
+    definition = json.loads(form.read_text(encoding="utf-8"))
+
+    def without_filed(components):
+        return [
+            {**c, "components": without_filed(c["components"])} if "components" in c else c
+            for c in components
+            if c.get("key") != "filed"
+        ]
+
+    definition["components"] = without_filed(definition["components"])
+    form.write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    result = run("check-packs", "--packs", str(root))
+    assert result.returncode != 0
+    assert "bpmn/report_handling.bpmn" in result.stderr and "reads filed" in result.stderr, result.stderr
+
+    root = copy_packs(tmp_path / "second")
+    bpmn = root / "bpmn" / "national" / "report_handling.bpmn"
+    text = bpmn.read_text(encoding="utf-8")
+    bpmn.write_text(
+        text.replace("handle_as_report = true", 'daet("2026-01-01") != null', 1), encoding="utf-8"
+    )
+    dmn = root / "dmn" / "national" / "acceptance.dmn"
+    table = dmn.read_text(encoding="utf-8")
+    start = table.index("<outputEntry")
+    cell_start = table.index("<text>", start) + len("<text>")
+    cell_end = table.index("</text>", cell_start)
+    dmn.write_text(table[:cell_start] + 'system("ls")' + table[cell_end:], encoding="utf-8")
+    result = run("check-packs", "--packs", str(root))
+    assert result.returncode != 0
+    assert "unknown FEEL function 'daet'" in result.stderr, result.stderr
+    assert "unknown FEEL function 'system'" in result.stderr and "dmn/acceptance.dmn" in result.stderr
