@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import g
 from sqlalchemy import select
 
 from engine.citations import Regulation
@@ -92,8 +93,12 @@ def _days_between(calendars, region: str, today: date, due: date | None) -> int 
 def regulations(of: Any) -> tuple[Regulation, ...]:
     """The texts a case's pack version cites (`of`: a case row), or a pack's version in force (`of`:
     a pack name), RULES §B.12."""
-    if isinstance(of, str):
-        return compiled_version(of, current_version(of).version).regulations
+    if isinstance(of, str):  # the version in force, looked up once a request (pages cite per row)
+        versions = g.setdefault("clueflow_versions_in_force", {})
+        if of not in versions:
+            pub = packindex.publication(of)
+            versions[of] = pub.version if pub is not None else current_version(of).version
+        return compiled_version(of, versions[of]).regulations
     return compiled_version(of.pack, of.pack_version).regulations
 
 
