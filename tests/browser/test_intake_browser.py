@@ -14,35 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webapp"))  # the clerk helpers of the web tests
 
 from clerk import JURISDICTION, KEEP, REGISTRATION, login  # noqa: E402
+from pages import log_in, settled, shot  # noqa: E402
 
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Case  # noqa: E402
-
-PASSWORD = "demo12345"
-SHOTS = Path("/tmp/clerk-shots")
-
-
-def settled(page) -> None:
-    page.wait_for_load_state("load")
-    assert page.problems == [], f"{page.url}: {page.problems}"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"intake-{name}.png"), full_page=True)
-
-
-def log_in(page, server, username: str) -> None:
-    if page.locator(".whoami").count():
-        with page.expect_navigation():
-            page.locator(".whoami").get_by_role("button", name="退出").click()
-    page.goto(f"{server.url}/login")
-    settled(page)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    settled(page)
 
 
 def fill(page, data: dict) -> None:
@@ -88,7 +63,7 @@ def test_a_wrong_id_is_refused_on_its_field_a_double_click_registers_once_and_a_
     assert "校验码" in holder.text_content() and holder.locator("input").input_value() == "110101199001011234"
     assert page.locator("form.formjs [data-key='content'] textarea").input_value() == REGISTRATION["content"]
     assert cases(server) == 0
-    shot(page, "01-wrong-id")
+    shot(page, "intake-01-wrong-id")
 
     holder.locator("input").fill("110101199001011237")
     # A double click sends the form twice: the browser drops the first request's page for the second.
@@ -107,7 +82,7 @@ def test_a_wrong_id_is_refused_on_its_field_a_double_click_registers_once_and_a_
     assert page.locator("#withdrawal-button").count() == 0 and "已登记举报人撤回" in page.content()
     facts = page.locator("main").text_content()
     assert "张三" in facts and REGISTRATION["content"] in facts
-    shot(page, "02-withdrawn")
+    shot(page, "intake-02-withdrawn")
 
 
 def test_an_urumqi_deadline_counts_the_known_rozi_festival_and_is_marked_provisional(
@@ -126,7 +101,7 @@ def test_an_urumqi_deadline_counts_the_known_rozi_festival_and_is_marked_provisi
     text = row.text_content()
     # 15 working days from 2026-03-02: nationally 03-23; 肉孜节 (03-20, a Friday) moves it to 03-24.
     assert "2026-03-24" in text and "暂定" in text and "CN-XJ 2026" in text, text
-    shot(page, "03-urumqi-provisional")
+    shot(page, "intake-03-urumqi-provisional")
 
 
 def test_a_chongqing_reward_s_signed_documents_and_its_claim_notice_cite_the_right_texts(
@@ -149,17 +124,17 @@ def test_a_chongqing_reward_s_signed_documents_and_its_claim_notice_cite_the_rig
     assert "乌鲁木齐市医疗保障基金举报奖励办法" not in approval
     assert "本规则包默认值，参照《乌鲁木齐市违法违规使用医疗保障基金举报奖励实施细则》第十二条" in approval
     assert not re.search(r"版本 [0-9a-f]{8}", approval)
-    shot(page, "04-chongqing-approval-form")
+    shot(page, "intake-04-chongqing-approval-form")
     page.goto(f"{server.url}/rewards/{reward_id}/documents/claim_notice")
     settled(page)
     printed = page.locator("body").text_content()
-    shot(page, "05-chongqing-claim-notice-print")
+    shot(page, "intake-05-chongqing-claim-notice-print")
     page.goto(f"{server.url}/outbox?state=all")
     settled(page)
     with page.expect_navigation():
         page.locator("table tbody tr", has_text="领奖").first.get_by_role("link").first.click()
     settled(page)
-    shot(page, "06-chongqing-claim-notice-outbox")
+    shot(page, "intake-06-chongqing-claim-notice-outbox")
     paragraphs = page.locator("section.notice-text > p:not(.muted)").all_text_contents()
     assert len(paragraphs) >= 3
     for paragraph in paragraphs[1:]:  # after the salutation: the same words in print

@@ -12,32 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webapp"))  # the clerk helpers of the web tests
 
 from clerk import login  # noqa: E402
-
-PASSWORD = "demo12345"
-SHOTS = Path("/tmp/clerk-shots")
-
-
-def settled(page) -> None:
-    page.wait_for_load_state("load")
-    assert page.problems == [], f"{page.url}: {page.problems}"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"transfer-{name}.png"), full_page=True)
-
-
-def log_in(page, server, username: str) -> None:
-    if page.locator(".whoami").count():
-        with page.expect_navigation():
-            page.locator(".whoami").get_by_role("button", name="退出").click()
-    page.goto(f"{server.url}/login")
-    settled(page)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    settled(page)
+from pages import log_in, settled, shot  # noqa: E402
 
 
 def submit(page) -> None:
@@ -68,7 +43,7 @@ def test_a_report_handed_to_another_district_arrives_there_and_a_city_head_takes
     message = page.locator(".field-error, .error, [role='alert']").all_text_contents()
     assert any("渝北区医疗保障局" in m for m in message), message
     assert page.locator("textarea[name='jurisdiction_reason']").input_value() == "行为发生在渝北区"
-    shot(page, "01-receiver-refused")
+    shot(page, "transfer-01-receiver-refused")
     page.locator("input[name='competent_bureau']").fill("渝北区医疗保障局")
     submit(page)
     with page.expect_navigation():
@@ -80,7 +55,7 @@ def test_a_report_handed_to_another_district_arrives_there_and_a_city_head_takes
     assert "已办结" in page.locator("h1").text_content()
     sent = page.locator(".timeline").text_content()
     assert "已移交渝北区医疗保障局，新编号" in sent
-    shot(page, "02-sent")
+    shot(page, "transfer-02-sent")
 
     log_in(page, server, "cq-yubei-case-officer")
     row = page.locator("table.inbox tbody tr", has_text="渝北某某诊所")
@@ -90,7 +65,7 @@ def test_a_report_handed_to_another_district_arrives_there_and_a_city_head_takes
     settled(page)
     received = page.locator(".timeline").text_content()
     assert "接收渝中区医疗保障局移交的举报（原编号" in received
-    shot(page, "03-received")
+    shot(page, "transfer-03-received")
 
     log_in(page, server, "cq-yuzhong-division-head")
     page.goto(f"{server.url}/cases/{other_id}")
@@ -106,4 +81,4 @@ def test_a_report_handed_to_another_district_arrives_there_and_a_city_head_takes
     settled(page)
     assert "重庆市医疗保障局" in page.locator(".lead").text_content()
     assert "已提级办理" in page.locator(".flash, .alert").first.text_content()
-    shot(page, "04-taken-over")
+    shot(page, "transfer-04-taken-over")

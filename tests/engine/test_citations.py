@@ -9,7 +9,7 @@ import pytest
 from engine.citations import Regulation, cite, legend, parse_texts
 from engine.errors import PackError
 from engine.rules import calendars_for, compiled, load_pack, shown_basis
-from engine.specs import check_pack
+from engine.specs import DEADLINE_RULES, check_pack
 
 CQH = Regulation("CQH", "重庆市医疗保障基金使用监督管理举报处理实施细则", "渝医保发〔2023〕27号", True)
 URU = Regulation("URU", "乌鲁木齐市违法违规使用医疗保障基金举报奖励实施细则", "乌医保规〔2026〕1号", False)
@@ -39,22 +39,7 @@ def test_every_shipped_pack_names_its_texts_and_no_deadline_basis_cites_another_
         assert pack.regulations, name
         assert legend(pack.regulations)
         own = {r.code for r in pack.regulations if r.own}
-        for rule in (
-            "acceptance_opinion",
-            "non_acceptance_notice",
-            "filing_notice",
-            "transfer",
-            "jurisdiction_dispute",
-            "investigation",
-            "investigation_extended",
-            "investigation_extended_major",
-            "claim_notice",
-            "claim_window",
-            "archive",
-            "supervisor_term",
-            "quarterly_report",
-            "annual_report",
-        ):
+        for rule in DEADLINE_RULES:
             basis = pack.decisions.evaluate("deadline_rules", {"rule": rule})["basis"] or ""
             shown = shown_basis(name, basis)
             assert "RULES" not in shown, (name, rule, shown)
