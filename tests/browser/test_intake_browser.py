@@ -139,3 +139,50 @@ def test_a_chongqing_reward_s_signed_documents_and_its_claim_notice_cite_the_rig
     assert len(paragraphs) >= 3
     for paragraph in paragraphs[1:]:  # after the salutation: the same words in print
         assert paragraph.strip() in printed, paragraph
+
+
+def test_a_claim_whose_window_reaches_the_unconfirmed_2027_is_recorded_and_paid_in_the_browser(
+    clerk_page, clerk_server, clerk_clock
+):
+    """Item 2 of issue 13: the claim notice received on 2026-12-02, its 60 days run into 2027; the
+    claim task shows the estimate and the wait, and the claim and the payment go through."""
+    import rewarding as r
+
+    page, server = clerk_page, clerk_server
+    report_id = r.concluded_report(server.app, clerk_clock)
+    officer = login(server.app, f"{r.DISTRICT}-case-officer")
+    head = login(server.app, f"{r.DISTRICT}-bureau-head")
+    started = officer.post_with_token(f"/cases/{report_id}/reward", {}, from_page=f"/cases/{report_id}")
+    reward_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    for name in (r.ELIGIBILITY, r.FIRST_CHECK, r.PROPOSAL):
+        officer.done(reward_id, name, {})
+    clerk_clock.set("2026-04-03")
+    head.done(reward_id, r.DELIBERATION, r.DELIBERATED)
+    clerk_clock.set("2026-04-06")
+    head.done(reward_id, r.SIGN, r.APPROVED)
+    clerk_clock.set("2026-12-01")
+    officer.done(reward_id, r.CLAIM_NOTICE, {**r.NOTIFIED, "claim_notice_issued_on": "2026-12-01"})
+    clerk_clock.set("2026-12-02")
+    officer.done(reward_id, r.DELIVERY, {**r.RECEIVED, "notice_received_on": "2026-12-02"})
+
+    clerk_clock.set("2026-12-10")
+    log_in(page, server, f"{r.DISTRICT}-case-officer")
+    page.goto(f"{server.url}/cases/{reward_id}")
+    settled(page)
+    task = page.locator("ul.tasks li", has_text=r.CLAIM)
+    assert "预计 2027-" in task.text_content() and "等待 2027 年全国日历确认" in task.text_content()
+    shot(page, "intake-07-claim-waiting")
+    for name, data in (
+        (r.CLAIM, {**r.BY_AGENT, "claimed_on": "2026-12-10"}),
+        (r.PAYMENT, {**r.PAID, "paid_on": "2026-12-10"}),
+    ):
+        with page.expect_navigation():
+            page.locator("ul.tasks").get_by_role("link", name=name, exact=True).click()
+        settled(page)
+        fill(page, data)
+        with page.expect_navigation():
+            page.locator("form.formjs").get_by_role("button", name="提交").click()
+        settled(page)
+        assert f"「{name}」已办理" in page.locator("main").text_content()
+    assert "已办结" in page.locator("h1").text_content()
+    assert r.reward_row(server.app, reward_id).status == "paid"
