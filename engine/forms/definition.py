@@ -56,6 +56,17 @@ def load_form(
     return Form(fid, reader.fields, definition)
 
 
+def input_components(components: list[Any]) -> list[dict[str, Any]]:
+    """Every input component of a form-js definition, groups flattened, in order."""
+    out: list[dict[str, Any]] = []
+    for component in components:
+        if component.get("type") == "group":
+            out.extend(input_components(component.get("components", [])))
+        elif component.get("type") in INPUT_TYPES and component.get("key"):
+            out.append(component)
+    return out
+
+
 class _Reader:
     def __init__(self, file: str, max_text_length: int):
         self.file = file

@@ -9,13 +9,14 @@ case another user changed since the page was shown is refused with a clear messa
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ClueflowError, ValidationError
+from engine.forms.definition import input_components
 from engine.runner import RunError, TaskNotReady
 from webapp.access import HANDLING_ROLES, RECUSAL_DECIDERS, REGISTRAR_ROLE, has_any
 from webapp.clock import LOCAL_ZONE, clock, local_today
@@ -191,7 +192,7 @@ DECISION_BOXES = (
 def decided_words(definition, clean: Mapping[str, Any]) -> str:
     """ "：决定立案" or "：管辖结论 本局管辖" for the timeline; "" when the step decides nothing."""
     words = []
-    for component in _fields(definition.get("components", []) if definition else []):
+    for component in input_components(definition.get("components", []) if definition else []):
         key = component.get("key")
         if key in DECISION_KEYS and clean.get(key) not in (None, ""):
             label = next(
@@ -202,12 +203,6 @@ def decided_words(definition, clean: Mapping[str, Any]) -> str:
         elif key in DECISION_BOXES and key in clean:
             words.append(f"{component.get('label', key)}：{'是' if clean[key] else '否'}")
     return "：" + "；".join(words) if words else ""
-
-
-def _fields(components):
-    for c in components:
-        yield c
-        yield from _fields(c.get("components") or [])
 
 
 def _recusal_target(user: User, entry, clean: Mapping[str, Any]) -> User | None:
@@ -236,7 +231,8 @@ def send_event(user: User, case: Case, message: str, title: str, now=None) -> No
     if case.status == "closed":
         raise CaseworkError(_("案件已办结，不能办理此事项"))
     loaded = casestore.load(case, now)
-    if message == WITHDRAWAL and withdrawal_recorded(case, loaded.running.data):
+    ready = (t.form_id for t in caserows.task_rows(case.id).values())
+    if message == WITHDRAWAL and withdrawal_recorded(loaded.running.data, ready):
         raise CaseworkError(_("已登记举报人撤回，不能重复登记"))
     with transaction():
         try:
@@ -250,11 +246,10 @@ def send_event(user: User, case: Case, message: str, title: str, now=None) -> No
 WITHDRAWAL = "withdrawal"
 
 
-def withdrawal_recorded(case: Case, data: Mapping[str, Any]) -> bool:
-    """Whether the reporter's withdrawal is recorded or being recorded (its task is open)."""
-    return bool(data.get("withdrawn")) or any(
-        t.form_id == WITHDRAWAL for t in caserows.task_rows(case.id).values()
-    )
+def withdrawal_recorded(data: Mapping[str, Any], ready_forms: Iterable[str]) -> bool:
+    """Whether the reporter's withdrawal is recorded (the case data) or being recorded (its task,
+    among the forms of the case's ready tasks, is open)."""
+    return bool(data.get("withdrawn")) or WITHDRAWAL in set(ready_forms)
 
 
 def claim(user: User, case: Case, task_id: str) -> None:

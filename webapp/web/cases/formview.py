@@ -15,36 +15,15 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from engine.errors import Message
+from engine.forms.definition import input_components
 
 CONTROL_KEYS = ("csrf_token", "lock_version", "seen_event", "back")
-INPUT_TYPES = (
-    "textfield",
-    "textarea",
-    "number",
-    "checkbox",
-    "select",
-    "radio",
-    "checklist",
-    "taglist",
-    "datetime",
-)
-
-
-def field_components(components: list[dict]) -> list[dict]:
-    """Every input component, groups flattened."""
-    out = []
-    for component in components:
-        if component.get("type") == "group":
-            out.extend(field_components(component.get("components", [])))
-        elif component.get("type") in INPUT_TYPES and component.get("key"):
-            out.append(component)
-    return out
 
 
 def data_from_post(definition: Mapping[str, Any], form: MultiDict) -> dict[str, Any]:
     """The posted fields as data for the engine: unchecked boxes are false, lists stay lists,
     and anything posted that the form does not have is passed on so that validation refuses it."""
-    fields = {c["key"]: c for c in field_components(definition.get("components", []))}
+    fields = {c["key"]: c for c in input_components(definition.get("components", []))}
     data: dict[str, Any] = {}
     for key in form.keys():
         if key in CONTROL_KEYS:

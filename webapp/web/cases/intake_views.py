@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engine.errors import ValidationError
+from engine.forms.definition import input_components
 from webapp import access, clock
 from webapp.errors import CaseworkError
 from webapp.extensions import db
@@ -19,7 +20,7 @@ from webapp.models import Attachment
 from webapp.store import casestore, evidence, packversions, uploads, visibility
 from webapp.usecases import casework
 from webapp.web.cases import bp
-from webapp.web.cases.formview import data_from_post, field_components
+from webapp.web.cases.formview import data_from_post
 
 PROCESS_NAMES = {
     "report_handling": "举报线索处理",
@@ -96,7 +97,7 @@ def intake():
         values=values,
         errors=errors,
         duplicates=duplicates,
-        field_keys={c["key"] for c in field_components(definition["components"])},
+        field_keys={c["key"] for c in input_components(definition["components"])},
         pack=current_user.bureau.pack,
         pending=tokens,
         submission=submission,

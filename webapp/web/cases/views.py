@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from engine.errors import ValidationError
+from engine.forms.definition import input_components
 from webapp import access, clock
 from webapp.errors import CaseworkError, Conflict, NotFound
 from webapp.extensions import db
@@ -16,7 +17,7 @@ from webapp.store import casestore, deadline_index, packindex, packversions, vis
 from webapp.translation import N_
 from webapp.usecases import calendar_edits, casework, jurisdiction, notices, notifications, pages
 from webapp.web.cases import bp
-from webapp.web.cases.formview import data_from_post, field_components
+from webapp.web.cases.formview import data_from_post
 from webapp.web.rewards.panel import reward_panel
 
 PROCESS_NAMES = {
@@ -99,7 +100,7 @@ def case(case_id: int):
         may_take_over=jurisdiction.may_take_over(current_user, row),
         linked=jurisdiction.visible_links(current_user, events),
         may_act=access.has_any(current_user, access.HANDLING_ROLES),
-        withdrawal_recorded=casework.withdrawal_recorded(row, loaded.running.data),
+        withdrawal_recorded=casework.withdrawal_recorded(loaded.running.data, (t.form_id for t in tasks)),
         deadline_labels=packversions.DEADLINE_LABELS,
         pack_name=packindex.entry(row.pack).display_name,
         version_date=packversions.published_on(row.pack, row.pack_version),
@@ -166,7 +167,7 @@ def task(case_id: int, task_id: str):
         definition=definition,
         values=values,
         errors=errors,
-        field_keys={c["key"] for c in field_components(definition["components"])},
+        field_keys={c["key"] for c in input_components(definition["components"])},
         data=data,
         task_notice=notices.notice_for_task(row, entry.form_id, entry.task_id),
         changes=changes,
